@@ -1,0 +1,1 @@
+"""Importance-sampled GAN training for discrete sequence generators (Toth)."""

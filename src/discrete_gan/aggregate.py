@@ -1,0 +1,147 @@
+"""Aggregate per-run outputs into the tables behind Figures 5 and 6.
+
+`losses` stacks every run's epoch losses and keeps, per epoch, the minimum, mean and maximum over
+runs (Figure 5). `lengths` counts the name lengths of n generated names against n real names drawn
+at random from the corpus (Figure 6).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from discrete_gan.io import UserError, atomic_path, run_cli
+
+LOSS_COLUMNS = ("epoch", "d_loss", "g_loss")
+SUMMARY_COLUMNS = ["epoch", "n_runs", "d_min", "d_mean", "d_max", "g_min", "g_mean", "g_max"]
+LENGTH_COLUMNS = ["source", "length", "count"]
+
+
+def read_names(path: Path) -> list[str]:
+    """Read one name per line; an empty line is kept as a real, zero-length name."""
+    try:
+        return Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as err:
+        raise UserError(
+            f"cannot read names file {path} ({err.strerror}); check the path."
+        ) from None
+
+
+def read_losses(path: Path) -> pd.DataFrame:
+    """Read one run's losses.csv, sorted by epoch, after checking columns and values."""
+    try:
+        table = pd.read_csv(path)
+    except (OSError, pd.errors.EmptyDataError, pd.errors.ParserError) as err:
+        raise UserError(
+            f"cannot read losses file {path} ({err}); rerun its training step."
+        ) from None
+    missing = [column for column in LOSS_COLUMNS if column not in table.columns]
+    if missing:
+        raise UserError(f"losses file {path} lacks column(s) {', '.join(missing)}.")
+    if table.empty:
+        raise UserError(f"losses file {path} has no rows; rerun its training step.")
+    values = table[list(LOSS_COLUMNS)].apply(pd.to_numeric, errors="coerce")
+    if not np.isfinite(values.to_numpy(dtype=float)).all():
+        raise UserError(f"losses file {path} holds a missing, non-numeric or infinite value.")
+    if (values["epoch"] % 1 != 0).any() or values["epoch"].duplicated().any():
+        raise UserError(f"losses file {path} has a non-integer or repeated epoch.")
+    values["epoch"] = values["epoch"].astype(int)
+    return values.sort_values("epoch", ignore_index=True)
+
+
+def summarise_losses(paths: list[Path]) -> pd.DataFrame:
+    """Per epoch: number of runs and the min, mean and max of both losses over runs."""
+    if not paths:
+        raise UserError("no losses files given; pass at least one with --runs.")
+    tables = [read_losses(Path(path)) for path in paths]
+    epochs = tables[0]["epoch"].to_numpy()
+    for path, table in zip(paths[1:], tables[1:], strict=True):
+        if not np.array_equal(table["epoch"].to_numpy(), epochs):
+            raise UserError(f"losses file {path} covers other epochs than {paths[0]}.")
+    summary = pd.DataFrame({"epoch": epochs, "n_runs": len(tables)})
+    for column, prefix in (("d_loss", "d"), ("g_loss", "g")):
+        stacked = np.stack([table[column].to_numpy(dtype=float) for table in tables])  # (runs, E)
+        summary[f"{prefix}_min"] = stacked.min(axis=0)
+        summary[f"{prefix}_mean"] = stacked.mean(axis=0)
+        summary[f"{prefix}_max"] = stacked.max(axis=0)
+    return summary[SUMMARY_COLUMNS]
+
+
+def draw_real(real_pool: list[str], n: int, seed: int) -> list[str]:
+    """Draw n real names without replacement, reproducibly from `seed`."""
+    if n > len(real_pool):
+        raise UserError(f"cannot draw {n} real names from a corpus of {len(real_pool)}; lower -n.")
+    picks = np.random.default_rng(seed).choice(len(real_pool), size=n, replace=False)
+    return [real_pool[i] for i in picks]
+
+
+def length_table(generated: list[str], real_pool: list[str], n: int, seed: int) -> pd.DataFrame:
+    """Long table (source, length, count) for the first n generated and n random real names.
+
+    Every length from 0 to the longest name of either source appears for both sources, with zero
+    counts included, so grouped bars line up.
+    """
+    if n < 1:
+        raise UserError(f"-n must be at least 1, got {n}.")
+    if n > len(generated):
+        raise UserError(f"asked for {n} generated names but only {len(generated)} exist; lower -n.")
+    names = {"generated": generated[:n], "real": draw_real(real_pool, n, seed)}
+    lengths = {source: np.array([len(name) for name in group]) for source, group in names.items()}
+    longest = max(int(values.max()) for values in lengths.values())
+    rows = [
+        (source, length, int((values == length).sum()))
+        for source, values in lengths.items()
+        for length in range(longest + 1)
+    ]
+    return pd.DataFrame(rows, columns=LENGTH_COLUMNS)
+
+
+def mean_lengths(table: pd.DataFrame) -> dict[str, float]:
+    """Mean name length per source, computed from a length table."""
+    weighted = table.assign(total=table["length"] * table["count"]).groupby("source")
+    sums = weighted[["total", "count"]].sum()
+    return (sums["total"] / sums["count"]).to_dict()
+
+
+def write_csv(table: pd.DataFrame, out: Path) -> None:
+    """Write a table as CSV atomically."""
+    with atomic_path(out) as tmp:
+        table.to_csv(tmp, index=False)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m discrete_gan.aggregate", description=__doc__)
+    steps = parser.add_subparsers(dest="step", required=True)
+    losses = steps.add_parser("losses", help="min/mean/max of epoch losses over runs")
+    losses.add_argument("--runs", type=Path, nargs="+", required=True, help="losses.csv per run")
+    losses.add_argument("--out", type=Path, required=True, help="summary CSV to write")
+    lengths = steps.add_parser("lengths", help="name-length counts, generated vs real")
+    lengths.add_argument("--generated", type=Path, required=True, help="samples.txt of one run")
+    lengths.add_argument("--real", type=Path, required=True, help="filtered corpus, one per line")
+    lengths.add_argument("-n", type=int, required=True, help="names per source")
+    lengths.add_argument("--seed", type=int, required=True, help="seed for the real-name draw")
+    lengths.add_argument("--out", type=Path, required=True, help="length table CSV to write")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.step == "losses":
+        summary = summarise_losses(args.runs)
+        write_csv(summary, args.out)
+        print(f"summarised {len(args.runs)} runs over {len(summary)} epochs into {args.out}")
+        return
+    table = length_table(read_names(args.generated), read_names(args.real), args.n, args.seed)
+    write_csv(table, args.out)
+    means = mean_lengths(table)
+    print(
+        f"mean length of {args.n} names: generated {means['generated']:.2f}, "
+        f"real {means['real']:.2f}; wrote {args.out}"
+    )
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,48 @@
+"""Frozen configuration objects: the package-side end of config.yaml -> CLI flags -> dataclass."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict, dataclass, fields
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture shared by generator and discriminator (paper Section 4)."""
+
+    hidden_size: int = 8
+    max_steps: int = 10  # symbols per sequence: 9 letters + `$`
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings (paper Section 5 and the paper's code)."""
+
+    epochs: int = 200
+    batch_size: int = 128
+    lr: float = 0.02
+    lr_after: float = 0.002
+    lr_decay_epoch: int = 5  # epochs before this one use `lr`, later ones `lr_after`
+    objective: str = "is_gan"
+    n_samples: int = 200  # names sampled (and forced to max_steps letters) after training
+
+    def lr_at(self, epoch: int) -> float:
+        """Learning rate of both optimisers in `epoch` (0-based)."""
+        return self.lr if epoch < self.lr_decay_epoch else self.lr_after
+
+
+def add_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
+    """Add one `--flag` per dataclass field, defaulting to the field's default."""
+    for field in fields(cls):
+        flag = "--" + field.name.replace("_", "-")
+        parser.add_argument(flag, type=type(field.default), default=field.default)
+
+
+def from_arguments(args: argparse.Namespace, cls: type):
+    """Build a dataclass from the parsed flags that `add_arguments` added."""
+    return cls(**{field.name: getattr(args, field.name) for field in fields(cls)})
+
+
+def as_dict(config) -> dict:
+    """A plain dict of a config, for checkpoints and logs."""
+    return asdict(config)

@@ -1,0 +1,354 @@
+"""CPU kernels for many small LSTM runs, compiled with numba.
+
+With hidden size 8, PyTorch on the CPU spends its time on per-operation overhead and memory
+traffic, not arithmetic. These kernels instead walk each run's sequences in tiles of `TILE`
+lanes, keeping a tile's states in small local arrays, and parallelise over runs (`prange`).
+Run r only ever reads and writes index r, so runs stay independent.
+
+Layouts (float32, C-contiguous): `table` (runs, 4H, vocab) is the LSTM input weight plus both
+biases per one-hot symbol; `w_hh` (runs, 4H, H); `out_w` (runs, out, H); `out_b` (runs, out);
+symbol ids step-major, (runs, steps, batch) int64, so a tile's lanes are contiguous. Gate
+order as in `torch.nn.LSTM`: input, forget, cell, output. tanh and sigmoid use a rational
+approximation (accurate to a few float32 ulps) that the compiler can vectorise;
+`tests/test_kernels.py` checks every kernel against PyTorch.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+TILE = 128  # lanes processed together; loops over lanes are what the compiler vectorises
+_f = np.float32
+_CLAMP = _f(7.90531110763549805)
+_A = [_f(c) for c in (4.89352455891786e-03, 6.37261928875436e-04, 1.48572235717979e-05,
+                      5.12229709037114e-08, -8.60467152213735e-11, 2.00018790482477e-13,
+                      -2.76076847742355e-16)]  # fmt: skip
+_B = [_f(c) for c in (4.89352518554385e-03, 2.26843463243900e-03, 1.18534705686654e-04,
+                      1.19825839466702e-06)]  # fmt: skip
+A1, A3, A5, A7, A9, A11, A13 = _A
+B0, B2, B4, B6 = _B
+HALF, ONE = _f(0.5), _f(1.0)
+kernel = nb.njit(fastmath=True, cache=True, error_model="numpy", parallel=True)
+inline = nb.njit(fastmath=True, cache=True, inline="always", error_model="numpy")
+
+
+@inline
+def _tanh(x):
+    """tanh by a 13/6 rational approximation on [-7.9, 7.9] (float32 accurate)."""
+    x = min(max(x, -_CLAMP), _CLAMP)
+    x2 = x * x
+    p = ((((((A13 * x2 + A11) * x2 + A9) * x2 + A7) * x2 + A5) * x2 + A3) * x2 + A1) * x
+    q = ((B6 * x2 + B4) * x2 + B2) * x2 + B0
+    return p / q
+
+
+@inline
+def _sigmoid(x):
+    return HALF + HALF * _tanh(HALF * x)
+
+
+@inline
+def _exp_nonpositive(x):
+    """exp(x) for x <= 0 via (1 + t) / (1 - t), t = tanh(x / 2); absolute error ~1e-7."""
+    t = _tanh(HALF * x)
+    return (ONE + t) / (ONE - t)
+
+
+@inline
+def _lstm_step(table, w_hh, tok, n, h_prev, c_prev, act, c, tc, h):
+    """One LSTM step for n lanes: activated gates -> act (4H, TILE), new state -> c, h."""
+    four_h = table.shape[0]
+    hidden = four_h // 4
+    for j in range(four_h):
+        for lane in range(n):
+            act[j, lane] = table[j, tok[lane]]
+        for k in range(hidden):
+            w = w_hh[j, k]
+            for lane in range(n):
+                act[j, lane] += w * h_prev[k, lane]
+    # One array written per loop, so the compiler can vectorise each loop over the lanes.
+    for j in range(four_h):
+        if 2 * hidden <= j < 3 * hidden:
+            for lane in range(n):
+                act[j, lane] = _tanh(act[j, lane])
+        else:
+            for lane in range(n):
+                act[j, lane] = _sigmoid(act[j, lane])
+    for k in range(hidden):
+        i, f, g, o = act[k], act[hidden + k], act[2 * hidden + k], act[3 * hidden + k]
+        c_new, c_old, tanh_c, h_new = c[k], c_prev[k], tc[k], h[k]
+        for lane in range(n):
+            c_new[lane] = f[lane] * c_old[lane] + i[lane] * g[lane]
+        for lane in range(n):
+            tanh_c[lane] = _tanh(c_new[lane])
+        for lane in range(n):
+            h_new[lane] = o[lane] * tanh_c[lane]
+
+
+@inline
+def _lstm_step_backward(w_hh, tok, n, act, c_prev, tc, h_prev, dh, dc, dpre, d_table_t, d_w_hh):
+    """Backpropagate one step: dh (H, TILE) is dLoss/dh_t, dc carries dLoss/dc_t and becomes
+    dLoss/dc_{t-1}; accumulates d_table_t (the table's gradient, transposed) and d_w_hh;
+    leaves dLoss/dh_{t-1} in dh."""
+    four_h, hidden = w_hh.shape
+    for k in range(hidden):
+        i, f, g, o = act[k], act[hidden + k], act[2 * hidden + k], act[3 * hidden + k]
+        d_i, d_f = dpre[k], dpre[hidden + k]
+        d_g, d_o = dpre[2 * hidden + k], dpre[3 * hidden + k]
+        t, d_h, d_c, c_old = tc[k], dh[k], dc[k], c_prev[k]
+        for lane in range(n):  # d_c: dLoss/dc_t, through c_{t+1} and through h_t
+            d_c[lane] += d_h[lane] * o[lane] * (ONE - t[lane] * t[lane])
+        for lane in range(n):
+            d_o[lane] = d_h[lane] * t[lane] * o[lane] * (ONE - o[lane])
+        for lane in range(n):
+            d_i[lane] = d_c[lane] * g[lane] * i[lane] * (ONE - i[lane])
+        for lane in range(n):
+            d_f[lane] = d_c[lane] * c_old[lane] * f[lane] * (ONE - f[lane])
+        for lane in range(n):
+            d_g[lane] = d_c[lane] * i[lane] * (ONE - g[lane] * g[lane])
+        for lane in range(n):
+            d_c[lane] *= f[lane]
+    for j in range(four_h):
+        for k in range(hidden):
+            acc = _f(0.0)
+            for lane in range(n):
+                acc += dpre[j, lane] * h_prev[k, lane]
+            d_w_hh[j, k] += acc
+    for lane in range(n):  # d_table_t is (vocab, 4H): each lane adds to one contiguous row
+        row = d_table_t[tok[lane]]
+        for j in range(four_h):
+            row[j] += dpre[j, lane]
+    for k in range(hidden):
+        for lane in range(n):
+            dh[k, lane] = 0
+        for j in range(four_h):
+            w = w_hh[j, k]
+            for lane in range(n):
+                dh[k, lane] += w * dpre[j, lane]
+
+
+@inline
+def _log_softmax_terms(out_w, out_b, h, n, logits, mx, lse, banned=-1):
+    """logits (vocab, TILE) = out_w h + out_b, with their max and log-sum-exp per lane;
+    symbol `banned` (if any) gets a logit of -1e30, i.e. probability zero."""
+    vocab, hidden = out_w.shape
+    for v in range(vocab):
+        for lane in range(n):
+            logits[v, lane] = out_b[v]
+        for k in range(hidden):
+            w = out_w[v, k]
+            for lane in range(n):
+                logits[v, lane] += w * h[k, lane]
+    if banned >= 0:
+        for lane in range(n):
+            logits[banned, lane] = _f(-1e30)
+    for lane in range(n):
+        mx[lane] = logits[0, lane]
+    for v in range(1, vocab):
+        for lane in range(n):
+            mx[lane] = max(mx[lane], logits[v, lane])
+    for lane in range(n):
+        lse[lane] = 0
+    for v in range(vocab):
+        for lane in range(n):
+            lse[lane] += _exp_nonpositive(logits[v, lane] - mx[lane])
+    for lane in range(n):
+        lse[lane] = mx[lane] + math.log(lse[lane])
+
+
+@inline
+def _buffers(steps, four_h, hidden):
+    """Per-thread state of one tile for every step; c[0] = h[0] = 0 is the initial state."""
+    act = np.empty((steps, four_h, TILE), np.float32)
+    c = np.zeros((steps + 1, hidden, TILE), np.float32)
+    tc = np.empty((steps, hidden, TILE), np.float32)
+    h = np.zeros((steps + 1, hidden, TILE), np.float32)
+    tok = np.empty((steps, TILE), np.int64)
+    return act, c, tc, h, tok
+
+
+@inline
+def _forward_tile(table, w_hh, ids, b0, n, act, c, tc, h, tok):
+    """Run the LSTM over lanes b0..b0+n of ids (steps, batch), keeping every step's state."""
+    steps = ids.shape[0]
+    for t in range(steps):
+        for lane in range(n):
+            tok[t, lane] = ids[t, b0 + lane]
+    for t in range(steps):
+        _lstm_step(table, w_hh, tok[t], n, h[t], c[t], act[t], c[t + 1], tc[t], h[t + 1])
+
+
+@kernel
+def discriminator_logits(table, w_hh, out_w, out_b, ids):
+    """Logits (runs, batch) of the final hidden state through the linear layer."""
+    runs, steps, batch = ids.shape
+    four_h, hidden = table.shape[1], w_hh.shape[2]
+    logits = np.empty((runs, batch), np.float32)
+    for r in nb.prange(runs):
+        act, c, tc, h, tok = _buffers(steps, four_h, hidden)
+        for b0 in range(0, batch, TILE):
+            n = min(TILE, batch - b0)
+            _forward_tile(table[r], w_hh[r], ids[r], b0, n, act, c, tc, h, tok)
+            for lane in range(n):
+                acc = out_b[r, 0]
+                for k in range(hidden):
+                    acc += out_w[r, 0, k] * h[steps, k, lane]
+                logits[r, b0 + lane] = acc
+    return logits
+
+
+@kernel
+def discriminator_grads(table, w_hh, out_w, out_b, ids, grad_logits):
+    """Gradients of sum(grad_logits * logits) w.r.t. table (transposed), w_hh, out_w, out_b."""
+    runs, steps, batch = ids.shape
+    four_h, hidden = table.shape[1], w_hh.shape[2]
+    d_table_t = np.zeros((table.shape[0], table.shape[2], table.shape[1]), np.float32)
+    d_w_hh = np.zeros_like(w_hh)
+    d_out_w, d_out_b = np.zeros_like(out_w), np.zeros_like(out_b)
+    for r in nb.prange(runs):
+        act, c, tc, h, tok = _buffers(steps, four_h, hidden)
+        dh, dc = np.empty((hidden, TILE), np.float32), np.empty((hidden, TILE), np.float32)
+        dpre = np.empty((four_h, TILE), np.float32)
+        for b0 in range(0, batch, TILE):
+            n = min(TILE, batch - b0)
+            _forward_tile(table[r], w_hh[r], ids[r], b0, n, act, c, tc, h, tok)
+            for lane in range(n):
+                g = grad_logits[r, b0 + lane]
+                d_out_b[r, 0] += g
+                for k in range(hidden):
+                    d_out_w[r, 0, k] += g * h[steps, k, lane]
+                    dh[k, lane] = g * out_w[r, 0, k]
+                    dc[k, lane] = 0
+            for t in range(steps - 1, -1, -1):
+                _lstm_step_backward(
+                    w_hh[r],
+                    tok[t],
+                    n,
+                    act[t],
+                    c[t],
+                    tc[t],
+                    h[t],
+                    dh,
+                    dc,
+                    dpre,
+                    d_table_t[r],
+                    d_w_hh[r],
+                )
+    return d_table_t, d_w_hh, d_out_w, d_out_b
+
+
+@kernel
+def generator_log_likelihood(table, w_hh, out_w, out_b, inputs, targets, mask):
+    """sum_t mask * log softmax(out_w h_t + out_b)[target_t] per name: (runs, batch)."""
+    runs, steps, batch = inputs.shape
+    four_h, hidden, vocab = table.shape[1], w_hh.shape[2], out_w.shape[1]
+    log_p = np.zeros((runs, batch), np.float32)
+    for r in nb.prange(runs):
+        act, c, tc, h, tok = _buffers(steps, four_h, hidden)
+        logits = np.empty((vocab, TILE), np.float32)
+        mx, lse = np.empty(TILE, np.float32), np.empty(TILE, np.float32)
+        for b0 in range(0, batch, TILE):
+            n = min(TILE, batch - b0)
+            _forward_tile(table[r], w_hh[r], inputs[r], b0, n, act, c, tc, h, tok)
+            for t in range(steps):
+                _log_softmax_terms(out_w[r], out_b[r], h[t + 1], n, logits, mx, lse)
+                for lane in range(n):
+                    term = logits[targets[r, t, b0 + lane], lane] - lse[lane]
+                    log_p[r, b0 + lane] += mask[r, t, b0 + lane] * term
+    return log_p
+
+
+@kernel
+def generator_log_likelihood_grads(table, w_hh, out_w, out_b, inputs, targets, mask, grad_log_p):
+    """Gradients of sum(grad_log_p * log_p) w.r.t. table (transposed), w_hh, out_w, out_b."""
+    runs, steps, batch = inputs.shape
+    four_h, hidden, vocab = table.shape[1], w_hh.shape[2], out_w.shape[1]
+    d_table_t = np.zeros((table.shape[0], table.shape[2], table.shape[1]), np.float32)
+    d_w_hh = np.zeros_like(w_hh)
+    d_out_w, d_out_b = np.zeros_like(out_w), np.zeros_like(out_b)
+    for r in nb.prange(runs):
+        act, c, tc, h, tok = _buffers(steps, four_h, hidden)
+        logits = np.empty((vocab, TILE), np.float32)
+        mx, lse = np.empty(TILE, np.float32), np.empty(TILE, np.float32)
+        dh, dc = np.zeros((hidden, TILE), np.float32), np.zeros((hidden, TILE), np.float32)
+        dpre, coef = np.empty((four_h, TILE), np.float32), np.empty(TILE, np.float32)
+        for b0 in range(0, batch, TILE):
+            n = min(TILE, batch - b0)
+            _forward_tile(table[r], w_hh[r], inputs[r], b0, n, act, c, tc, h, tok)
+            dh[:], dc[:] = 0, 0
+            for t in range(steps - 1, -1, -1):
+                _log_softmax_terms(out_w[r], out_b[r], h[t + 1], n, logits, mx, lse)
+                for lane in range(n):
+                    coef[lane] = grad_log_p[r, b0 + lane] * mask[r, t, b0 + lane]
+                for v in range(vocab):  # logits <- dLoss/dlogits = coef * (onehot - softmax)
+                    row = logits[v]
+                    for lane in range(n):
+                        row[lane] = -coef[lane] * _exp_nonpositive(row[lane] - lse[lane])
+                for lane in range(n):
+                    logits[targets[r, t, b0 + lane], lane] += coef[lane]
+                for v in range(vocab):
+                    row = logits[v]
+                    d_out_b[r, v] += row[:n].sum()
+                    for k in range(hidden):
+                        d_out_w[r, v, k] += (row[:n] * h[t + 1, k, :n]).sum()
+                for k in range(hidden):
+                    d_h = dh[k]
+                    for v in range(vocab):
+                        w, row = out_w[r, v, k], logits[v]
+                        for lane in range(n):
+                            d_h[lane] += w * row[lane]
+                _lstm_step_backward(
+                    w_hh[r],
+                    tok[t],
+                    n,
+                    act[t],
+                    c[t],
+                    tc[t],
+                    h[t],
+                    dh,
+                    dc,
+                    dpre,
+                    d_table_t[r],
+                    d_w_hh[r],
+                )
+    return d_table_t, d_w_hh, d_out_w, d_out_b
+
+
+@kernel
+def generator_sample(table, w_hh, out_w, out_b, uniforms, banned, start):
+    """Draw symbols (runs, draws, batch) by inverse CDF with uniforms (runs, draws, batch).
+
+    Symbol `banned` (or none if negative) gets probability zero; the first input is `start`.
+    Returns the raw draws: padding after the end symbol is the caller's business.
+    """
+    runs, draws, batch = uniforms.shape
+    four_h, hidden, vocab = table.shape[1], w_hh.shape[2], out_w.shape[1]
+    ids = np.empty((runs, draws, batch), np.int64)
+    last = vocab - 1 if banned != vocab - 1 else vocab - 2
+    for r in nb.prange(runs):
+        act, c, tc, h, tok = _buffers(1, four_h, hidden)
+        logits = np.empty((vocab, TILE), np.float32)
+        mx, lse = np.empty(TILE, np.float32), np.empty(TILE, np.float32)
+        cdf, count = np.empty(TILE, np.float32), np.empty(TILE, np.int64)
+        for b0 in range(0, batch, TILE):
+            n = min(TILE, batch - b0)
+            h[0], c[0], tok[0] = 0, 0, start
+            for t in range(draws):
+                _lstm_step(table[r], w_hh[r], tok[0], n, h[0], c[0], act[0], c[1], tc[0], h[1])
+                h[0], c[0] = h[1], c[1]
+                _log_softmax_terms(out_w[r], out_b[r], h[0], n, logits, mx, lse, banned)
+                # symbol = number of cumulative probabilities below the uniform (inverse CDF)
+                for lane in range(n):
+                    cdf[lane], count[lane] = 0, 0
+                for v in range(vocab):
+                    for lane in range(n):
+                        cdf[lane] += _exp_nonpositive(logits[v, lane] - lse[lane])
+                        count[lane] += cdf[lane] < uniforms[r, t, b0 + lane]
+                for lane in range(n):
+                    symbol = min(count[lane], last)  # last: a uniform above the rounded total
+                    ids[r, t, b0 + lane] = symbol
+                    tok[0, lane] = symbol
+    return ids

@@ -1,0 +1,112 @@
+"""Generator and discriminator of one run, as plain `nn.Module`s (paper Section 4).
+
+These are the readable reference models: `batched.py` trains many runs at once with the same
+parameters stacked along a leading `runs` dimension, and checkpoints store these modules'
+`state_dict`s, so a sampler can rebuild a model from the file alone.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .config import ModelConfig
+from .vocab import END_ID, START_ID, VOCAB_SIZE
+
+
+def init_uniform_(module: nn.Module, hidden_size: int, generator: torch.Generator) -> None:
+    """PyTorch's default LSTM/Linear initialisation, U(-1/sqrt(H), 1/sqrt(H)), from `generator`.
+
+    With input size H to the linear layers this equals their default too; drawing it from an
+    explicit generator makes a run's initial weights depend on its seed alone.
+    """
+    bound = 1.0 / math.sqrt(hidden_size)
+    with torch.no_grad():
+        for param in module.parameters():
+            param.uniform_(-bound, bound, generator=generator)
+
+
+class Discriminator(nn.Module):
+    """One-hot symbols -> LSTM -> final hidden state -> linear -> logit of "real"."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.lstm = nn.LSTM(VOCAB_SIZE, config.hidden_size, batch_first=True)
+        self.out = nn.Linear(config.hidden_size, 1)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        """Logits (batch,) for symbol sequences `ids` (batch, steps)."""
+        x = F.one_hot(ids, VOCAB_SIZE).to(self.out.weight.dtype)  # (batch, steps, vocab)
+        _, (h, _) = self.lstm(x)  # h: (1, batch, hidden)
+        return self.out(h[0]).squeeze(-1)
+
+
+class Generator(nn.Module):
+    """Character LSTM that starts from `.` and emits a softmax over the 28 symbols per step."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config
+        self.lstm = nn.LSTM(VOCAB_SIZE, config.hidden_size, batch_first=True)
+        self.out = nn.Linear(config.hidden_size, VOCAB_SIZE)
+
+    def _one_hot(self, ids: torch.Tensor) -> torch.Tensor:
+        return F.one_hot(ids, VOCAB_SIZE).to(self.out.weight.dtype)
+
+    def log_likelihood(self, ids: torch.Tensor) -> torch.Tensor:
+        """log P_G of each `$`-padded name in `ids` (batch, steps), by teacher forcing.
+
+        The product of step probabilities runs up to and including the first `$`.
+        """
+        start = torch.full_like(ids[:, :1], START_ID)
+        inputs = torch.cat([start, ids[:, :-1]], dim=1)  # (batch, steps)
+        hidden, _ = self.lstm(self._one_hot(inputs))  # (batch, steps, hidden)
+        log_probs = self.out(hidden).log_softmax(-1)  # (batch, steps, vocab)
+        step_log_p = log_probs.gather(-1, ids.unsqueeze(-1)).squeeze(-1)  # (batch, steps)
+        return (step_log_p * up_to_first_end(ids)).sum(-1)
+
+    @torch.no_grad()
+    def sample(self, uniforms: torch.Tensor, forced: bool = False) -> torch.Tensor:
+        """Sample names (batch, max_steps) by inverse-CDF with `uniforms` (batch, n_draws).
+
+        Unforced: n_draws = max_steps - 1; positions after the first `$` are `$` padding and the
+        last symbol is always `$` (at most max_steps - 1 letters). Forced: n_draws = max_steps,
+        the probability of `$` is zero, so every name has max_steps letters.
+        """
+        batch, n_draws = uniforms.shape
+        token = torch.full((batch, 1), START_ID, dtype=torch.long, device=uniforms.device)
+        state, drawn = None, []
+        for t in range(n_draws):
+            hidden, state = self.lstm(self._one_hot(token), state)  # (batch, 1, hidden)
+            logits = self.out(hidden[:, 0])  # (batch, vocab)
+            token = draw_symbol(logits, uniforms[:, t], forced).unsqueeze(1)
+            drawn.append(token)
+        ids = torch.cat(drawn, dim=1)
+        return ids if forced else finish_names(ids)
+
+
+def draw_symbol(logits: torch.Tensor, uniforms: torch.Tensor, forced: bool) -> torch.Tensor:
+    """Inverse-CDF draw from softmax(logits) (..., vocab) with uniforms (...): the first symbol
+    whose cumulative probability reaches the uniform; `$` has probability zero if `forced`."""
+    if forced:
+        logits = logits.index_fill(-1, torch.tensor([END_ID], device=logits.device), -torch.inf)
+    cdf = logits.softmax(-1).cumsum(-1)
+    symbol = torch.searchsorted(cdf, uniforms.unsqueeze(-1).to(cdf.dtype)).squeeze(-1)
+    return symbol.clamp_(max=VOCAB_SIZE - 1)  # a uniform above the rounded total of 1
+
+
+def finish_names(drawn: torch.Tensor) -> torch.Tensor:
+    """Pad drawn symbols (..., steps - 1) after their first `$` and append the final `$`."""
+    after_end = (drawn == END_ID).cumsum(-1) > 0
+    drawn = drawn.masked_fill(after_end, END_ID)
+    return F.pad(drawn, (0, 1), value=END_ID)
+
+
+def up_to_first_end(ids: torch.Tensor) -> torch.Tensor:
+    """Float mask (..., steps) of the positions up to and including the first `$`."""
+    is_end = (ids == END_ID).to(torch.int64)
+    before_or_at_first = (is_end.cumsum(-1) - is_end) == 0
+    return before_or_at_first.to(torch.get_default_dtype())

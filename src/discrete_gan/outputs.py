@@ -1,0 +1,78 @@
+"""Reading inputs and writing a run's outputs (losses, checkpoint, samples), atomically."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from .config import ModelConfig, TrainConfig, as_dict
+from .io import UserError, atomic_path, write_lines, write_text
+from .models import Discriminator, Generator
+from .vocab import LETTERS
+
+CHECKPOINT_FORMAT = 1
+
+
+def read_names(path: str | Path) -> list[str]:
+    """Filtered names, one per line; a clear error if the file is missing, empty or malformed."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"names file {path} does not exist; run the filter step first")
+    names = path.read_text(encoding="utf-8").split()
+    if not names:
+        raise UserError(f"names file {path} holds no names; check the filter step's counts")
+    bad = next((n for n in names if not set(n) <= set(LETTERS)), None)
+    if bad is not None:
+        raise UserError(
+            f"names file {path} holds {bad!r}, which is not lower-case a-z; re-run the filter"
+        )
+    return names
+
+
+def run_dir(out_dir: str | Path, seed: int) -> Path:
+    """The folder of one run's outputs."""
+    return Path(out_dir) / f"seed{seed}"
+
+
+def losses_csv(d_loss: list[float], g_loss: list[float]) -> str:
+    """CSV text with columns epoch, d_loss, g_loss."""
+    rows = [f"{e},{d!r},{g!r}" for e, (d, g) in enumerate(zip(d_loss, g_loss, strict=True))]
+    return "epoch,d_loss,g_loss\n" + "".join(row + "\n" for row in rows)
+
+
+def write_run(result, out_dir: str | Path, model: ModelConfig, train: TrainConfig) -> Path:
+    """Write losses.csv, checkpoint.pt, samples.txt and forced.txt of one run."""
+    folder = run_dir(out_dir, result.seed)
+    write_text(folder / "losses.csv", losses_csv(result.d_loss, result.g_loss))
+    checkpoint = {
+        "format": CHECKPOINT_FORMAT,
+        "seed": result.seed,
+        "model": as_dict(model),
+        "train": as_dict(train),
+        "generator": result.generator,
+        "discriminator": result.discriminator,
+    }
+    with atomic_path(folder / "checkpoint.pt") as tmp:
+        torch.save(checkpoint, tmp)
+    write_lines(folder / "samples.txt", result.samples)
+    write_lines(folder / "forced.txt", result.forced)
+    return folder
+
+
+def load_checkpoint(path: str | Path) -> tuple[dict, Generator, Discriminator]:
+    """Rebuild a run's generator and discriminator from its checkpoint file alone."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"checkpoint {path} does not exist; train the run first")
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:
+        raise UserError(f"checkpoint {path} cannot be read ({err}); re-run its training") from None
+    if checkpoint.get("format") != CHECKPOINT_FORMAT:
+        raise UserError(f"checkpoint {path} has an unknown format; re-run its training")
+    model = ModelConfig(**checkpoint["model"])
+    gen, disc = Generator(model), Discriminator(model)
+    gen.load_state_dict(checkpoint["generator"])
+    disc.load_state_dict(checkpoint["discriminator"])
+    return checkpoint, gen.eval(), disc.eval()

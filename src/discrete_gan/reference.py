@@ -1,0 +1,53 @@
+"""A straightforward trainer of one run with `nn.Module`s: the reference the batched trainer
+must match, and the one-run-at-a-time baseline of the speed benchmark."""
+
+from __future__ import annotations
+
+import torch
+
+from .config import ModelConfig, TrainConfig
+from .models import Discriminator, Generator
+from .objectives import discriminator_loss, generator_objective
+from .seeding import epoch_draws, run_generator
+from .train import initial_states
+from .vocab import encode_batch
+
+
+def train_single(
+    names: list[str], seed: int, model: ModelConfig, train: TrainConfig, dtype=torch.float32
+) -> tuple[list[float], list[float], Generator, Discriminator]:
+    """Train one run; returns its per-epoch mean losses and the trained models."""
+    rng = run_generator(seed)
+    gen_state, disc_state = initial_states(rng, model)
+    gen, disc = Generator(model).to(dtype), Discriminator(model).to(dtype)
+    gen.load_state_dict(gen_state)
+    disc.load_state_dict(disc_state)
+    gen_opt = torch.optim.Adam(gen.parameters(), lr=train.lr)
+    disc_opt = torch.optim.Adam(disc.parameters(), lr=train.lr)
+    objective = generator_objective(train.objective)
+    ids = encode_batch(names, model.max_steps)
+    size, n_batches = train.batch_size, len(names) // train.batch_size
+    d_history, g_history = [], []
+    for epoch in range(train.epochs):
+        for opt in (gen_opt, disc_opt):
+            for group in opt.param_groups:
+                group["lr"] = train.lr_at(epoch)
+        order, uniforms = epoch_draws(rng, len(names), n_batches, size, model.max_steps - 1)
+        d_sum = g_sum = 0.0
+        for b in range(n_batches):
+            real = ids[order[b * size : (b + 1) * size]]
+            fake = gen.sample(uniforms[b].to(dtype))
+            d_loss = discriminator_loss(disc(real), disc(fake))
+            disc_opt.zero_grad()
+            d_loss.backward()
+            disc_opt.step()
+            with torch.no_grad():
+                real_logits = disc(real)
+            g_loss = objective(real_logits, gen.log_likelihood(real))
+            gen_opt.zero_grad()
+            g_loss.backward()
+            gen_opt.step()
+            d_sum, g_sum = d_sum + d_loss.item(), g_sum + g_loss.item()
+        d_history.append(d_sum / n_batches)
+        g_history.append(g_sum / n_batches)
+    return d_history, g_history, gen, disc

@@ -1,0 +1,34 @@
+"""Every random number of a run, drawn in bulk from that run's own generator.
+
+Runs trained together never share a generator, so a run's trajectory depends on its seed alone,
+not on which other runs share its process. The order of draws is part of the contract: the
+single-run and the many-runs trainers both call these functions in the same order.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def run_generator(seed: int) -> torch.Generator:
+    """The CPU generator that all of run `seed`'s randomness comes from."""
+    return torch.Generator().manual_seed(seed)
+
+
+def epoch_draws(
+    rng: torch.Generator, n_names: int, n_batches: int, batch_size: int, n_draws: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One epoch's shuffle (n_names,) and sampling uniforms (n_batches, batch_size, n_draws)."""
+    order = torch.randperm(n_names, generator=rng)
+    uniforms = torch.rand(n_batches, batch_size, n_draws, generator=rng, dtype=torch.float64)
+    return order, uniforms
+
+
+def final_draws(
+    rng: torch.Generator, n_samples: int, max_steps: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Uniforms for the names sampled after training: free (n, max_steps - 1) and forced
+    (n, max_steps)."""
+    free = torch.rand(n_samples, max_steps - 1, generator=rng, dtype=torch.float64)
+    forced = torch.rand(n_samples, max_steps, generator=rng, dtype=torch.float64)
+    return free, forced

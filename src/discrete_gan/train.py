@@ -1,0 +1,248 @@
+"""Train independent GAN runs (one per seed) together as one batched model.
+
+`python -m discrete_gan.train --names data/processed/names.txt --seeds 0 1 2 --out-dir results/runs`
+writes, per seed, `seed{N}/losses.csv`, `checkpoint.pt`, `samples.txt` and `forced.txt`.
+Each run's numbers come from its own seed only (see `seeding.py`), so training seeds together
+or one by one gives the same results to float tolerance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import time
+from dataclasses import dataclass
+
+import torch
+
+from . import batched
+from .config import ModelConfig, TrainConfig, add_arguments, from_arguments
+from .io import UserError, run_cli
+from .models import Discriminator, Generator, init_uniform_, up_to_first_end
+from .objectives import discriminator_loss, generator_objective
+from .outputs import read_names, write_run
+from .seeding import epoch_draws, final_draws, run_generator
+from .vocab import decode_batch, encode_batch
+
+
+@dataclass
+class RunResult:
+    """Everything one run produced."""
+
+    seed: int
+    d_loss: list[float]  # per epoch: mean of the batch losses
+    g_loss: list[float]
+    generator: dict[str, torch.Tensor]
+    discriminator: dict[str, torch.Tensor]
+    samples: list[str]
+    forced: list[str]
+
+
+def initial_states(rng: torch.Generator, model: ModelConfig) -> tuple[dict, dict]:
+    """A run's initial generator and discriminator state_dicts, drawn from `rng` in that order."""
+    gen, disc = Generator(model), Discriminator(model)
+    init_uniform_(gen, model.hidden_size, rng)
+    init_uniform_(disc, model.hidden_size, rng)
+    return gen.state_dict(), disc.state_dict()
+
+
+def check_finite(losses: torch.Tensor, name: str, seeds: list[int], epoch: int) -> None:
+    """Stop with an error naming run, epoch and batch if a loss (batches, runs) is not finite."""
+    bad = (~torch.isfinite(losses)).nonzero()
+    if len(bad):
+        batch, run = bad[0].tolist()
+        raise UserError(
+            f"the {name} loss of run seed {seeds[run]} became {losses[batch, run].item()} in epoch "
+            f"{epoch} batch {batch}; lower the learning rate or use dtype float64 and retry"
+        )
+
+
+class BatchedTrainer:
+    """Runs `seeds` in lockstep: stacked parameters, one Adam per network (elementwise per run)."""
+
+    def __init__(self, names, seeds, model, train, device, dtype, backend=batched):
+        if len(names) < train.batch_size:
+            raise UserError(
+                f"the corpus has {len(names)} names, fewer than one batch of {train.batch_size}; "
+                "lower batch_size in the config or check the filtered names"
+            )
+        self.seeds, self.model, self.train = list(seeds), model, train
+        self.device, self.dtype = device, dtype
+        self.ids = encode_batch(names, model.max_steps).to(device)  # (names, steps)
+        self.mask = up_to_first_end(self.ids).to(dtype)
+        self.rngs = [run_generator(seed) for seed in self.seeds]
+        gen_states, disc_states = zip(*(initial_states(rng, model) for rng in self.rngs))
+        self.gen = batched.stack_states(list(gen_states), device, dtype)
+        self.disc = batched.stack_states(list(disc_states), device, dtype)
+        self.gen_opt = torch.optim.Adam(self.gen.values(), lr=train.lr)
+        self.disc_opt = torch.optim.Adam(self.disc.values(), lr=train.lr)
+        self.objective = generator_objective(train.objective)
+        self.n_batches = len(names) // train.batch_size  # the last partial batch is dropped
+        self.net = backend  # module with the three model functions: batched or fast
+
+    def _draws(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """This epoch's shuffles (runs, names) and uniforms (runs, batches, batch, draws)."""
+        shape = (len(self.ids), self.n_batches, self.train.batch_size, self.model.max_steps - 1)
+        orders, uniforms = zip(*(epoch_draws(rng, *shape) for rng in self.rngs))
+        return torch.stack(orders).to(self.device), torch.stack(uniforms).to(
+            self.device, self.dtype
+        )
+
+    def _step(self, real: torch.Tensor, mask: torch.Tensor, uniforms: torch.Tensor):
+        """One discriminator step, then one generator step on the same real batch.
+
+        real (runs, batch, steps), mask likewise, uniforms (runs, batch, max_steps - 1)."""
+        fake = self.net.generator_sample(self.gen, uniforms)
+        logits = self.net.discriminator_logits(self.disc, torch.cat([real, fake], dim=1))
+        d_loss = discriminator_loss(*logits.tensor_split(2, dim=1))  # (runs,)
+        self.disc_opt.zero_grad(set_to_none=True)
+        d_loss.sum().backward()
+        self.disc_opt.step()
+        with torch.no_grad():
+            real_logits = self.net.discriminator_logits(self.disc, real)  # updated discriminator
+        log_p = self.net.generator_log_likelihood(self.gen, real, mask)
+        g_loss = self.objective(real_logits, log_p)  # (runs,)
+        self.gen_opt.zero_grad(set_to_none=True)
+        g_loss.sum().backward()
+        self.gen_opt.step()
+        return d_loss.detach(), g_loss.detach()
+
+    def train_epoch(self, epoch: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Train one epoch; the mean batch losses per run, (runs,) each."""
+        for opt in (self.gen_opt, self.disc_opt):
+            for group in opt.param_groups:
+                group["lr"] = self.train.lr_at(epoch)
+        orders, uniforms = self._draws()
+        size = self.train.batch_size
+        d_losses, g_losses = [], []
+        for b in range(self.n_batches):
+            index = orders[:, b * size : (b + 1) * size]  # (runs, batch)
+            d, g = self._step(self.ids[index], self.mask[index], uniforms[:, b])
+            d_losses.append(d)
+            g_losses.append(g)
+        d_losses, g_losses = torch.stack(d_losses), torch.stack(g_losses)  # (batches, runs)
+        check_finite(d_losses, "discriminator", self.seeds, epoch)
+        check_finite(g_losses, "generator", self.seeds, epoch)
+        return d_losses.mean(0).cpu(), g_losses.mean(0).cpu()
+
+    def final_names(self) -> tuple[list[list[str]], list[list[str]]]:
+        """Per run, `n_samples` freely sampled names and as many forced to max_steps letters."""
+        free, forced = zip(
+            *(final_draws(rng, self.train.n_samples, self.model.max_steps) for rng in self.rngs)
+        )
+        samples = []
+        for uniforms, is_forced in ((free, False), (forced, True)):
+            uniforms = torch.stack(uniforms).to(self.device, self.dtype)
+            ids = self.net.generator_sample(self.gen, uniforms, forced=is_forced).cpu()
+            samples.append([decode_batch(run_ids) for run_ids in ids])
+        return samples[0], samples[1]
+
+
+def train_runs(
+    names: list[str],
+    seeds: list[int],
+    model: ModelConfig,
+    train: TrainConfig,
+    device: str = "cpu",
+    dtype: torch.dtype = torch.float32,
+    backend: str = "auto",
+    log=print,
+) -> list[RunResult]:
+    """Train one run per seed, all in one batched model; returns each run's results."""
+    trainer = BatchedTrainer(
+        names, seeds, model, train, device, dtype, choose_backend(backend, device, dtype)
+    )
+    history: list[tuple[torch.Tensor, torch.Tensor]] = []
+    start = time.perf_counter()
+    for epoch in range(train.epochs):
+        d, g = trainer.train_epoch(epoch)
+        history.append((d, g))
+        log(
+            f"epoch {epoch + 1}/{train.epochs}  d_loss mean {d.mean():.4g} "
+            f"[{d.min():.4g}, {d.max():.4g}]  g_loss mean {g.mean():.4g} "
+            f"[{g.min():.4g}, {g.max():.4g}]  {time.perf_counter() - start:.1f}s"
+        )
+    samples, forced = trainer.final_names()
+    return [
+        RunResult(
+            seed=seed,
+            d_loss=[float(d[k]) for d, _ in history],
+            g_loss=[float(g[k]) for _, g in history],
+            generator=batched.unstack_state(trainer.gen, k),
+            discriminator=batched.unstack_state(trainer.disc, k),
+            samples=samples[k],
+            forced=forced[k],
+        )
+        for k, seed in enumerate(seeds)
+    ]
+
+
+def choose_backend(name: str, device: str, dtype: torch.dtype):
+    """The module computing the batched models: `fast` (numba kernels, CPU float32) or `batched`
+    (PyTorch, any device). `auto` takes the numba kernels wherever they apply."""
+    if name == "auto":
+        name = "numba" if device == "cpu" and dtype == torch.float32 else "torch"
+    if name == "torch":
+        return batched
+    if device != "cpu" or dtype != torch.float32:
+        raise UserError(
+            "backend 'numba' runs on the CPU in float32 only; set backend: auto or torch"
+        )
+    from . import fast  # imports numba, which compiles the kernels on first use
+
+    return fast
+
+
+def set_threads(threads: int) -> None:
+    """Use `threads` CPU threads in PyTorch and in the numba kernels (which split the runs)."""
+    if threads < 1:
+        raise UserError(f"threads must be at least 1, not {threads}")
+    torch.set_num_threads(threads)
+    import numba
+
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+
+
+def resolve_device(name: str) -> str:
+    """`auto` picks a GPU when one is present, else the CPU."""
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise UserError(
+            "device 'cuda' was requested but no GPU is visible; set device: auto or cpu"
+        )
+    return name
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--names", required=True, help="filtered names, one per line")
+    parser.add_argument("--seeds", type=int, nargs="+", required=True)
+    parser.add_argument("--out-dir", required=True, help="writes seed{N}/... under this folder")
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    parser.add_argument("--backend", default="auto", choices=["auto", "numba", "torch"])
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads (runs in parallel)")
+    add_arguments(parser, ModelConfig)
+    add_arguments(parser, TrainConfig)
+    args = parser.parse_args(argv)
+    set_threads(args.threads)
+    model, train = from_arguments(args, ModelConfig), from_arguments(args, TrainConfig)
+    generator_objective(train.objective)
+    device = resolve_device(args.device)
+    names = read_names(args.names)
+    print(
+        f"training seeds {args.seeds} on {len(names)} names, "
+        f"device {device}, {args.threads} threads"
+    )
+    print(f"model {model}\ntrain {train}", flush=True)
+    dtype = getattr(torch, args.dtype)
+    log = functools.partial(print, flush=True)
+    results = train_runs(names, args.seeds, model, train, device, dtype, args.backend, log)
+    for result in results:
+        write_run(result, args.out_dir, model, train)
+    print(f"wrote {len(results)} runs under {args.out_dir}")
+
+
+if __name__ == "__main__":
+    run_cli(main)

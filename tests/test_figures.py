@@ -1,0 +1,99 @@
+"""Tests that Figures 5 and 6 render to readable PNG and PDF files."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import matplotlib.image
+import numpy as np
+import pandas as pd
+import pytest
+
+from discrete_gan.figures import main, plot_figure5, plot_figure6
+from discrete_gan.io import UserError
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def tiny_summary(epochs: int = 5, runs: int = 3) -> pd.DataFrame:
+    d_mean = np.geomspace(1.4, 0.01, epochs)
+    g_mean = np.linspace(3.0, 7.0, epochs)
+    return pd.DataFrame(
+        {
+            "epoch": np.arange(epochs),
+            "n_runs": runs,
+            "d_min": d_mean * 0.8,
+            "d_mean": d_mean,
+            "d_max": d_mean * 1.25,
+            "g_min": g_mean - 0.5,
+            "g_mean": g_mean,
+            "g_max": g_mean + 0.5,
+        }
+    )
+
+
+def tiny_lengths() -> pd.DataFrame:
+    rows = [("generated", k, c) for k, c in enumerate([0, 1, 3, 4, 2, 0])]
+    rows += [("real", k, c) for k, c in enumerate([0, 0, 1, 2, 3, 4])]
+    return pd.DataFrame(rows, columns=["source", "length", "count"])
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """Width and height from the PNG signature and IHDR chunk."""
+    head = path.read_bytes()[:24]
+    assert head[:8] == PNG_SIGNATURE
+    assert head[12:16] == b"IHDR"
+    return struct.unpack(">II", head[16:24])
+
+
+def assert_figure_files(png: Path, pdf: Path) -> None:
+    width, height = png_size(png)
+    assert width >= 300 and height >= 300
+    pixels = matplotlib.image.imread(png)
+    assert pixels.shape[:2] == (height, width)
+    assert pixels.std() > 0  # something was drawn
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert not list(png.parent.glob(".*.tmp"))  # no leftover temporary files
+
+
+def test_figure5_writes_png_and_pdf(tmp_path):
+    png, pdf = tmp_path / "figures" / "figure5.png", tmp_path / "figures" / "figure5.pdf"
+    plot_figure5(tiny_summary(), png, pdf)
+    assert_figure_files(png, pdf)
+    assert png_size(png) == (1500, 600)  # 10 x 4 in at 150 dpi
+
+
+def test_figure5_rejects_nonpositive_discriminator_loss(tmp_path):
+    summary = tiny_summary()
+    summary.loc[2, "d_min"] = 0.0
+    with pytest.raises(UserError, match="log"):
+        plot_figure5(summary, tmp_path / "f.png", tmp_path / "f.pdf")
+    assert not list(tmp_path.iterdir())
+
+
+def test_figure6_writes_png_and_pdf(tmp_path):
+    png, pdf = tmp_path / "figure6.png", tmp_path / "figure6.pdf"
+    plot_figure6(tiny_lengths(), png, pdf)
+    assert_figure_files(png, pdf)
+
+
+def test_cli_draws_both_figures(tmp_path, capsys):
+    summary_csv, lengths_csv = tmp_path / "summary.csv", tmp_path / "lengths.csv"
+    tiny_summary().to_csv(summary_csv, index=False)
+    tiny_lengths().to_csv(lengths_csv, index=False)
+    for name, flag, table in (
+        ("figure5", "--summary", summary_csv),
+        ("figure6", "--lengths", lengths_csv),
+    ):
+        png, pdf = tmp_path / f"{name}.png", tmp_path / f"{name}.pdf"
+        main([name, flag, str(table), "--png", str(png), "--pdf", str(pdf)])
+        assert_figure_files(png, pdf)
+    assert "figure6.pdf" in capsys.readouterr().out
+
+
+def test_cli_rejects_table_without_columns(tmp_path):
+    bad = tmp_path / "summary.csv"
+    bad.write_text("epoch,d_mean\n0,1.0\n")
+    with pytest.raises(UserError, match="lacks column"):
+        main(["figure5", "--summary", str(bad), "--png", "a.png", "--pdf", "a.pdf"])
