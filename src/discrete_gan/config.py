@@ -5,6 +5,13 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict, dataclass, fields
 
+from .io import UserError
+
+
+def _require(ok: bool, message: str) -> None:
+    if not ok:
+        raise UserError(message)
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -12,6 +19,10 @@ class ModelConfig:
 
     hidden_size: int = 8
     max_steps: int = 10  # symbols per sequence: 9 letters + `$`
+
+    def __post_init__(self):
+        _require(self.hidden_size >= 1, f"hidden_size must be at least 1, not {self.hidden_size}")
+        _require(self.max_steps >= 2, f"max_steps must be at least 2, not {self.max_steps}")
 
 
 @dataclass(frozen=True)
@@ -25,6 +36,20 @@ class TrainConfig:
     lr_decay_epoch: int = 5  # epochs before this one use `lr`, later ones `lr_after`
     objective: str = "is_gan"
     n_samples: int = 200  # names sampled (and forced to max_steps letters) after training
+
+    def __post_init__(self):
+        for key in ("epochs", "batch_size", "n_samples"):
+            value = getattr(self, key)
+            _require(value >= 1, f"{key} must be at least 1, not {value}")
+        _require(self.lr > 0 and self.lr_after > 0, "learning rates must be positive")
+        _require(self.lr_decay_epoch >= 0, "lr_decay_epoch must be at least 0")
+        from .objectives import GENERATOR_OBJECTIVES
+
+        known = ", ".join(sorted(GENERATOR_OBJECTIVES))
+        _require(
+            self.objective in GENERATOR_OBJECTIVES,
+            f"unknown objective {self.objective!r}; choose one of: {known}",
+        )
 
     def lr_at(self, epoch: int) -> float:
         """Learning rate of both optimisers in `epoch` (0-based)."""

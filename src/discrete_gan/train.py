@@ -193,13 +193,18 @@ def choose_backend(name: str, device: str, dtype: torch.dtype):
     return fast
 
 
-def set_threads(threads: int) -> None:
-    """Use `threads` CPU threads in PyTorch and in the numba kernels (which split the runs)."""
+def set_threads(threads: int, backend) -> None:
+    """Give `threads` CPU threads to the backend's parallel part: the numba kernels (which split
+    the runs; PyTorch then keeps one thread, since two thread pools spinning on the same cores
+    slow each other down) or PyTorch's intra-op pool."""
     if threads < 1:
         raise UserError(f"threads must be at least 1, not {threads}")
-    torch.set_num_threads(threads)
+    if backend is batched:
+        torch.set_num_threads(threads)
+        return
     import numba
 
+    torch.set_num_threads(1)
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
 
 
@@ -226,17 +231,16 @@ def main(argv: list[str] | None = None) -> None:
     add_arguments(parser, ModelConfig)
     add_arguments(parser, TrainConfig)
     args = parser.parse_args(argv)
-    set_threads(args.threads)
     model, train = from_arguments(args, ModelConfig), from_arguments(args, TrainConfig)
-    generator_objective(train.objective)
     device = resolve_device(args.device)
+    dtype = getattr(torch, args.dtype)
+    set_threads(args.threads, choose_backend(args.backend, device, dtype))
     names = read_names(args.names)
     print(
         f"training seeds {args.seeds} on {len(names)} names, "
         f"device {device}, {args.threads} threads"
     )
     print(f"model {model}\ntrain {train}", flush=True)
-    dtype = getattr(torch, args.dtype)
     log = functools.partial(print, flush=True)
     results = train_runs(names, args.seeds, model, train, device, dtype, args.backend, log)
     for result in results:

@@ -1,0 +1,56 @@
+# Two commands do everything: `make replicate` (set up, then run the whole replication) and
+# `make test` (set up, then run the linters and the test suite). The virtual environment is
+# created on first use from the pinned requirements.txt.
+
+PYTHON ?= python3
+VENV ?= .venv
+CONFIG ?= config/config.yaml
+CORES ?= 8
+CORPUS ?=
+SNAKEMAKE_ARGS ?=
+
+BIN := $(CURDIR)/$(VENV)/bin
+# Rules call `python -m discrete_gan.<step>`: make that the environment's python.
+export PATH := $(BIN):$(PATH)
+OVERRIDES := $(if $(CORPUS),--config corpus_source=$(CORPUS))
+SNAKEMAKE := $(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) $(OVERRIDES) $(SNAKEMAKE_ARGS)
+
+.PHONY: setup replicate smoke figure5 figure6 report test lint bench clean
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+setup: $(VENV)/.installed
+
+replicate: setup
+	$(SNAKEMAKE)
+
+smoke: CONFIG = config/smoke.yaml
+smoke: replicate
+
+figure5: setup
+	$(SNAKEMAKE) figures/figure5.png figures/figure5.pdf
+
+figure6: setup
+	$(SNAKEMAKE) figures/figure6.png figures/figure6.pdf
+
+report: setup
+	$(SNAKEMAKE) --report report.html
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/snakefmt --check Snakefile workflow
+
+test: lint
+	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python benchmarks/bench.py $(if $(CORPUS),--corpus $(CORPUS))
+
+clean:
+	rm -rf data/raw data/processed results/* figures/* logs .snakemake report.html

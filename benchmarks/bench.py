@@ -1,0 +1,164 @@
+"""Training throughput benchmark: `make bench` (or `python benchmarks/bench.py`).
+
+Prints, for this machine, run-epochs per second of the batched trainer for 1 and 30 runs with
+1 and 2 threads, the same for a straightforward one-run-at-a-time loop (`reference.py`), the
+projected and measured time of the full replication's training (30 runs x 200 epochs), and
+peak memory. Each measurement runs in its own process, so thread settings and peak memory do
+not leak between them. The last line reads `run-epochs/s (30 runs, 2 threads): <number>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PAPER_RUNS, PAPER_EPOCHS = 30, 200
+
+
+def corpus_names(names: Path, corpus: Path) -> list[str]:
+    """The filtered names: from `names` if it exists, else filtered from the corpus folder."""
+    from discrete_gan.filter import filter_files
+    from discrete_gan.outputs import read_names
+
+    if names.is_file():
+        return read_names(names)
+    kept, _ = filter_files([corpus / "female.txt", corpus / "male.txt"])
+    return kept
+
+
+def measure(names: list[str], mode: str, runs: int, threads: int, epochs: int) -> dict:
+    """Time `epochs` epochs of `runs` runs after a short warm-up; peak RSS of this process."""
+    import torch
+
+    from discrete_gan.config import ModelConfig, TrainConfig
+    from discrete_gan.reference import train_single
+    from discrete_gan.train import BatchedTrainer, choose_backend, set_threads
+
+    model, train = ModelConfig(), TrainConfig(epochs=epochs)
+    seeds = list(range(runs))
+    backend = choose_backend("torch" if mode == "loop" else mode, "cpu", torch.float32)
+    set_threads(threads, backend)
+    if mode == "loop":
+        start = time.perf_counter()
+        for seed in seeds:
+            train_single(names, seed, model, train)
+    else:
+        warm = BatchedTrainer(names, seeds, model, train, "cpu", torch.float32, backend)
+        warm.n_batches = 2  # compiles (or loads) the kernels outside the timed part
+        warm.train_epoch(0)
+        trainer = BatchedTrainer(names, seeds, model, train, "cpu", torch.float32, backend)
+        start = time.perf_counter()
+        for epoch in range(epochs):
+            trainer.train_epoch(epoch)
+    seconds = time.perf_counter() - start
+    return {
+        "mode": mode,
+        "runs": runs,
+        "threads": threads,
+        "epochs": epochs,
+        "seconds": seconds,
+        "run_epochs_per_s": runs * epochs / seconds,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def in_subprocess(names_file: Path, **spec) -> dict:
+    """Run `measure` in a fresh interpreter and return its result."""
+    cmd = [sys.executable, __file__, "--worker", json.dumps(spec), "--names", str(names_file)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def machine() -> str:
+    """One line describing this machine."""
+    model = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    import numba
+    import torch
+
+    return (
+        f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}, "
+        f"Python {platform.python_version()}, torch {torch.__version__}, numba {numba.__version__}"
+    )
+
+
+def row(result: dict, label: str) -> str:
+    return (
+        f"| {label} | {result['runs']} | {result['threads']} | {result['epochs']} | "
+        f"{result['seconds']:.1f} | {result['run_epochs_per_s']:.1f} | "
+        f"{result['peak_rss_mib']:.0f} |"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--names", type=Path, default=ROOT / "data/processed/names.txt")
+    parser.add_argument("--corpus", type=Path, default=ROOT / "../shared/data/names-corpus")
+    parser.add_argument("--epochs", type=int, default=5, help="timed epochs per measurement")
+    parser.add_argument("--skip-full", action="store_true", help="skip the 30 x 200 run")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        names = corpus_names(args.names, args.corpus)
+        print(json.dumps(measure(names, **json.loads(args.worker))))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        names_file = Path(tmp) / "names.txt"
+        names_file.write_text("\n".join(corpus_names(args.names, args.corpus)) + "\n")
+        run_benchmarks(names_file, args.epochs, args.skip_full)
+
+
+def run_benchmarks(names_file: Path, epochs: int, skip_full: bool) -> None:
+    print(f"# discrete-gan training benchmark, {datetime.date.today().isoformat()}")
+    print(f"machine: {machine()}")
+    print("\n| trainer | runs | threads | epochs | seconds | run-epochs/s | peak RSS MiB |")
+    print("|---|---|---|---|---|---|---|")
+    results = {}
+    for mode, runs, threads, n in [
+        ("loop", 1, 1, 1),
+        ("loop", 1, 2, 1),
+        ("numba", 1, 1, epochs),
+        ("numba", 1, 2, epochs),
+        ("numba", PAPER_RUNS, 1, epochs),
+        ("numba", PAPER_RUNS, 2, epochs),
+        ("torch", PAPER_RUNS, 2, 1),
+    ]:
+        result = in_subprocess(names_file, mode=mode, runs=runs, threads=threads, epochs=n)
+        results[mode, runs, threads] = result
+        label = {"loop": "one run at a time (nn.LSTM)", "numba": "batched, numba kernels"}.get(
+            mode, "batched, torch backend"
+        )
+        print(row(result, label), flush=True)
+    best = results["numba", PAPER_RUNS, 2]["run_epochs_per_s"]
+    baseline = results["loop", 1, 2]["run_epochs_per_s"]
+    total = PAPER_RUNS * PAPER_EPOCHS
+    print(f"\nspeed-up over the one-run-at-a-time loop (2 threads each): {best / baseline:.1f}x")
+    print(f"projected training time of the replication ({total} run-epochs): {total / best:.0f} s")
+    if not skip_full:
+        full = in_subprocess(
+            names_file, mode="numba", runs=PAPER_RUNS, threads=2, epochs=PAPER_EPOCHS
+        )
+        print(
+            f"measured training time of the replication: {full['seconds']:.0f} s "
+            f"(peak RSS {full['peak_rss_mib']:.0f} MiB)"
+        )
+    print(f"run-epochs/s ({PAPER_RUNS} runs, 2 threads): {best:.1f}")
+
+
+if __name__ == "__main__":
+    main()
