@@ -46,7 +46,9 @@ def hand_step_probs(gen: Generator, ids: torch.Tensor) -> torch.Tensor:
     probs = []
     for t in range(steps):
         h, c = hand_lstm_step(gen.lstm, token, h, c)
-        probs.append(torch.softmax(gen.out(h), dim=-1))
+        logits = gen.out(h)
+        logits[:, START_ID] = -torch.inf  # `.` is an input only: never an output
+        probs.append(torch.softmax(logits, dim=-1))
         token = ids[:, t]
     return torch.stack(probs, dim=1)
 
@@ -107,8 +109,8 @@ def all_prefix_events(max_steps: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def test_probabilities_of_all_names_sum_to_at_most_one() -> None:
-    """With max_steps 3 a name has at most 2 letters; the rest of the mass is on outcomes that
-    are not names: 3 symbols without `$`, or a start symbol `.` before the first `$`."""
+    """With max_steps 3 a name has at most 2 letters; the rest of the mass is on the outcomes
+    that are not names: 3 letters without `$` (the start symbol `.` is never an output)."""
     config = ModelConfig(hidden_size=4, max_steps=3)
     gen = make_model(Generator, config, seed=3)
     ids, is_name = all_prefix_events(config.max_steps)
@@ -123,6 +125,8 @@ def test_probabilities_of_all_names_sum_to_at_most_one() -> None:
     mask = up_to_first_end(ids).to(torch.float64)
     by_hand = (probs.gather(-1, ids.unsqueeze(-1)).squeeze(-1).log() * mask).sum(-1).exp()
     assert abs(names_total - (1 - by_hand[~is_name].sum().item())) < 1e-12
+    has_start = (ids == START_ID).any(-1)
+    assert p[has_start].max().item() == 0.0
     with torch.no_grad():
         p32 = make_model(Generator, config, seed=3, dtype=torch.float32).log_likelihood(ids).exp()
     assert p32[is_name].sum().item() <= 1 + 1e-6

@@ -79,7 +79,7 @@ def test_log_neg_log_one_minus_d_matches_exact_values() -> None:
 
 def expected_loss(logits: list[float], log_p: list[float]) -> float:
     """-log(-L) = log N - logsumexp_i(log softplus(l_i) + log p_i), in plain Python floats."""
-    terms = [log_softplus_exact(l) + lp for l, lp in zip(logits, log_p)]
+    terms = [log_softplus_exact(x) + lp for x, lp in zip(logits, log_p)]
     top = max(terms)
     return math.log(len(terms)) - (top + math.log(sum(math.exp(t - top) for t in terms)))
 
@@ -126,7 +126,7 @@ def test_is_gan_gradients_finite_where_direct_underflows() -> None:
     is_gan_generator_loss(logits, log_p).backward()
     assert torch.isfinite(logits.grad).all() and torch.isfinite(log_p.grad).all()
     # d loss / d log p_i = -softmax(log w + log p)_i: sums to -1
-    assert math.isclose(log_p.grad.sum().item(), -1.0, rel_tol=1e-6)
+    assert math.isclose(log_p.grad.sum().item(), -1.0, rel_tol=1e-5)
 
 
 def test_generator_objective_lookup() -> None:

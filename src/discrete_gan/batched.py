@@ -12,7 +12,8 @@ from __future__ import annotations
 import torch
 
 from .lstm import lstm_sampler, lstm_scan
-from .models import draw_symbol, finish_names
+from .models import draw_symbol, finish_names, output_log_probs
+from .objectives import discriminator_loss
 from .vocab import START_ID
 
 Params = dict[str, torch.Tensor]
@@ -58,6 +59,12 @@ def discriminator_logits(params: Params, ids: torch.Tensor) -> torch.Tensor:
     return _linear(params, _scan(params, ids)[:, :, -batch:]).squeeze(1)
 
 
+def discriminator_loss_on(params: Params, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """The discriminator loss (runs,) on real and fake ids (runs, batch, steps)."""
+    logits = discriminator_logits(params, torch.cat([real, fake], dim=1))
+    return discriminator_loss(logits[:, : real.shape[1]], logits[:, real.shape[1] :])
+
+
 def generator_log_likelihood(params: Params, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """log P_G (runs, batch) of `$`-padded names ids (runs, batch, steps).
 
@@ -66,10 +73,10 @@ def generator_log_likelihood(params: Params, ids: torch.Tensor, mask: torch.Tens
     runs, batch, steps = ids.shape
     start = torch.full_like(ids[:, :, :1], START_ID)
     hidden = _scan(params, torch.cat([start, ids[:, :, :-1]], dim=2))  # (runs, H, steps*batch)
-    log_probs = _linear(params, hidden).log_softmax(1)  # (runs, vocab, steps*batch)
+    log_probs = output_log_probs(_linear(params, hidden), dim=1)  # (runs, vocab, steps*batch)
     targets = ids.transpose(1, 2).reshape(runs, 1, steps * batch)
     step_log_p = log_probs.gather(1, targets).view(runs, steps, batch)
-    return (step_log_p * mask.transpose(1, 2)).sum(1)
+    return step_log_p.where(mask.transpose(1, 2) > 0, 0.0).sum(1)
 
 
 @torch.no_grad()

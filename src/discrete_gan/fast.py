@@ -13,7 +13,8 @@ import torch
 from . import kernels
 from .batched import Params
 from .models import finish_names
-from .vocab import END_ID, START_ID
+from .objectives import discriminator_loss
+from .vocab import START_ID
 
 
 def _np(tensor: torch.Tensor) -> np.ndarray:
@@ -49,9 +50,30 @@ class _DiscriminatorLogits(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad_logits):
-        arrays = [_np(x) for x in ctx.saved_tensors] + [_np(grad_logits)]
-        d_table_t, *grads = kernels.discriminator_grads(*arrays)
+        arrays = [_np(x) for x in ctx.saved_tensors]
+        logits = np.empty_like(arrays[-1], shape=grad_logits.shape, dtype=np.float32)
+        d_table_t, *grads = kernels.discriminator_grads(*arrays, _np(grad_logits), logits, -1)
         return _tensors(d_table_t, grads) + (None,)
+
+
+class _DiscriminatorLoss(torch.autograd.Function):
+    """The discriminator loss per run, with its gradients from the same kernel pass."""
+
+    @staticmethod
+    def forward(ctx, table, w_hh, out_w, out_b, ids, n_real):
+        arrays = [_np(x) for x in (table, w_hh, out_w, out_b, ids)]
+        runs, _, batch = ids.shape
+        grad_logits = np.empty((runs, batch), np.float32)
+        logits = np.empty((runs, batch), np.float32)
+        d_table_t, *grads = kernels.discriminator_grads(*arrays, grad_logits, logits, n_real)
+        ctx.grads = _tensors(d_table_t, grads)
+        logits = torch.from_numpy(logits)
+        return discriminator_loss(logits[:, :n_real], logits[:, n_real:])
+
+    @staticmethod
+    def backward(ctx, grad_loss):
+        scale = grad_loss.view(-1, 1, 1)  # (runs, 1, 1): each run's loss has its own gradient
+        return (*(g * scale.view(-1, *[1] * (g.dim() - 1)) for g in ctx.grads), None, None)
 
 
 class _GeneratorLogLikelihood(torch.autograd.Function):
@@ -73,6 +95,12 @@ def discriminator_logits(params: Params, ids: torch.Tensor) -> torch.Tensor:
     return _DiscriminatorLogits.apply(*_weights(params), _step_major(ids))
 
 
+def discriminator_loss_on(params: Params, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """The discriminator loss (runs,) on real and fake ids (runs, batch, steps), as `batched`."""
+    ids = _step_major(torch.cat([real, fake], dim=1))
+    return _DiscriminatorLoss.apply(*_weights(params), ids, real.shape[1])
+
+
 def generator_log_likelihood(params: Params, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """log P_G (runs, batch) of `$`-padded names ids (runs, batch, steps); see `batched.py`."""
     inputs = torch.cat([torch.full_like(ids[:, :, :1], START_ID), ids[:, :, :-1]], dim=2)
@@ -84,6 +112,6 @@ def generator_log_likelihood(params: Params, ids: torch.Tensor, mask: torch.Tens
 def generator_sample(params: Params, uniforms: torch.Tensor, forced: bool = False) -> torch.Tensor:
     """Names (runs, batch, max_steps) from uniforms (runs, batch, n_draws); see `batched.py`."""
     arrays = [_np(x) for x in _weights(params)] + [_np(_step_major(uniforms))]
-    drawn = kernels.generator_sample(*arrays, END_ID if forced else -1, START_ID)
+    drawn = kernels.generator_sample(*arrays, forced)
     ids = torch.from_numpy(drawn).transpose(1, 2)  # (runs, batch, draws)
     return ids if forced else finish_names(ids)

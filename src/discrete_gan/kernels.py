@@ -20,6 +20,8 @@ import math
 import numba as nb
 import numpy as np
 
+from .vocab import END_ID, START_ID
+
 TILE = 128  # lanes processed together; loops over lanes are what the compiler vectorises
 _f = np.float32
 _CLAMP = _f(7.90531110763549805)
@@ -31,6 +33,7 @@ _B = [_f(c) for c in (4.89352518554385e-03, 2.26843463243900e-03, 1.185347056866
 A1, A3, A5, A7, A9, A11, A13 = _A
 B0, B2, B4, B6 = _B
 HALF, ONE = _f(0.5), _f(1.0)
+_EXP_ZERO_BELOW = _f(-17.0)
 kernel = nb.njit(fastmath=True, cache=True, error_model="numpy", parallel=True)
 inline = nb.njit(fastmath=True, cache=True, inline="always", error_model="numpy")
 
@@ -52,9 +55,10 @@ def _sigmoid(x):
 
 @inline
 def _exp_nonpositive(x):
-    """exp(x) for x <= 0 via (1 + t) / (1 - t), t = tanh(x / 2); absolute error ~1e-7."""
+    """exp(x) for x <= 0 via (1 + t) / (1 - t), t = tanh(x / 2); absolute error below 1e-7,
+    and exactly 0 below -17 (where exp(x) < 5e-8), so banned symbols get probability 0."""
     t = _tanh(HALF * x)
-    return (ONE + t) / (ONE - t)
+    return (ONE + t) / (ONE - t) if x > _EXP_ZERO_BELOW else _f(0.0)
 
 
 @inline
@@ -132,8 +136,9 @@ def _lstm_step_backward(w_hh, tok, n, act, c_prev, tc, h_prev, dh, dc, dpre, d_t
 
 @inline
 def _log_softmax_terms(out_w, out_b, h, n, logits, mx, lse, banned=-1):
-    """logits (vocab, TILE) = out_w h + out_b, with their max and log-sum-exp per lane;
-    symbol `banned` (if any) gets a logit of -1e30, i.e. probability zero."""
+    """logits (vocab, TILE) = out_w h + out_b, with their max and log-sum-exp per lane. The
+    start symbol, only ever an input, and symbol `banned` (if any) get a logit of -1e30, i.e.
+    probability zero: the output distribution of `models.output_log_probs`."""
     vocab, hidden = out_w.shape
     for v in range(vocab):
         for lane in range(n):
@@ -142,6 +147,8 @@ def _log_softmax_terms(out_w, out_b, h, n, logits, mx, lse, banned=-1):
             w = out_w[v, k]
             for lane in range(n):
                 logits[v, lane] += w * h[k, lane]
+    for lane in range(n):
+        logits[START_ID, lane] = _f(-1e30)
     if banned >= 0:
         for lane in range(n):
             logits[banned, lane] = _f(-1e30)
@@ -201,8 +208,14 @@ def discriminator_logits(table, w_hh, out_w, out_b, ids):
 
 
 @kernel
-def discriminator_grads(table, w_hh, out_w, out_b, ids, grad_logits):
-    """Gradients of sum(grad_logits * logits) w.r.t. table (transposed), w_hh, out_w, out_b."""
+def discriminator_grads(table, w_hh, out_w, out_b, ids, grad_logits, logits, n_real):
+    """Gradients w.r.t. table (transposed), w_hh, out_w, out_b, and the logits (runs, batch).
+
+    With n_real < 0: of sum(grad_logits * logits), grad_logits given. With n_real >= 0: of the
+    discriminator loss `mean softplus(-l_real) + mean softplus(l_fake)`, where the first n_real
+    sequences are real; grad_logits is then filled in with dLoss/dlogits. Either way the
+    logits are written into `logits`, so one pass serves a whole discriminator step.
+    """
     runs, steps, batch = ids.shape
     four_h, hidden = table.shape[1], w_hh.shape[2]
     d_table_t = np.zeros((table.shape[0], table.shape[2], table.shape[1]), np.float32)
@@ -216,7 +229,18 @@ def discriminator_grads(table, w_hh, out_w, out_b, ids, grad_logits):
             n = min(TILE, batch - b0)
             _forward_tile(table[r], w_hh[r], ids[r], b0, n, act, c, tc, h, tok)
             for lane in range(n):
-                g = grad_logits[r, b0 + lane]
+                col = b0 + lane
+                logit = out_b[r, 0]
+                for k in range(hidden):
+                    logit += out_w[r, 0, k] * h[steps, k, lane]
+                logits[r, col] = logit
+                if (
+                    n_real >= 0
+                ):  # d softplus(-l) / dl = sigmoid(l) - 1; d softplus(l) / dl = sigmoid(l)
+                    prob = ONE / (ONE + math.exp(-logit))
+                    real = col < n_real
+                    grad_logits[r, col] = (prob - ONE) / n_real if real else prob / (batch - n_real)
+                g = grad_logits[r, col]
                 d_out_b[r, 0] += g
                 for k in range(hidden):
                     d_out_w[r, 0, k] += g * h[steps, k, lane]
@@ -318,16 +342,16 @@ def generator_log_likelihood_grads(table, w_hh, out_w, out_b, inputs, targets, m
 
 
 @kernel
-def generator_sample(table, w_hh, out_w, out_b, uniforms, banned, start):
+def generator_sample(table, w_hh, out_w, out_b, uniforms, forced):
     """Draw symbols (runs, draws, batch) by inverse CDF with uniforms (runs, draws, batch).
 
-    Symbol `banned` (or none if negative) gets probability zero; the first input is `start`.
-    Returns the raw draws: padding after the end symbol is the caller's business.
+    The first input is `.`; if `forced`, `$` has probability zero. Returns the raw draws:
+    padding after the end symbol is the caller's business.
     """
     runs, draws, batch = uniforms.shape
     four_h, hidden, vocab = table.shape[1], w_hh.shape[2], out_w.shape[1]
     ids = np.empty((runs, draws, batch), np.int64)
-    last = vocab - 1 if banned != vocab - 1 else vocab - 2
+    banned, last = (END_ID, END_ID - 1) if forced else (-1, END_ID)
     for r in nb.prange(runs):
         act, c, tc, h, tok = _buffers(1, four_h, hidden)
         logits = np.empty((vocab, TILE), np.float32)
@@ -335,7 +359,7 @@ def generator_sample(table, w_hh, out_w, out_b, uniforms, banned, start):
         cdf, count = np.empty(TILE, np.float32), np.empty(TILE, np.int64)
         for b0 in range(0, batch, TILE):
             n = min(TILE, batch - b0)
-            h[0], c[0], tok[0] = 0, 0, start
+            h[0], c[0], tok[0] = 0, 0, START_ID
             for t in range(draws):
                 _lstm_step(table[r], w_hh[r], tok[0], n, h[0], c[0], act[0], c[1], tc[0], h[1])
                 h[0], c[0] = h[1], c[1]
@@ -348,7 +372,8 @@ def generator_sample(table, w_hh, out_w, out_b, uniforms, banned, start):
                         cdf[lane] += _exp_nonpositive(logits[v, lane] - lse[lane])
                         count[lane] += cdf[lane] < uniforms[r, t, b0 + lane]
                 for lane in range(n):
-                    symbol = min(count[lane], last)  # last: a uniform above the rounded total
+                    # as models.draw_symbol: never `.`, nor past the last allowed symbol
+                    symbol = max(min(count[lane], last), START_ID + 1)
                     ids[r, t, b0 + lane] = symbol
                     tok[0, lane] = symbol
     return ids

@@ -64,9 +64,9 @@ class Generator(nn.Module):
         start = torch.full_like(ids[:, :1], START_ID)
         inputs = torch.cat([start, ids[:, :-1]], dim=1)  # (batch, steps)
         hidden, _ = self.lstm(self._one_hot(inputs))  # (batch, steps, hidden)
-        log_probs = self.out(hidden).log_softmax(-1)  # (batch, steps, vocab)
+        log_probs = output_log_probs(self.out(hidden))  # (batch, steps, vocab)
         step_log_p = log_probs.gather(-1, ids.unsqueeze(-1)).squeeze(-1)  # (batch, steps)
-        return (step_log_p * up_to_first_end(ids)).sum(-1)
+        return step_log_p.where(up_to_first_end(ids) > 0, 0.0).sum(-1)
 
     @torch.no_grad()
     def sample(self, uniforms: torch.Tensor, forced: bool = False) -> torch.Tensor:
@@ -88,14 +88,29 @@ class Generator(nn.Module):
         return ids if forced else finish_names(ids)
 
 
+def _ban(logits: torch.Tensor, symbols: list[int], dim: int = -1) -> torch.Tensor:
+    """Logits with the given symbols' entries set to -inf (probability zero)."""
+    index = torch.tensor(symbols, device=logits.device)
+    return logits.index_fill(dim, index, -torch.inf)
+
+
+def output_log_probs(logits: torch.Tensor, dim: int = -1) -> torch.Tensor:
+    """The generator's output distribution: softmax over the vocabulary except the start symbol
+    `.`, which is only ever an input (a name never contains it)."""
+    return _ban(logits, [START_ID], dim).log_softmax(dim)
+
+
 def draw_symbol(logits: torch.Tensor, uniforms: torch.Tensor, forced: bool) -> torch.Tensor:
-    """Inverse-CDF draw from softmax(logits) (..., vocab) with uniforms (...): the first symbol
-    whose cumulative probability reaches the uniform; `$` has probability zero if `forced`."""
-    if forced:
-        logits = logits.index_fill(-1, torch.tensor([END_ID], device=logits.device), -torch.inf)
-    cdf = logits.softmax(-1).cumsum(-1)
-    symbol = torch.searchsorted(cdf, uniforms.unsqueeze(-1).to(cdf.dtype)).squeeze(-1)
-    return symbol.clamp_(max=VOCAB_SIZE - 1)  # a uniform above the rounded total of 1
+    """Inverse-CDF draw from the output distribution of logits (..., vocab) with uniforms (...):
+    the first symbol whose cumulative probability reaches the uniform; `$` too has probability
+    zero if `forced`."""
+    banned = [START_ID, END_ID] if forced else [START_ID]
+    cdf = _ban(logits, banned).softmax(-1).cumsum(-1)
+    values = uniforms.unsqueeze(-1).to(cdf.dtype).contiguous()
+    symbol = torch.searchsorted(cdf, values).squeeze(-1)
+    # Never the banned first symbol (a uniform of exactly 0) nor past the last allowed one (a
+    # uniform above the rounded total of 1).
+    return symbol.clamp_(min=START_ID + 1, max=END_ID - 1 if forced else END_ID)
 
 
 def finish_names(drawn: torch.Tensor) -> torch.Tensor:

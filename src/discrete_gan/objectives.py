@@ -11,8 +11,8 @@ import math
 import torch
 import torch.nn.functional as F
 
-# Below this logit, log(softplus(x)) equals x to float precision: softplus(x) = e^x + O(e^2x).
-_LOG_SOFTPLUS_LINEAR_BELOW = -20.0
+# Below this logit, log(softplus(x)) equals x to float64 precision: softplus(x) = e^x + O(e^2x).
+_LOG_SOFTPLUS_LINEAR_BELOW = -37.0
 
 
 def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:

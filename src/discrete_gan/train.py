@@ -19,7 +19,7 @@ from . import batched
 from .config import ModelConfig, TrainConfig, add_arguments, from_arguments
 from .io import UserError, run_cli
 from .models import Discriminator, Generator, init_uniform_, up_to_first_end
-from .objectives import discriminator_loss, generator_objective
+from .objectives import generator_objective
 from .outputs import read_names, write_run
 from .seeding import epoch_draws, final_draws, run_generator
 from .vocab import decode_batch, encode_batch
@@ -93,8 +93,7 @@ class BatchedTrainer:
 
         real (runs, batch, steps), mask likewise, uniforms (runs, batch, max_steps - 1)."""
         fake = self.net.generator_sample(self.gen, uniforms)
-        logits = self.net.discriminator_logits(self.disc, torch.cat([real, fake], dim=1))
-        d_loss = discriminator_loss(*logits.tensor_split(2, dim=1))  # (runs,)
+        d_loss = self.net.discriminator_loss_on(self.disc, real, fake)  # (runs,)
         self.disc_opt.zero_grad(set_to_none=True)
         d_loss.sum().backward()
         self.disc_opt.step()

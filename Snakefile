@@ -1,0 +1,39 @@
+# Replication of "GAN Training for Discrete Generators" (Toth): data -> training -> tables ->
+# figures. The stages live in workflow/rules/*.smk; settings in config/config.yaml.
+#   snakemake --cores 4                                  # the paper's 30 runs x 200 epochs
+#   snakemake --cores 2 --configfile config/smoke.yaml   # 2 runs x 3 epochs
+#   snakemake --profile profiles/slurm --config seeds_per_job=1   # one SLURM job per run
+
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/figures.smk"
+
+
+localrules:
+    all,
+    download,
+
+
+rule all:
+    default_target: True
+    input:
+        rules.filter_names.output.counts,
+        rules.aggregate_losses.output,
+        rules.aggregate_lengths.output,
+        rules.samples_report.output,
+        rules.figure5.output,
+        rules.figure6.output,

@@ -1,0 +1,153 @@
+"""The numba backend (`fast`) against the PyTorch backend (`batched`), and `batched` against the
+per-run reference modules of `models.py`."""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+import pytest
+import torch
+
+from discrete_gan import batched, fast, kernels
+from discrete_gan.config import ModelConfig
+from discrete_gan.models import Discriminator, Generator, up_to_first_end
+from discrete_gan.seeding import run_generator
+from discrete_gan.train import initial_states
+from discrete_gan.vocab import END_ID, VOCAB_SIZE
+
+MODEL = ModelConfig()
+SEEDS = [0, 1, 2, 11]
+
+
+def stacked(seeds: list[int], scale: float, dtype=torch.float32):
+    """Stacked generator and discriminator parameters of `seeds`, weights times `scale`."""
+    gen_states, disc_states = zip(*(initial_states(run_generator(s), MODEL) for s in seeds))
+    gen = batched.stack_states(list(gen_states), "cpu", dtype)
+    disc = batched.stack_states(list(disc_states), "cpu", dtype)
+    with torch.no_grad():
+        for param in (*gen.values(), *disc.values()):
+            param.mul_(scale)
+    return gen, disc
+
+
+def random_ids(runs: int, batch: int, seed: int) -> torch.Tensor:
+    """(runs, batch, steps): half arbitrary output symbols, half `$`-padded names."""
+    g = torch.Generator().manual_seed(seed)
+    ids = torch.randint(1, VOCAB_SIZE, (runs, batch, MODEL.max_steps), generator=g)  # no `.`
+    lengths = torch.randint(0, MODEL.max_steps, (runs, batch, 1), generator=g)
+    names = torch.randint(1, 27, ids.shape, generator=g)
+    names = names.masked_fill(torch.arange(MODEL.max_steps) >= lengths, END_ID)
+    half = torch.arange(batch) % 2 == 0
+    return torch.where(half[None, :, None], ids, names)
+
+
+def outputs_and_grads(backend, gen, disc, ids, mask, weights):
+    """Logits and log-likelihoods, and the gradients of sum(weights * output) for each."""
+    results = []
+    for params, fn in (
+        (disc, lambda: backend.discriminator_logits(disc, ids)),
+        (gen, lambda: backend.generator_log_likelihood(gen, ids, mask)),
+    ):
+        for param in params.values():
+            param.grad = None
+        out = fn()
+        (weights * out).sum().backward()
+        results.append((out.detach(), {k: v.grad.clone() for k, v in params.items()}))
+    return results
+
+
+CASES = [(scale, batch) for scale in (1.0, 4.0) for batch in (37, kernels.TILE, 300)]
+
+
+@pytest.mark.parametrize(("scale", "batch"), CASES)
+def test_values_and_gradients_match_torch_backend(scale: float, batch: int) -> None:
+    gen, disc = stacked(SEEDS, scale)
+    ids = random_ids(len(SEEDS), batch, seed=batch)
+    mask = up_to_first_end(ids).to(torch.float32)
+    weights = torch.randn(len(SEEDS), batch, generator=torch.Generator().manual_seed(1))
+    got = outputs_and_grads(fast, gen, disc, ids, mask, weights)
+    expected = outputs_and_grads(batched, gen, disc, ids, mask, weights)
+    for (out, grads), (out_ref, grads_ref) in zip(got, expected):
+        assert out.shape == (len(SEEDS), batch) and out.dtype == torch.float32
+        torch.testing.assert_close(out, out_ref, rtol=1e-5, atol=1e-5 * out_ref.abs().max())
+        for key, grad_ref in grads_ref.items():
+            assert grads[key].shape == grad_ref.shape, key
+            atol = 1e-4 * grad_ref.abs().max()
+            torch.testing.assert_close(grads[key], grad_ref, rtol=1e-4, atol=atol, msg=key)
+
+
+@pytest.mark.parametrize("forced", [False, True])
+@pytest.mark.parametrize("scale", [1.0, 4.0])
+def test_sampling_matches_torch_backend(forced: bool, scale: float) -> None:
+    gen, _ = stacked(SEEDS, scale)
+    n_draws = MODEL.max_steps if forced else MODEL.max_steps - 1
+    n_differ = n_names = 0
+    for batch in (37, 300):
+        g = torch.Generator().manual_seed(batch)
+        uniforms = torch.rand(len(SEEDS), 10 * batch, n_draws, generator=g)
+        got = fast.generator_sample(gen, uniforms, forced=forced)
+        expected = batched.generator_sample(gen, uniforms, forced=forced)
+        assert got.shape == expected.shape == (len(SEEDS), 10 * batch, MODEL.max_steps)
+        assert got.dtype == expected.dtype == torch.long
+        if forced:
+            assert (got != END_ID).all()
+        else:
+            assert (got[..., -1] == END_ID).all()
+        n_differ += int((got != expected).any(-1).sum())
+        n_names += got.shape[0] * got.shape[1]
+    # a uniform within float rounding of a CDF boundary may pick the neighbouring symbol
+    assert n_differ <= 1e-3 * n_names, f"{n_differ} of {n_names} names differ"
+
+
+@nb.njit(fastmath=True)
+def _apply(x: np.ndarray, which: int) -> np.ndarray:
+    out = np.empty_like(x)
+    for i in range(x.size):
+        if which == 0:
+            out[i] = kernels._tanh(x[i])
+        elif which == 1:
+            out[i] = kernels._sigmoid(x[i])
+        else:
+            out[i] = kernels._exp_nonpositive(x[i])
+    return out
+
+
+def test_tanh_and_sigmoid_approximations() -> None:
+    x = np.linspace(-10, 10, 400_001).astype(np.float32)
+    exact = x.astype(np.float64)
+    assert np.abs(_apply(x, 0) - np.tanh(exact)).max() < 3e-7
+    assert np.abs(_apply(x, 1) - 1 / (1 + np.exp(-exact))).max() < 3e-7
+    assert np.abs(_apply(np.array([-1e30, 1e30], np.float32), 0) - [-1, 1]).max() < 3e-7
+
+
+def test_exp_nonpositive_approximation() -> None:
+    x = np.linspace(-40, 0, 400_001).astype(np.float32)
+    assert np.abs(_apply(x, 2) - np.exp(x.astype(np.float64))).max() < 3e-7
+    assert _apply(np.array([0.0], np.float32), 2)[0] == pytest.approx(1.0, abs=1e-7)
+
+
+@pytest.mark.parametrize("scale", [1.0, 4.0])
+def test_torch_backend_matches_reference_modules(scale: float) -> None:
+    """`batched.py` computes, run by run, what `models.py`'s nn.Modules compute (float64)."""
+    gen, disc = stacked(SEEDS, scale, dtype=torch.float64)
+    ids = random_ids(len(SEEDS), 23, seed=5)
+    mask = up_to_first_end(ids).to(torch.float64)
+    uniforms = torch.rand(
+        len(SEEDS), 50, MODEL.max_steps, generator=torch.Generator().manual_seed(6)
+    )
+    uniforms = uniforms.double()
+    with torch.no_grad():
+        logits = batched.discriminator_logits(disc, ids)
+        log_p = batched.generator_log_likelihood(gen, ids, mask)
+        free = batched.generator_sample(gen, uniforms[..., :-1])
+        forced = batched.generator_sample(gen, uniforms, forced=True)
+        for r in range(len(SEEDS)):
+            g_mod, d_mod = Generator(MODEL).double(), Discriminator(MODEL).double()
+            g_mod.load_state_dict({k: v[r] for k, v in gen.items()})
+            d_mod.load_state_dict({k: v[r] for k, v in disc.items()})
+            torch.testing.assert_close(logits[r], d_mod(ids[r]), rtol=1e-10, atol=1e-10)
+            torch.testing.assert_close(
+                log_p[r], g_mod.log_likelihood(ids[r]), rtol=1e-10, atol=1e-10
+            )
+            assert torch.equal(free[r], g_mod.sample(uniforms[r, :, :-1]))
+            assert torch.equal(forced[r], g_mod.sample(uniforms[r], forced=True))

@@ -1,0 +1,97 @@
+"""The sample CLI on a checkpoint from a one-epoch training of a tiny run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from discrete_gan import sample
+from discrete_gan.config import ModelConfig, TrainConfig
+from discrete_gan.filter import filter_files
+from discrete_gan.io import run_cli
+from discrete_gan.outputs import write_run
+from discrete_gan.train import train_runs
+from discrete_gan.vocab import LETTERS
+
+MODEL = ModelConfig()
+
+
+@pytest.fixture(scope="module")
+def checkpoint(corpus_dir: Path, tmp_path_factory) -> Path:
+    names, _ = filter_files([corpus_dir / "female.txt", corpus_dir / "male.txt"])
+    config = TrainConfig(epochs=1, batch_size=32, n_samples=5)
+    (result,) = train_runs(
+        names[::40], [2], MODEL, config, "cpu", torch.float32, "numba", lambda *a, **k: None
+    )
+    return write_run(result, tmp_path_factory.mktemp("runs"), MODEL, config) / "checkpoint.pt"
+
+
+def run_sample(capsys, *args: str) -> tuple[int, list[str], list[str]]:
+    """Exit status, stdout lines and stderr lines of the sample CLI, run in this process."""
+    status = 0
+    try:
+        run_cli(sample.main, list(args))
+    except SystemExit as exit_info:
+        status = exit_info.code
+    out, err = capsys.readouterr()
+    return status, out.splitlines(), err.splitlines()
+
+
+def test_prints_n_names(checkpoint, capsys) -> None:
+    status, names, err = run_sample(capsys, "--checkpoint", str(checkpoint), "-n", "25")
+    assert status == 0 and err == []
+    assert len(names) == 25
+    assert all(set(name) <= set(LETTERS) and len(name) <= MODEL.max_steps - 1 for name in names)
+    assert len(set(names)) > 1
+
+
+def test_deterministic_for_a_seed(checkpoint, capsys) -> None:
+    args = ("--checkpoint", str(checkpoint), "-n", "30")
+    _, first, _ = run_sample(capsys, *args, "--seed", "3")
+    _, again, _ = run_sample(capsys, *args, "--seed", "3")
+    _, other, _ = run_sample(capsys, *args, "--seed", "4")
+    assert first == again
+    assert first != other
+    _, default, _ = run_sample(capsys, *args)
+    _, zero, _ = run_sample(capsys, *args, "--seed", "0")
+    assert default == zero
+
+
+def test_length_forces_name_length(checkpoint, capsys) -> None:
+    status, names, _ = run_sample(
+        capsys, "--checkpoint", str(checkpoint), "-n", "40", "--length", "7"
+    )
+    assert status == 0 and len(names) == 40
+    assert all(set(name) <= set(LETTERS) for name in names)
+    assert sorted({len(name) for name in names}) == [7]
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [(("-n", "0"), "error: -n must be at least 1"), (("--length", "0"), "error: --length must")],
+)
+def test_bad_arguments(checkpoint, capsys, flags, message) -> None:
+    status, out, err = run_sample(capsys, "--checkpoint", str(checkpoint), *flags)
+    assert status == 1 and out == []
+    assert len(err) == 1 and err[0].startswith(message)
+
+
+def test_missing_checkpoint_subprocess(tmp_path) -> None:
+    missing = tmp_path / "seed0" / "checkpoint.pt"
+    command = [sys.executable, "-m", "discrete_gan.sample", "--checkpoint", str(missing)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0] == f"error: checkpoint {missing} does not exist; train the run first"
+
+
+def test_cli_subprocess_prints_names(checkpoint) -> None:
+    command = [sys.executable, "-m", "discrete_gan.sample", "--checkpoint", str(checkpoint)]
+    done = subprocess.run([*command, "-n", "6"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 6

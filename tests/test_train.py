@@ -1,0 +1,273 @@
+"""Step-function tests of training: the batched trainer against the one-run reference, run
+independence, determinism, errors, the written outputs, and the train CLI."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import numba
+import pytest
+import torch
+
+from discrete_gan import batched, objectives, train
+from discrete_gan.config import ModelConfig, TrainConfig, as_dict
+from discrete_gan.filter import filter_files
+from discrete_gan.io import UserError, run_cli
+from discrete_gan.models import Generator, up_to_first_end
+from discrete_gan.outputs import load_checkpoint, write_run
+from discrete_gan.reference import train_single
+from discrete_gan.train import BatchedTrainer, check_finite, train_runs
+from discrete_gan.vocab import LETTERS, encode_batch
+
+MODEL = ModelConfig()
+
+
+def quiet(*args, **kwargs) -> None:
+    """A `log` for train_runs that prints nothing."""
+
+
+@pytest.fixture(scope="module")
+def corpus_names(corpus_dir: Path) -> list[str]:
+    names, _ = filter_files([corpus_dir / "female.txt", corpus_dir / "male.txt"])
+    return names
+
+
+@pytest.fixture(scope="module")
+def names600(corpus_names: list[str]) -> list[str]:
+    """A deterministic subset of ~600 real names (every 13th of the sorted filtered list)."""
+    return corpus_names[::13]
+
+
+@pytest.fixture(scope="module")
+def names300(corpus_names: list[str]) -> list[str]:
+    return corpus_names[5::26]
+
+
+@pytest.fixture
+def restore_threads():
+    """train.main sets the thread counts of torch and numba; put them back afterwards."""
+    torch_threads, numba_threads = torch.get_num_threads(), numba.get_num_threads()
+    yield
+    torch.set_num_threads(torch_threads)
+    numba.set_num_threads(numba_threads)
+
+
+def test_batched_trainer_matches_reference(names600: list[str]) -> None:
+    assert 550 <= len(names600) <= 650
+    config = TrainConfig(epochs=2, batch_size=128)
+    d_ref, g_ref, gen_ref, disc_ref = train_single(names600, 7, MODEL, config, torch.float64)
+    trainer = BatchedTrainer(names600, [7], MODEL, config, "cpu", torch.float64, batched)
+    d_got, g_got = zip(*(trainer.train_epoch(epoch) for epoch in range(config.epochs)))
+    d_got, g_got = torch.cat(d_got).tolist(), torch.cat(g_got).tolist()
+    assert d_got == pytest.approx(d_ref, rel=1e-9)
+    assert g_got == pytest.approx(g_ref, rel=1e-9)
+    for params, module in ((trainer.gen, gen_ref), (trainer.disc, disc_ref)):
+        state = module.state_dict()
+        assert set(params) == set(state)
+        for key, value in state.items():
+            torch.testing.assert_close(params[key][0].detach(), value, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("backend", "dtype", "rel"), [("numba", torch.float32, 1e-6), ("torch", torch.float64, 1e-10)]
+)
+def test_run_alone_equals_run_among_others(names300, backend, dtype, rel) -> None:
+    config = TrainConfig(epochs=2, batch_size=64, n_samples=30)
+    args = (MODEL, config, "cpu", dtype, backend, quiet)
+    (alone,) = train_runs(names300, [3], *args)
+    together = train_runs(names300, list(range(8)), *args)
+    among = together[3]
+    assert among.seed == alone.seed == 3
+    assert among.d_loss == pytest.approx(alone.d_loss, rel=rel)
+    assert among.g_loss == pytest.approx(alone.g_loss, rel=rel)
+    assert among.samples == alone.samples
+    assert among.forced == alone.forced
+    for key, value in alone.generator.items():
+        torch.testing.assert_close(among.generator[key], value, rtol=rel, atol=rel)
+    assert together[4].d_loss != alone.d_loss
+
+
+def test_same_seed_same_losses_different_seed_different_losses(names300) -> None:
+    config = TrainConfig(epochs=2, batch_size=64, n_samples=10)
+    args = (MODEL, config, "cpu", torch.float32, "numba", quiet)
+    first, other = train_runs(names300, [5, 6], *args)
+    (again,) = train_runs(names300, [5], *args)
+    assert again.d_loss == first.d_loss and again.g_loss == first.g_loss
+    assert again.samples == first.samples and again.forced == first.forced
+    assert other.d_loss != first.d_loss and other.g_loss != first.g_loss
+
+
+def test_numba_backend_agrees_with_torch_backend(names300) -> None:
+    config = TrainConfig(epochs=1, batch_size=64, n_samples=10)
+    results = {
+        backend: train_runs(names300, [0, 1], MODEL, config, "cpu", torch.float32, backend, quiet)
+        for backend in ("numba", "torch")
+    }
+    for fast_run, torch_run in zip(results["numba"], results["torch"]):
+        assert fast_run.d_loss == pytest.approx(torch_run.d_loss, rel=1e-3)
+        assert fast_run.g_loss == pytest.approx(torch_run.g_loss, rel=1e-3)
+
+
+def test_choose_backend() -> None:
+    assert train.choose_backend("torch", "cpu", torch.float64) is batched
+    assert train.choose_backend("auto", "cpu", torch.float64) is batched
+    assert train.choose_backend("auto", "cpu", torch.float32).__name__ == "discrete_gan.fast"
+    with pytest.raises(UserError, match="float32 only"):
+        train.choose_backend("numba", "cpu", torch.float64)
+
+
+def test_learning_rate_schedule() -> None:
+    config = TrainConfig()
+    assert [config.lr_at(e) for e in range(4)] == [0.02] * 4
+    assert config.lr_at(4) == 0.02
+    assert config.lr_at(5) == 0.002 == config.lr_at(199)
+
+
+def test_check_finite() -> None:
+    seeds = [10, 20]
+    check_finite(torch.ones(3, 2), "generator", seeds, 4)
+    losses = torch.ones(3, 2)
+    losses[1, 1] = torch.nan
+    losses[2, 0] = torch.inf
+    with pytest.raises(
+        UserError, match=r"generator loss of run seed 20 became nan in epoch 4 batch 1"
+    ):
+        check_finite(losses, "generator", seeds, 4)
+    losses[1, 1] = 0.5
+    with pytest.raises(UserError, match=r"seed 10 became inf in epoch 4 batch 2"):
+        check_finite(losses, "discriminator", seeds, 4)
+
+
+def test_non_finite_loss_stops_training_and_writes_nothing(
+    tmp_path, names300, monkeypatch, capsys, restore_threads
+) -> None:
+    """The generator loss of the second run (seed 8) becomes inf in batch 2 of epoch 0."""
+    calls = []
+
+    def poisoned(real_logits: torch.Tensor, log_p: torch.Tensor) -> torch.Tensor:
+        loss = objectives.is_gan_generator_loss(real_logits, log_p)
+        calls.append(None)
+        if len(calls) == 3:
+            loss = loss + torch.tensor([0.0, torch.inf, 0.0])
+        return loss
+
+    monkeypatch.setitem(objectives.GENERATOR_OBJECTIVES, "is_gan", poisoned)
+    names_file = tmp_path / "names.txt"
+    names_file.write_text("\n".join(names300) + "\n")
+    out_dir = tmp_path / "runs"
+    argv = ["--names", str(names_file), "--seeds", "7", "8", "9", "--out-dir", str(out_dir)]
+    argv += ["--epochs", "2", "--batch-size", "64", "--device", "cpu", "--threads", "1"]
+    with pytest.raises(SystemExit) as exit_info:
+        run_cli(train.main, argv)
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("error: the generator loss of run seed 8 became inf")
+    assert "epoch 0 batch 2" in err[0]
+    assert not out_dir.exists() or not any(out_dir.rglob("*"))
+
+
+def test_corpus_smaller_than_one_batch() -> None:
+    config = TrainConfig(batch_size=16)
+    with pytest.raises(UserError, match="fewer than one batch of 16"):
+        BatchedTrainer(["anna"] * 15, [0], MODEL, config, "cpu", torch.float32)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(names300):
+    config = TrainConfig(epochs=1, batch_size=32, n_samples=50)
+    (result,) = train_runs(names300, [4], MODEL, config, "cpu", torch.float32, "numba", quiet)
+    return result, config
+
+
+def test_write_run_and_load_checkpoint_round_trip(tmp_path, tiny_run, names300) -> None:
+    result, config = tiny_run
+    folder = write_run(result, tmp_path, MODEL, config)
+    assert folder == tmp_path / "seed4"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "checkpoint.pt",
+        "forced.txt",
+        "losses.csv",
+        "samples.txt",
+    ]
+    raw = torch.load(folder / "checkpoint.pt", weights_only=True)
+    assert raw["seed"] == 4
+    assert raw["model"] == as_dict(MODEL) and raw["train"] == as_dict(config)
+    for part in ("generator", "discriminator"):
+        assert all(isinstance(v, torch.Tensor) for v in raw[part].values())
+
+    checkpoint, gen, disc = load_checkpoint(folder / "checkpoint.pt")
+    assert isinstance(gen, Generator) and gen.config == MODEL and not gen.training
+    ids = encode_batch(names300[:40], MODEL.max_steps)
+    params = batched.stack_states([result.generator], "cpu", torch.float32)
+    with torch.no_grad():
+        expected = batched.generator_log_likelihood(params, ids[None], up_to_first_end(ids)[None])
+        torch.testing.assert_close(gen.log_likelihood(ids), expected[0], rtol=1e-5, atol=1e-5)
+        disc_params = batched.stack_states([result.discriminator], "cpu", torch.float32)
+        expected = batched.discriminator_logits(disc_params, ids[None])
+        torch.testing.assert_close(disc(ids), expected[0], rtol=1e-5, atol=1e-5)
+
+    samples = (folder / "samples.txt").read_text().splitlines()
+    forced = (folder / "forced.txt").read_text().splitlines()
+    assert samples == result.samples and len(samples) == config.n_samples
+    assert forced == result.forced and len(forced) == config.n_samples
+    assert all(set(name) <= set(LETTERS) for name in samples + forced)
+    assert all(len(name) <= MODEL.max_steps - 1 for name in samples)
+
+    with open(folder / "losses.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["epoch", "d_loss", "g_loss"]
+    assert [int(r["epoch"]) for r in rows] == list(range(config.epochs))
+    assert [float(r["d_loss"]) for r in rows] == result.d_loss
+    assert [float(r["g_loss"]) for r in rows] == result.g_loss
+
+
+def test_forced_names_have_max_steps_letters(tiny_run) -> None:
+    result, _ = tiny_run
+    lengths = sorted({len(name) for name in result.forced})
+    assert lengths == [MODEL.max_steps], f"forced name lengths {lengths}"
+
+
+def test_load_checkpoint_errors(tmp_path) -> None:
+    with pytest.raises(UserError, match="does not exist"):
+        load_checkpoint(tmp_path / "missing.pt")
+    corrupt = tmp_path / "corrupt.pt"
+    corrupt.write_bytes(b"not a checkpoint")
+    with pytest.raises(UserError, match="cannot be read"):
+        load_checkpoint(corrupt)
+
+
+def run_train_cli(*args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "discrete_gan.train", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+
+def test_train_cli_end_to_end(tmp_path, corpus_names) -> None:
+    names_file = tmp_path / "names.txt"
+    names_file.write_text("\n".join(corpus_names[::150]) + "\n")  # 52 names
+    out_dir = tmp_path / "runs"
+    done = run_train_cli(
+        *("--names", str(names_file), "--seeds", "0", "1", "--out-dir", str(out_dir)),
+        *("--epochs", "1", "--batch-size", "16", "--n-samples", "5", "--device", "cpu"),
+    )
+    assert done.returncode == 0, done.stderr
+    for seed in (0, 1):
+        folder = out_dir / f"seed{seed}"
+        files = sorted(p.name for p in folder.iterdir())
+        assert files == ["checkpoint.pt", "forced.txt", "losses.csv", "samples.txt"]
+        assert len((folder / "samples.txt").read_text().splitlines()) == 5
+        assert len((folder / "losses.csv").read_text().splitlines()) == 2
+    assert "wrote 2 runs" in done.stdout
+
+
+def test_train_cli_missing_names_file(tmp_path) -> None:
+    missing = tmp_path / "nope.txt"
+    done = run_train_cli("--names", str(missing), "--seeds", "0", "--out-dir", str(tmp_path / "o"))
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: names file")
+    assert str(missing) in lines[0]
+    assert not (tmp_path / "o").exists()

@@ -1,0 +1,330 @@
+"""The whole workflow on the smoke config, through the `snakemake` command, and what it wrote.
+
+The smoke run (2 runs x 3 epochs) happens once per module in a copy of the project's
+workflow files; the tests then read its outputs, re-run Snakemake against them, and dry-run
+bad configs and the SLURM profile in a second, untouched copy.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[1]
+WORKFLOW_FILES = ("Snakefile", "workflow", "config", "profiles")
+N_RUNS = 2  # config/smoke.yaml
+EPOCHS = 3  # config/smoke.yaml
+N_SAMPLES = 200  # config/config.yaml, as the paper
+N_SHOW = 5
+FORCED_LETTERS = 10  # max_steps
+N_FILTERED_NAMES = 7769  # the paper's filter on the names corpus
+RUN_FILES = ("losses.csv", "checkpoint.pt", "samples.txt", "forced.txt")
+RULE_LOGS = (
+    "logs/download/download.log",
+    "logs/filter_names/filter_names.log",
+    "logs/train/seeds_0-1.log",
+    "logs/aggregate_losses/aggregate_losses.log",
+    "logs/aggregate_lengths/aggregate_lengths.log",
+    "logs/samples_report/samples_report.log",
+    "logs/figure5/figure5.log",
+    "logs/figure6/figure6.log",
+)
+EXPECTED_FILES = (
+    "data/raw/female.txt",
+    "data/raw/male.txt",
+    "data/raw/README",
+    "data/processed/names.txt",
+    "data/processed/counts.json",
+    *(f"results/runs/seed{seed}/{name}" for seed in range(N_RUNS) for name in RUN_FILES),
+    "results/losses_summary.csv",
+    "results/lengths.csv",
+    "results/samples.md",
+    "figures/figure5.png",
+    "figures/figure5.pdf",
+    "figures/figure6.png",
+    "figures/figure6.pdf",
+    "results/benchmarks/train_seeds_0-1.tsv",
+    *RULE_LOGS,
+)
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def copy_workflow(dest: Path) -> Path:
+    """Copy the files Snakemake needs (not data, results or logs) into `dest`."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in WORKFLOW_FILES:
+        source = PROJECT / name
+        if source.is_dir():
+            shutil.copytree(source, dest / name)
+        else:
+            shutil.copy2(source, dest / name)
+    return dest
+
+
+def snakemake(
+    workdir: Path, corpus: Path, *args: str, config: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess:
+    """Run `snakemake ARGS --configfile config/smoke.yaml --config corpus_source=... CONFIG`.
+
+    Targets go in `args`: --configfile and --config take several values, so they come last.
+    The rules call `python -m discrete_gan...`, so this interpreter's folder leads PATH.
+    """
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    command = [sys.executable, "-m", "snakemake", *args, "--configfile", "config/smoke.yaml"]
+    command += ["--config", f"corpus_source={corpus}", *config]
+    return subprocess.run(
+        command, cwd=workdir, env=env, capture_output=True, text=True, timeout=600
+    )
+
+
+def failure_report(result: subprocess.CompletedProcess, workdir: Path) -> str:
+    """The command, the tail of its output and every rule log, for an assertion message."""
+    parts = [f"{' '.join(result.args)} exited with {result.returncode}"]
+    parts += [
+        f"--- stdout (tail)\n{result.stdout[-3000:]}",
+        f"--- stderr (tail)\n{result.stderr[-5000:]}",
+    ]
+    for log in sorted((workdir / "logs").rglob("*.log")):
+        parts.append(f"--- {log.relative_to(workdir)}\n{log.read_text()[-2000:]}")
+    return "\n".join(parts)
+
+
+def succeed(result: subprocess.CompletedProcess, workdir: Path) -> str:
+    """Assert the command succeeded; return its stdout and stderr together."""
+    assert result.returncode == 0, failure_report(result, workdir)
+    return result.stdout + result.stderr
+
+
+def job_counts(output: str) -> dict[str, int]:
+    """The 'Job stats' table Snakemake prints before running: {rule: jobs}, without 'total'."""
+    table = output.split("Job stats:", 1)[1]
+    rows = re.findall(r"^(\w+)\s+(\d+)\s*$", table, flags=re.MULTILINE)
+    counts = {}
+    for rule, count in rows:
+        if rule == "total":
+            break
+        counts[rule] = int(count)
+    return counts
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def read_lines(path: Path) -> list[str]:
+    """One entry per line; an empty line is a zero-length name."""
+    text = path.read_text(encoding="utf-8")
+    assert text.endswith("\n"), f"{path} does not end with a newline"
+    return text[:-1].split("\n")
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """(width, height) from a PNG's IHDR chunk, after checking the signature."""
+    head = path.read_bytes()[:24]
+    assert head[:8] == PNG_SIGNATURE, f"{path} is not a PNG"
+    assert head[12:16] == b"IHDR", f"{path} has no IHDR chunk first"
+    return struct.unpack(">II", head[16:24])
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Path:
+    """A copy of the workflow after a successful smoke run."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("smoke"))
+    succeed(snakemake(workdir, corpus_dir, "--cores", "2"), workdir)
+    return workdir
+
+
+@pytest.fixture(scope="module")
+def fresh_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the workflow that only dry runs touch."""
+    return copy_workflow(tmp_path_factory.mktemp("fresh"))
+
+
+def test_smoke_run_writes_every_output(smoke_run: Path) -> None:
+    missing = [name for name in EXPECTED_FILES if not (smoke_run / name).is_file()]
+    assert not missing, f"missing outputs: {missing}"
+    empty = [
+        name for name in EXPECTED_FILES[: -len(RULE_LOGS)] if (smoke_run / name).stat().st_size == 0
+    ]
+    assert not empty, f"empty outputs: {empty}"
+
+
+def test_filtered_names_and_counts(smoke_run: Path) -> None:
+    names = read_lines(smoke_run / "data/processed/names.txt")
+    assert len(names) == N_FILTERED_NAMES
+    assert all(re.fullmatch(r"[a-z]{1,9}", name) for name in names)
+    counts = json.loads((smoke_run / "data/processed/counts.json").read_text())
+    assert counts["written"] == N_FILTERED_NAMES
+    assert counts["max_len"] == 9 and counts["deduplicate"] is False
+
+
+@pytest.mark.parametrize("seed", range(N_RUNS))
+def test_run_losses_cover_every_epoch(smoke_run: Path, seed: int) -> None:
+    rows = read_csv(smoke_run / f"results/runs/seed{seed}/losses.csv")
+    assert list(rows[0]) == ["epoch", "d_loss", "g_loss"]
+    assert [int(row["epoch"]) for row in rows] == list(range(EPOCHS))
+    values = [float(row[key]) for row in rows for key in ("d_loss", "g_loss")]
+    assert all(math.isfinite(value) for value in values)
+
+
+@pytest.mark.parametrize("seed", range(N_RUNS))
+def test_run_samples_and_forced_names(smoke_run: Path, seed: int) -> None:
+    folder = smoke_run / f"results/runs/seed{seed}"
+    samples = read_lines(folder / "samples.txt")
+    forced = read_lines(folder / "forced.txt")
+    assert len(samples) == N_SAMPLES and len(forced) == N_SAMPLES
+    assert all(re.fullmatch(r"[a-z]*", name) for name in samples)
+    assert all(re.fullmatch(rf"[a-z]{{{FORCED_LETTERS}}}", name) for name in forced)
+
+
+def test_checkpoint_holds_the_configured_settings(smoke_run: Path) -> None:
+    from discrete_gan.outputs import load_checkpoint
+
+    checkpoint, _, _ = load_checkpoint(smoke_run / "results/runs/seed1/checkpoint.pt")
+    assert checkpoint["seed"] == 1
+    assert checkpoint["model"] == {"hidden_size": 8, "max_steps": FORCED_LETTERS}
+    assert checkpoint["train"]["epochs"] == EPOCHS
+    assert checkpoint["train"]["n_samples"] == N_SAMPLES
+
+
+def test_loss_summary_spans_the_runs(smoke_run: Path) -> None:
+    rows = read_csv(smoke_run / "results/losses_summary.csv")
+    columns = ["epoch", "n_runs", "d_min", "d_mean", "d_max", "g_min", "g_mean", "g_max"]
+    assert list(rows[0]) == columns
+    assert [int(row["epoch"]) for row in rows] == list(range(EPOCHS))
+    runs = [read_csv(smoke_run / f"results/runs/seed{seed}/losses.csv") for seed in range(N_RUNS)]
+    for epoch, row in enumerate(rows):
+        assert int(row["n_runs"]) == N_RUNS
+        for loss in ("d", "g"):
+            low, mean, high = (float(row[f"{loss}_{stat}"]) for stat in ("min", "mean", "max"))
+            assert low <= mean <= high
+            per_run = [float(run[epoch][f"{loss}_loss"]) for run in runs]
+            assert mean == pytest.approx(sum(per_run) / N_RUNS, rel=1e-9)
+
+
+def test_length_table_counts_both_sources(smoke_run: Path) -> None:
+    rows = read_csv(smoke_run / "results/lengths.csv")
+    assert list(rows[0]) == ["source", "length", "count"]
+    totals: dict[str, int] = {}
+    for row in rows:
+        totals[row["source"]] = totals.get(row["source"], 0) + int(row["count"])
+    assert totals == {"generated": N_SAMPLES, "real": N_SAMPLES}
+    generated = read_lines(smoke_run / "results/runs/seed0/samples.txt")
+    for row in rows:
+        if row["source"] == "generated":
+            expected = sum(len(name) == int(row["length"]) for name in generated)
+            assert int(row["count"]) == expected
+
+
+@pytest.mark.parametrize("figure", ["figure5", "figure6"])
+def test_figures_are_images(smoke_run: Path, figure: str) -> None:
+    width, height = png_size(smoke_run / f"figures/{figure}.png")
+    assert width >= 300 and height >= 300
+    assert (smoke_run / f"figures/{figure}.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_samples_report_lists_picks_from_run(smoke_run: Path) -> None:
+    text = (smoke_run / "results/samples.md").read_text(encoding="utf-8")
+    sections = {
+        "## Random sample of generated names": "samples.txt",
+        f"## Names forced to length {FORCED_LETTERS}": "forced.txt",
+    }
+    for heading, source in sections.items():
+        assert heading in text
+        body = text.split(heading, 1)[1].split("\n## ", 1)[0]
+        bullets = re.findall(r"^- (.*)$", body, flags=re.MULTILINE)
+        assert len(bullets) == N_SHOW, f"{heading}: {bullets}"
+        names = set(read_lines(smoke_run / "results/runs/seed0" / source)) | {"(empty)"}
+        assert set(bullets) <= names
+
+
+def test_training_benchmark_and_rule_logs(smoke_run: Path) -> None:
+    rows = list(
+        csv.DictReader(
+            (smoke_run / "results/benchmarks/train_seeds_0-1.tsv").open(), delimiter="\t"
+        )
+    )
+    assert len(rows) == 1 and float(rows[0]["s"]) > 0 and "max_rss" in rows[0]
+    train_log = (smoke_run / "logs/train/seeds_0-1.log").read_text()
+    assert "training seeds [0, 1]" in train_log
+    assert f"epoch {EPOCHS}/{EPOCHS}" in train_log
+
+
+def test_finished_run_leaves_nothing_to_do(smoke_run: Path, corpus_dir: Path) -> None:
+    output = succeed(snakemake(smoke_run, corpus_dir, "-n"), smoke_run)
+    assert "Nothing to be done" in output, output[-3000:]
+
+
+def test_single_target_rebuilds_alone(smoke_run: Path, corpus_dir: Path, tmp_path: Path) -> None:
+    workdir = tmp_path / "copy"
+    shutil.copytree(smoke_run, workdir)  # copy2 keeps modification times
+    target = workdir / "figures/figure6.png"
+    target.unlink()
+    others = [workdir / name for name in EXPECTED_FILES if name != "figures/figure6.png"]
+    before = {path: path.stat().st_mtime_ns for path in others if "logs/figure6" not in str(path)}
+    output = succeed(snakemake(workdir, corpus_dir, "figures/figure6.png", "--cores", "1"), workdir)
+    assert job_counts(output) == {"figure6": 1}
+    assert png_size(target)[0] >= 300
+    changed = [str(path) for path, mtime in before.items() if path.stat().st_mtime_ns != mtime]
+    assert changed == [str(workdir / "figures/figure6.pdf")]
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("epochs=-1", "-1 is less than the minimum of 1"),
+        ("n_runs=0", "0 is less than the minimum of 1"),
+        ("objective=wgan", "'wgan' is not one of ['is_gan']"),
+        ("epocs=3", "Additional properties are not allowed ('epocs' was unexpected)"),
+        ("deduplicate=yes", "'yes' is not of type 'boolean'"),
+    ],
+)
+def test_invalid_config_fails_schema_validation(
+    fresh_copy: Path, corpus_dir: Path, override: str, message: str
+) -> None:
+    result = snakemake(fresh_copy, corpus_dir, "-n", config=(override,))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "Error validating config file" in output and message in output, output[-3000:]
+
+
+def test_figure_run_beyond_the_runs_is_refused(fresh_copy: Path, corpus_dir: Path) -> None:
+    result = snakemake(fresh_copy, corpus_dir, "-n", config=("figure_run=2",))
+    assert result.returncode != 0
+    assert "figure_run is 2 but only seeds 0..1 are trained" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("config", "train_jobs"),
+    [
+        ((), {"train_seeds_0_1"}),
+        (("seeds_per_job=1",), {"train_seeds_0_0", "train_seeds_1_1"}),
+        (
+            ("n_runs=5", "seeds_per_job=2"),
+            {"train_seeds_0_1", "train_seeds_2_3", "train_seeds_4_4"},
+        ),
+    ],
+)
+def test_slurm_profile_dry_run_groups_seeds(
+    fresh_copy: Path, corpus_dir: Path, config: tuple[str, ...], train_jobs: set[str]
+) -> None:
+    result = snakemake(fresh_copy, corpus_dir, "-n", "--profile", "profiles/slurm", config=config)
+    output = succeed(result, fresh_copy)
+    assert "Using profile profiles/slurm" in output
+    counts = job_counts(output)
+    assert {rule for rule in counts if rule.startswith("train_")} == train_jobs
+    assert all(counts[rule] == 1 for rule in counts)
+    others = {"download", "filter_names", "aggregate_losses", "aggregate_lengths"}
+    others |= {"samples_report", "figure5", "figure6", "all"}
+    assert set(counts) - train_jobs == others

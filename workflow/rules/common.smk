@@ -1,0 +1,85 @@
+# Helpers shared by the rule files: config validation, seed chunks and the paths of each run.
+# Every path of a run's outputs is built here, so the rule files never join folder names.
+
+import math
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+RAW_DIR = "data/raw"
+RUNS_DIR = "results/runs"
+
+# A generous bound on the CPU time of one run per epoch (about 0.25 s on one core of a
+# current CPU for the paper's model); training jobs' runtime requests scale with it.
+SECONDS_PER_RUN_EPOCH = 3
+
+
+def check_config():
+    """Fail with one clear sentence on settings that the schema alone cannot check."""
+    problems = []
+    if config["figure_run"] >= config["n_runs"]:
+        problems.append(
+            f"figure_run is {config['figure_run']} but only seeds 0..{config['n_runs'] - 1} "
+            "are trained; set figure_run below n_runs"
+        )
+    for key in ("n_lengths", "n_show"):
+        if config[key] > config["n_samples"]:
+            problems.append(
+                f"{key} is {config[key]} but each run samples only n_samples="
+                f"{config['n_samples']} names; lower {key} or raise n_samples"
+            )
+    if problems:
+        raise WorkflowError("Invalid config: " + "; ".join(problems) + ".")
+
+
+check_config()
+
+
+def seed_chunks():
+    """Seeds 0..n_runs-1 split into consecutive lists of at most seeds_per_job seeds."""
+    seeds = list(range(config["n_runs"]))
+    size = config["seeds_per_job"]
+    return [seeds[start : start + size] for start in range(0, len(seeds), size)]
+
+
+def chunk_label(chunk):
+    """'first-last' label of a chunk of seeds, used in log and benchmark names."""
+    return f"{chunk[0]}-{chunk[-1]}"
+
+
+def train_rule_name(chunk):
+    """Name of the training rule of a chunk, e.g. train_seeds_0_29."""
+    return f"train_seeds_{chunk[0]}_{chunk[-1]}"
+
+
+def run_file(seed, name):
+    """Path of one output file of the run trained with `seed`."""
+    return f"{RUNS_DIR}/seed{seed}/{name}"
+
+
+def run_files(seeds, name):
+    """Paths of the same output file for each seed in `seeds`."""
+    return [run_file(seed, name) for seed in seeds]
+
+
+def all_seeds():
+    return list(range(config["n_runs"]))
+
+
+def deduplicate_flag():
+    """The filter's --deduplicate switch, or nothing."""
+    return "--deduplicate" if config["deduplicate"] else ""
+
+
+def train_mem_mb(n_seeds):
+    """Memory request of a training job: the interpreter and torch, plus a little per run."""
+    return 1000 + 20 * n_seeds
+
+
+def train_runtime(n_seeds):
+    """Runtime request (minutes) of a training job: generous, and never under 10 minutes."""
+    parallel = min(config["threads"], n_seeds)
+    seconds = SECONDS_PER_RUN_EPOCH * config["epochs"] * n_seeds / parallel
+    return max(10, 10 + math.ceil(seconds / 60))
