@@ -62,17 +62,62 @@ def _exp_nonpositive(x):
 
 
 @inline
+def _accumulate(out, w, x, n):
+    """out[lane] += sum_k w[k] * x[k, lane] over the first n lanes, four k per pass, so `out`
+    is read and written a quarter as often."""
+    size, k = w.shape[0], 0
+    while k + 4 <= size:
+        w0, w1, w2, w3 = w[k], w[k + 1], w[k + 2], w[k + 3]
+        x0, x1, x2, x3 = x[k], x[k + 1], x[k + 2], x[k + 3]
+        for lane in range(n):
+            out[lane] += w0 * x0[lane] + w1 * x1[lane] + w2 * x2[lane] + w3 * x3[lane]
+        k += 4
+    while k < size:
+        wk, xk = w[k], x[k]
+        for lane in range(n):
+            out[lane] += wk * xk[lane]
+        k += 1
+
+
+@inline
+def _outer_accumulate(grad, a, b, n):
+    """grad[j, k] += sum over the first n lanes of a[j, lane] * b[k, lane]: a weight gradient
+    summed over a tile, four k per pass over a[j]."""
+    rows, cols = grad.shape
+    for j in range(rows):
+        a_j, k = a[j], 0
+        while k + 4 <= cols:
+            b0, b1, b2, b3 = b[k], b[k + 1], b[k + 2], b[k + 3]
+            s0 = s1 = s2 = s3 = _f(0.0)
+            for lane in range(n):
+                x = a_j[lane]
+                s0 += x * b0[lane]
+                s1 += x * b1[lane]
+                s2 += x * b2[lane]
+                s3 += x * b3[lane]
+            grad[j, k] += s0
+            grad[j, k + 1] += s1
+            grad[j, k + 2] += s2
+            grad[j, k + 3] += s3
+            k += 4
+        while k < cols:
+            b_k, acc = b[k], _f(0.0)
+            for lane in range(n):
+                acc += a_j[lane] * b_k[lane]
+            grad[j, k] += acc
+            k += 1
+
+
+@inline
 def _lstm_step(table, w_hh, tok, n, h_prev, c_prev, act, c, tc, h):
     """One LSTM step for n lanes: activated gates -> act (4H, TILE), new state -> c, h."""
     four_h = table.shape[0]
     hidden = four_h // 4
     for j in range(four_h):
+        row, table_row = act[j], table[j]
         for lane in range(n):
-            act[j, lane] = table[j, tok[lane]]
-        for k in range(hidden):
-            w = w_hh[j, k]
-            for lane in range(n):
-                act[j, lane] += w * h_prev[k, lane]
+            row[lane] = table_row[tok[lane]]
+        _accumulate(row, w_hh[j], h_prev, n)
     # One array written per loop, so the compiler can vectorise each loop over the lanes.
     for j in range(four_h):
         if 2 * hidden <= j < 3 * hidden:
@@ -115,12 +160,7 @@ def _lstm_step_backward(w_hh, tok, n, act, c_prev, tc, h_prev, dh, dc, dpre, d_t
             d_g[lane] = d_c[lane] * i[lane] * (ONE - g[lane] * g[lane])
         for lane in range(n):
             d_c[lane] *= f[lane]
-    for j in range(four_h):
-        for k in range(hidden):
-            acc = _f(0.0)
-            for lane in range(n):
-                acc += dpre[j, lane] * h_prev[k, lane]
-            d_w_hh[j, k] += acc
+    _outer_accumulate(d_w_hh, dpre, h_prev, n)
     for lane in range(n):  # d_table_t is (vocab, 4H): each lane adds to one contiguous row
         row = d_table_t[tok[lane]]
         for j in range(four_h):
@@ -128,40 +168,48 @@ def _lstm_step_backward(w_hh, tok, n, act, c_prev, tc, h_prev, dh, dc, dpre, d_t
     for k in range(hidden):
         for lane in range(n):
             dh[k, lane] = 0
-        for j in range(four_h):
-            w = w_hh[j, k]
-            for lane in range(n):
-                dh[k, lane] += w * dpre[j, lane]
+        _accumulate(dh[k], w_hh[:, k], dpre, n)
 
 
 @inline
-def _log_softmax_terms(out_w, out_b, h, n, logits, mx, lse, banned=-1):
-    """logits (vocab, TILE) = out_w h + out_b, with their max and log-sum-exp per lane. The
-    start symbol, only ever an input, and symbol `banned` (if any) get a logit of -1e30, i.e.
-    probability zero: the output distribution of `models.output_log_probs`."""
+def _softmax_terms(out_w, out_b, h, n, logits, exps, total, banned=-1):
+    """logits (vocab, TILE) = out_w h + out_b; exps = exp(logits - max) and total = their sum
+    per lane, so softmax = exps / total and log-sum-exp = max + log(total). The start symbol,
+    only ever an input, and symbol `banned` (if any) get a logit of -1e30, i.e. probability
+    zero: the output distribution of `models.output_log_probs`. `exps` has vocab + 1 rows:
+    the last one receives the max per lane."""
     vocab, hidden = out_w.shape
     for v in range(vocab):
+        row = logits[v]
         for lane in range(n):
-            logits[v, lane] = out_b[v]
-        for k in range(hidden):
-            w = out_w[v, k]
-            for lane in range(n):
-                logits[v, lane] += w * h[k, lane]
+            row[lane] = out_b[v]
+        _accumulate(row, out_w[v], h, n)
     for lane in range(n):
         logits[START_ID, lane] = _f(-1e30)
     if banned >= 0:
         for lane in range(n):
             logits[banned, lane] = _f(-1e30)
+    mx = exps[vocab]  # a spare row holds the max
     for lane in range(n):
         mx[lane] = logits[0, lane]
     for v in range(1, vocab):
         for lane in range(n):
             mx[lane] = max(mx[lane], logits[v, lane])
     for lane in range(n):
-        lse[lane] = 0
+        total[lane] = 0
     for v in range(vocab):
+        row, logit_row = exps[v], logits[v]
         for lane in range(n):
-            lse[lane] += _exp_nonpositive(logits[v, lane] - mx[lane])
+            row[lane] = _exp_nonpositive(logit_row[lane] - mx[lane])
+        for lane in range(n):
+            total[lane] += row[lane]
+
+
+@inline
+def _log_softmax_terms(out_w, out_b, h, n, logits, exps, lse):
+    """As `_softmax_terms`, with lse (TILE,) = log-sum-exp of the logits per lane."""
+    _softmax_terms(out_w, out_b, h, n, logits, exps, lse)
+    mx = exps[logits.shape[0]]
     for lane in range(n):
         lse[lane] = mx[lane] + math.log(lse[lane])
 
@@ -273,12 +321,12 @@ def generator_log_likelihood(table, w_hh, out_w, out_b, inputs, targets, mask):
     for r in nb.prange(runs):
         act, c, tc, h, tok = _buffers(steps, four_h, hidden)
         logits = np.empty((vocab, TILE), np.float32)
-        mx, lse = np.empty(TILE, np.float32), np.empty(TILE, np.float32)
+        exps, lse = np.empty((vocab + 1, TILE), np.float32), np.empty(TILE, np.float32)
         for b0 in range(0, batch, TILE):
             n = min(TILE, batch - b0)
             _forward_tile(table[r], w_hh[r], inputs[r], b0, n, act, c, tc, h, tok)
             for t in range(steps):
-                _log_softmax_terms(out_w[r], out_b[r], h[t + 1], n, logits, mx, lse)
+                _log_softmax_terms(out_w[r], out_b[r], h[t + 1], n, logits, exps, lse)
                 for lane in range(n):
                     term = logits[targets[r, t, b0 + lane], lane] - lse[lane]
                     log_p[r, b0 + lane] += mask[r, t, b0 + lane] * term
@@ -287,7 +335,9 @@ def generator_log_likelihood(table, w_hh, out_w, out_b, inputs, targets, mask):
 
 @kernel
 def generator_log_likelihood_grads(table, w_hh, out_w, out_b, inputs, targets, mask, grad_log_p):
-    """Gradients of sum(grad_log_p * log_p) w.r.t. table (transposed), w_hh, out_w, out_b."""
+    """Gradients of sum(grad_log_p * log_p) w.r.t. table (transposed), w_hh, out_w, out_b.
+
+    Runs the forward pass again, tile by tile: cheaper here than storing and reloading it."""
     runs, steps, batch = inputs.shape
     four_h, hidden, vocab = table.shape[1], w_hh.shape[2], out_w.shape[1]
     d_table_t = np.zeros((table.shape[0], table.shape[2], table.shape[1]), np.float32)
@@ -295,8 +345,8 @@ def generator_log_likelihood_grads(table, w_hh, out_w, out_b, inputs, targets, m
     d_out_w, d_out_b = np.zeros_like(out_w), np.zeros_like(out_b)
     for r in nb.prange(runs):
         act, c, tc, h, tok = _buffers(steps, four_h, hidden)
-        logits = np.empty((vocab, TILE), np.float32)
-        mx, lse = np.empty(TILE, np.float32), np.empty(TILE, np.float32)
+        d_logits = np.empty((vocab, TILE), np.float32)
+        exps, total = np.empty((vocab + 1, TILE), np.float32), np.empty(TILE, np.float32)
         dh, dc = np.zeros((hidden, TILE), np.float32), np.zeros((hidden, TILE), np.float32)
         dpre, coef = np.empty((four_h, TILE), np.float32), np.empty(TILE, np.float32)
         for b0 in range(0, batch, TILE):
@@ -304,26 +354,23 @@ def generator_log_likelihood_grads(table, w_hh, out_w, out_b, inputs, targets, m
             _forward_tile(table[r], w_hh[r], inputs[r], b0, n, act, c, tc, h, tok)
             dh[:], dc[:] = 0, 0
             for t in range(steps - 1, -1, -1):
-                _log_softmax_terms(out_w[r], out_b[r], h[t + 1], n, logits, mx, lse)
+                _softmax_terms(out_w[r], out_b[r], h[t + 1], n, d_logits, exps, total)
                 for lane in range(n):
-                    coef[lane] = grad_log_p[r, b0 + lane] * mask[r, t, b0 + lane]
-                for v in range(vocab):  # logits <- dLoss/dlogits = coef * (onehot - softmax)
-                    row = logits[v]
+                    coef[lane] = grad_log_p[r, b0 + lane] * mask[r, t, b0 + lane] / total[lane]
+                for v in range(vocab):  # dLoss/dlogits = coef * (onehot - softmax)
+                    row, e_row = d_logits[v], exps[v]
                     for lane in range(n):
-                        row[lane] = -coef[lane] * _exp_nonpositive(row[lane] - lse[lane])
+                        row[lane] = -coef[lane] * e_row[lane]
                 for lane in range(n):
-                    logits[targets[r, t, b0 + lane], lane] += coef[lane]
+                    d_logits[targets[r, t, b0 + lane], lane] += coef[lane] * total[lane]
                 for v in range(vocab):
-                    row = logits[v]
-                    d_out_b[r, v] += row[:n].sum()
-                    for k in range(hidden):
-                        d_out_w[r, v, k] += (row[:n] * h[t + 1, k, :n]).sum()
+                    row, acc = d_logits[v], _f(0.0)
+                    for lane in range(n):
+                        acc += row[lane]
+                    d_out_b[r, v] += acc
+                _outer_accumulate(d_out_w[r], d_logits, h[t + 1], n)
                 for k in range(hidden):
-                    d_h = dh[k]
-                    for v in range(vocab):
-                        w, row = out_w[r, v, k], logits[v]
-                        for lane in range(n):
-                            d_h[lane] += w * row[lane]
+                    _accumulate(dh[k], out_w[r, :, k], d_logits, n)
                 _lstm_step_backward(
                     w_hh[r],
                     tok[t],
@@ -355,22 +402,25 @@ def generator_sample(table, w_hh, out_w, out_b, uniforms, forced):
     for r in nb.prange(runs):
         act, c, tc, h, tok = _buffers(1, four_h, hidden)
         logits = np.empty((vocab, TILE), np.float32)
-        mx, lse = np.empty(TILE, np.float32), np.empty(TILE, np.float32)
-        cdf, count = np.empty(TILE, np.float32), np.empty(TILE, np.int64)
+        exps = np.empty((vocab + 1, TILE), np.float32)
+        total, cdf = np.empty(TILE, np.float32), np.empty(TILE, np.float32)
+        count = np.empty(TILE, np.int64)
         for b0 in range(0, batch, TILE):
             n = min(TILE, batch - b0)
             h[0], c[0], tok[0] = 0, 0, START_ID
             for t in range(draws):
                 _lstm_step(table[r], w_hh[r], tok[0], n, h[0], c[0], act[0], c[1], tc[0], h[1])
                 h[0], c[0] = h[1], c[1]
-                _log_softmax_terms(out_w[r], out_b[r], h[0], n, logits, mx, lse, banned)
-                # symbol = number of cumulative probabilities below the uniform (inverse CDF)
+                _softmax_terms(out_w[r], out_b[r], h[0], n, logits, exps, total, banned)
+                # symbol = number of cumulative probabilities below the uniform (inverse CDF),
+                # in units of the unnormalised exps
                 for lane in range(n):
                     cdf[lane], count[lane] = 0, 0
+                    total[lane] *= uniforms[r, t, b0 + lane]
                 for v in range(vocab):
                     for lane in range(n):
-                        cdf[lane] += _exp_nonpositive(logits[v, lane] - lse[lane])
-                        count[lane] += cdf[lane] < uniforms[r, t, b0 + lane]
+                        cdf[lane] += exps[v, lane]
+                        count[lane] += cdf[lane] < total[lane]
                 for lane in range(n):
                     # as models.draw_symbol: never `.`, nor past the last allowed symbol
                     symbol = max(min(count[lane], last), START_ID + 1)

@@ -74,8 +74,8 @@ class BatchedTrainer:
         gen_states, disc_states = zip(*(initial_states(rng, model) for rng in self.rngs))
         self.gen = batched.stack_states(list(gen_states), device, dtype)
         self.disc = batched.stack_states(list(disc_states), device, dtype)
-        self.gen_opt = torch.optim.Adam(self.gen.values(), lr=train.lr)
-        self.disc_opt = torch.optim.Adam(self.disc.values(), lr=train.lr)
+        self.gen_opt = torch.optim.Adam(self.gen.values(), lr=train.lr, fused=True)
+        self.disc_opt = torch.optim.Adam(self.disc.values(), lr=train.lr, fused=True)
         self.objective = generator_objective(train.objective)
         self.n_batches = len(names) // train.batch_size  # the last partial batch is dropped
         self.net = backend  # module with the three model functions: batched or fast
