@@ -10,7 +10,7 @@ import torch
 
 from discrete_gan import batched, fast, kernels
 from discrete_gan.config import ModelConfig
-from discrete_gan.models import Discriminator, Generator, up_to_first_end
+from discrete_gan.models import Discriminator, Generator
 from discrete_gan.seeding import run_generator
 from discrete_gan.train import initial_states
 from discrete_gan.vocab import END_ID, VOCAB_SIZE
@@ -41,12 +41,17 @@ def random_ids(runs: int, batch: int, seed: int) -> torch.Tensor:
     return torch.where(half[None, :, None], ids, names)
 
 
-def outputs_and_grads(backend, gen, disc, ids, mask, weights):
+def step_major(x: torch.Tensor) -> torch.Tensor:
+    """(runs, batch, steps) <-> (runs, steps, batch), the backends' layout."""
+    return x.transpose(1, 2).contiguous()
+
+
+def outputs_and_grads(backend, gen, disc, ids, weights):
     """Logits and log-likelihoods, and the gradients of sum(weights * output) for each."""
     results = []
     for params, fn in (
-        (disc, lambda: backend.discriminator_logits(disc, ids)),
-        (gen, lambda: backend.generator_log_likelihood(gen, ids, mask)),
+        (disc, lambda: backend.discriminator_logits(disc, step_major(ids))),
+        (gen, lambda: backend.generator_log_likelihood(gen, step_major(ids))),
     ):
         for param in params.values():
             param.grad = None
@@ -63,10 +68,9 @@ CASES = [(scale, batch) for scale in (1.0, 4.0) for batch in (37, kernels.TILE, 
 def test_values_and_gradients_match_torch_backend(scale: float, batch: int) -> None:
     gen, disc = stacked(SEEDS, scale)
     ids = random_ids(len(SEEDS), batch, seed=batch)
-    mask = up_to_first_end(ids).to(torch.float32)
     weights = torch.randn(len(SEEDS), batch, generator=torch.Generator().manual_seed(1))
-    got = outputs_and_grads(fast, gen, disc, ids, mask, weights)
-    expected = outputs_and_grads(batched, gen, disc, ids, mask, weights)
+    got = outputs_and_grads(fast, gen, disc, ids, weights)
+    expected = outputs_and_grads(batched, gen, disc, ids, weights)
     for (out, grads), (out_ref, grads_ref) in zip(got, expected):
         assert out.shape == (len(SEEDS), batch) and out.dtype == torch.float32
         torch.testing.assert_close(out, out_ref, rtol=1e-5, atol=1e-5 * out_ref.abs().max())
@@ -85,8 +89,8 @@ def test_sampling_matches_torch_backend(forced: bool, scale: float) -> None:
     for batch in (37, 300):
         g = torch.Generator().manual_seed(batch)
         uniforms = torch.rand(len(SEEDS), 10 * batch, n_draws, generator=g)
-        got = fast.generator_sample(gen, uniforms, forced=forced)
-        expected = batched.generator_sample(gen, uniforms, forced=forced)
+        got = step_major(fast.generator_sample(gen, step_major(uniforms), forced=forced))
+        expected = step_major(batched.generator_sample(gen, step_major(uniforms), forced=forced))
         assert got.shape == expected.shape == (len(SEEDS), 10 * batch, MODEL.max_steps)
         assert got.dtype == expected.dtype == torch.long
         if forced:
@@ -131,16 +135,15 @@ def test_torch_backend_matches_reference_modules(scale: float) -> None:
     """`batched.py` computes, run by run, what `models.py`'s nn.Modules compute (float64)."""
     gen, disc = stacked(SEEDS, scale, dtype=torch.float64)
     ids = random_ids(len(SEEDS), 23, seed=5)
-    mask = up_to_first_end(ids).to(torch.float64)
     uniforms = torch.rand(
         len(SEEDS), 50, MODEL.max_steps, generator=torch.Generator().manual_seed(6)
     )
     uniforms = uniforms.double()
     with torch.no_grad():
-        logits = batched.discriminator_logits(disc, ids)
-        log_p = batched.generator_log_likelihood(gen, ids, mask)
-        free = batched.generator_sample(gen, uniforms[..., :-1])
-        forced = batched.generator_sample(gen, uniforms, forced=True)
+        logits = batched.discriminator_logits(disc, step_major(ids))
+        log_p = batched.generator_log_likelihood(gen, step_major(ids))
+        free = step_major(batched.generator_sample(gen, step_major(uniforms[..., :-1])))
+        forced = step_major(batched.generator_sample(gen, step_major(uniforms), forced=True))
         for r in range(len(SEEDS)):
             g_mod, d_mod = Generator(MODEL).double(), Discriminator(MODEL).double()
             g_mod.load_state_dict({k: v[r] for k, v in gen.items()})

@@ -16,7 +16,7 @@ from discrete_gan import batched, objectives, train
 from discrete_gan.config import ModelConfig, TrainConfig, as_dict
 from discrete_gan.filter import filter_files
 from discrete_gan.io import UserError, run_cli
-from discrete_gan.models import Generator, up_to_first_end
+from discrete_gan.models import Generator
 from discrete_gan.outputs import load_checkpoint, write_run
 from discrete_gan.reference import train_single
 from discrete_gan.train import BatchedTrainer, check_finite, train_runs
@@ -204,10 +204,10 @@ def test_write_run_and_load_checkpoint_round_trip(tmp_path, tiny_run, names300) 
     ids = encode_batch(names300[:40], MODEL.max_steps)
     params = batched.stack_states([result.generator], "cpu", torch.float32)
     with torch.no_grad():
-        expected = batched.generator_log_likelihood(params, ids[None], up_to_first_end(ids)[None])
+        expected = batched.generator_log_likelihood(params, ids.T[None])  # (1, steps, batch)
         torch.testing.assert_close(gen.log_likelihood(ids), expected[0], rtol=1e-5, atol=1e-5)
         disc_params = batched.stack_states([result.discriminator], "cpu", torch.float32)
-        expected = batched.discriminator_logits(disc_params, ids[None])
+        expected = batched.discriminator_logits(disc_params, ids.T[None])
         torch.testing.assert_close(disc(ids), expected[0], rtol=1e-5, atol=1e-5)
 
     samples = (folder / "samples.txt").read_text().splitlines()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 
 from .lstm import lstm_sampler, lstm_scan
-from .models import draw_symbol, finish_names, output_log_probs
+from .models import draw_symbol, finish_names, output_log_probs, up_to_first_end
 from .objectives import discriminator_loss
 from .vocab import START_ID
 
@@ -38,14 +38,10 @@ def _input_table(params: Params) -> torch.Tensor:
     return params["lstm.weight_ih_l0"] + bias.unsqueeze(-1)
 
 
-def _step_major(ids: torch.Tensor) -> torch.Tensor:
-    """(runs, batch, steps) -> (steps, runs, batch)."""
-    return ids.permute(2, 0, 1).contiguous()
-
-
 def _scan(params: Params, ids: torch.Tensor) -> torch.Tensor:
-    """Hidden states (runs, H, steps * batch) of the LSTM over ids (runs, batch, steps)."""
-    return lstm_scan(_input_table(params), params["lstm.weight_hh_l0"], _step_major(ids))
+    """Hidden states (runs, H, steps * batch) of the LSTM over ids (runs, steps, batch)."""
+    tokens = ids.transpose(0, 1).contiguous()  # (steps, runs, batch)
+    return lstm_scan(_input_table(params), params["lstm.weight_hh_l0"], tokens)
 
 
 def _linear(params: Params, h: torch.Tensor) -> torch.Tensor:
@@ -54,39 +50,36 @@ def _linear(params: Params, h: torch.Tensor) -> torch.Tensor:
 
 
 def discriminator_logits(params: Params, ids: torch.Tensor) -> torch.Tensor:
-    """Logits (runs, batch) of symbol sequences ids (runs, batch, steps)."""
-    batch = ids.shape[1]
+    """Logits (runs, batch) of symbol sequences ids (runs, steps, batch)."""
+    batch = ids.shape[2]
     return _linear(params, _scan(params, ids)[:, :, -batch:]).squeeze(1)
 
 
 def discriminator_loss_on(params: Params, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    """The discriminator loss (runs,) on real and fake ids (runs, batch, steps)."""
-    logits = discriminator_logits(params, torch.cat([real, fake], dim=1))
-    return discriminator_loss(logits[:, : real.shape[1]], logits[:, real.shape[1] :])
+    """The discriminator loss (runs,) on real and fake ids (runs, steps, batch)."""
+    logits = discriminator_logits(params, torch.cat([real, fake], dim=2))
+    return discriminator_loss(logits[:, : real.shape[2]], logits[:, real.shape[2] :])
 
 
-def generator_log_likelihood(params: Params, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """log P_G (runs, batch) of `$`-padded names ids (runs, batch, steps).
-
-    `mask` (runs, batch, steps) marks the positions up to and including the first `$`.
-    """
-    runs, batch, steps = ids.shape
-    start = torch.full_like(ids[:, :, :1], START_ID)
-    hidden = _scan(params, torch.cat([start, ids[:, :, :-1]], dim=2))  # (runs, H, steps*batch)
+def generator_log_likelihood(params: Params, ids: torch.Tensor) -> torch.Tensor:
+    """log P_G (runs, batch) of `$`-padded names ids (runs, steps, batch), by teacher forcing:
+    the log output probabilities of each name's symbols up to and including its first `$`."""
+    runs, steps, batch = ids.shape
+    start = torch.full_like(ids[:, :1], START_ID)
+    hidden = _scan(params, torch.cat([start, ids[:, :-1]], dim=1))  # (runs, H, steps*batch)
     log_probs = output_log_probs(_linear(params, hidden), dim=1)  # (runs, vocab, steps*batch)
-    targets = ids.transpose(1, 2).reshape(runs, 1, steps * batch)
-    step_log_p = log_probs.gather(1, targets).view(runs, steps, batch)
-    return step_log_p.where(mask.transpose(1, 2) > 0, 0.0).sum(1)
+    step_log_p = log_probs.gather(1, ids.reshape(runs, 1, steps * batch)).view(ids.shape)
+    return step_log_p.where(up_to_first_end(ids, dim=1) > 0, 0.0).sum(1)
 
 
 @torch.no_grad()
 def generator_sample(params: Params, uniforms: torch.Tensor, forced: bool = False) -> torch.Tensor:
-    """Sample names (runs, batch, max_steps) with uniforms (runs, batch, n_draws).
+    """Sample names (runs, steps, batch) with uniforms (runs, n_draws, batch).
 
-    The same rule as `models.Generator.sample`: unforced draws max_steps - 1 symbols and ends
-    with `$`; forced bans `$` and draws max_steps letters.
+    The same rule as `models.Generator.sample`: unforced draws n_draws symbols, pads after the
+    first `$` and appends `$` (steps = n_draws + 1); forced bans `$` (steps = n_draws).
     """
-    runs, batch, n_draws = uniforms.shape
+    runs, n_draws, batch = uniforms.shape
     step = lstm_sampler(_input_table(params), params["lstm.weight_hh_l0"])
     hidden = params["lstm.weight_hh_l0"].shape[2]
     token = torch.full((runs, batch), START_ID, dtype=torch.long, device=uniforms.device)
@@ -95,7 +88,7 @@ def generator_sample(params: Params, uniforms: torch.Tensor, forced: bool = Fals
     for t in range(n_draws):
         h, c = step(token, h, c)
         logits = _linear(params, h).transpose(1, 2)  # (runs, batch, vocab)
-        token = draw_symbol(logits, uniforms[:, :, t], forced)
+        token = draw_symbol(logits, uniforms[:, t], forced)
         drawn.append(token)
     ids = torch.stack(drawn, dim=2)  # (runs, batch, n_draws)
-    return ids if forced else finish_names(ids)
+    return (ids if forced else finish_names(ids)).transpose(1, 2)

@@ -12,106 +12,105 @@ import torch
 
 from . import kernels
 from .batched import Params
-from .models import finish_names
 from .objectives import discriminator_loss
-from .vocab import START_ID
+
+_KEYS = (
+    "lstm.weight_ih_l0",
+    "lstm.weight_hh_l0",
+    "lstm.bias_ih_l0",
+    "lstm.bias_hh_l0",
+    "out.weight",
+    "out.bias",
+)
 
 
 def _np(tensor: torch.Tensor) -> np.ndarray:
     return tensor.detach().contiguous().numpy()
 
 
-def _step_major(x: torch.Tensor) -> torch.Tensor:
-    """(runs, batch, steps) -> contiguous (runs, steps, batch), the kernels' layout."""
-    return x.transpose(1, 2).contiguous()
+def _weights(params: Params) -> list[torch.Tensor]:
+    """The parameters in the kernels' argument order."""
+    return [params[key] for key in _KEYS]
 
 
-def _tensors(d_table_t: np.ndarray, grads: list[np.ndarray]) -> tuple[torch.Tensor, ...]:
-    """Kernel gradients as tensors, the table's transposed back to (runs, 4H, vocab)."""
-    return (torch.from_numpy(d_table_t).transpose(1, 2), *(torch.from_numpy(g) for g in grads))
-
-
-def _table(params: Params) -> torch.Tensor:
-    """Input weights plus both LSTM biases per symbol: (runs, 4H, vocab)."""
-    bias = params["lstm.bias_ih_l0"] + params["lstm.bias_hh_l0"]
-    return params["lstm.weight_ih_l0"] + bias.unsqueeze(-1)
-
-
-def _weights(params: Params):
-    return _table(params), params["lstm.weight_hh_l0"], params["out.weight"], params["out.bias"]
+def _param_grads(d_table_t: np.ndarray, grads: list[np.ndarray]) -> tuple[torch.Tensor, ...]:
+    """Kernel gradients in `_KEYS` order: the lookup table's gradient (runs, vocab, 4H) is the
+    input weights' gradient transposed, and summed over the vocabulary each bias's."""
+    d_table = torch.from_numpy(d_table_t).transpose(1, 2)  # (runs, 4H, vocab)
+    d_bias = d_table.sum(-1)
+    d_w_hh, d_out_w, d_out_b = (torch.from_numpy(g) for g in grads)
+    return d_table, d_w_hh, d_bias, d_bias.clone(), d_out_w, d_out_b
 
 
 class _DiscriminatorLogits(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, table, w_hh, out_w, out_b, ids):
-        ctx.save_for_backward(table, w_hh, out_w, out_b, ids)
-        arrays = [_np(x) for x in (table, w_hh, out_w, out_b, ids)]
-        return torch.from_numpy(kernels.discriminator_logits(*arrays))
+    def forward(ctx, ids, *weights):
+        ctx.save_for_backward(ids, *weights)
+        return torch.from_numpy(kernels.discriminator_logits(*map(_np, weights), _np(ids)))
 
     @staticmethod
     def backward(ctx, grad_logits):
-        arrays = [_np(x) for x in ctx.saved_tensors]
-        logits = np.empty_like(arrays[-1], shape=grad_logits.shape, dtype=np.float32)
-        d_table_t, *grads = kernels.discriminator_grads(*arrays, _np(grad_logits), logits, -1)
-        return _tensors(d_table_t, grads) + (None,)
+        ids, *weights = ctx.saved_tensors
+        logits = np.empty(grad_logits.shape, np.float32)
+        arrays = [*map(_np, weights), _np(ids), _np(grad_logits), logits]
+        d_table_t, *grads = kernels.discriminator_grads(*arrays, -1)
+        return (None, *_param_grads(d_table_t, grads))
 
 
 class _DiscriminatorLoss(torch.autograd.Function):
     """The discriminator loss per run, with its gradients from the same kernel pass."""
 
     @staticmethod
-    def forward(ctx, table, w_hh, out_w, out_b, ids, n_real):
-        arrays = [_np(x) for x in (table, w_hh, out_w, out_b, ids)]
+    def forward(ctx, ids, n_real, *weights):
         runs, _, batch = ids.shape
         grad_logits = np.empty((runs, batch), np.float32)
         logits = np.empty((runs, batch), np.float32)
-        d_table_t, *grads = kernels.discriminator_grads(*arrays, grad_logits, logits, n_real)
-        ctx.grads = _tensors(d_table_t, grads)
+        arrays = [*map(_np, weights), _np(ids), grad_logits, logits]
+        d_table_t, *grads = kernels.discriminator_grads(*arrays, n_real)
+        ctx.grads = _param_grads(d_table_t, grads)
         logits = torch.from_numpy(logits)
         return discriminator_loss(logits[:, :n_real], logits[:, n_real:])
 
     @staticmethod
     def backward(ctx, grad_loss):
-        scale = grad_loss.view(-1, 1, 1)  # (runs, 1, 1): each run's loss has its own gradient
-        return (*(g * scale.view(-1, *[1] * (g.dim() - 1)) for g in ctx.grads), None, None)
+        # each run's loss has its own upstream gradient: scale that run's parameter gradients
+        scaled = (g * grad_loss.view(-1, *[1] * (g.dim() - 1)) for g in ctx.grads)
+        return (None, None, *scaled)
 
 
 class _GeneratorLogLikelihood(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, table, w_hh, out_w, out_b, inputs, targets, mask):
-        ctx.save_for_backward(table, w_hh, out_w, out_b, inputs, targets, mask)
-        arrays = [_np(x) for x in (table, w_hh, out_w, out_b, inputs, targets, mask)]
-        return torch.from_numpy(kernels.generator_log_likelihood(*arrays))
+    def forward(ctx, ids, *weights):
+        ctx.save_for_backward(ids, *weights)
+        log_p = kernels.generator_log_likelihood(*map(_np, weights), _np(ids))
+        return torch.from_numpy(log_p)
 
     @staticmethod
     def backward(ctx, grad_log_p):
-        arrays = [_np(x) for x in ctx.saved_tensors] + [_np(grad_log_p)]
+        ids, *weights = ctx.saved_tensors
+        arrays = [*map(_np, weights), _np(ids), _np(grad_log_p)]
         d_table_t, *grads = kernels.generator_log_likelihood_grads(*arrays)
-        return _tensors(d_table_t, grads) + (None, None, None)
+        return (None, *_param_grads(d_table_t, grads))
 
 
 def discriminator_logits(params: Params, ids: torch.Tensor) -> torch.Tensor:
-    """Logits (runs, batch) of symbol sequences ids (runs, batch, steps)."""
-    return _DiscriminatorLogits.apply(*_weights(params), _step_major(ids))
+    """Logits (runs, batch) of symbol sequences ids (runs, steps, batch)."""
+    return _DiscriminatorLogits.apply(ids, *_weights(params))
 
 
 def discriminator_loss_on(params: Params, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    """The discriminator loss (runs,) on real and fake ids (runs, batch, steps), as `batched`."""
-    ids = _step_major(torch.cat([real, fake], dim=1))
-    return _DiscriminatorLoss.apply(*_weights(params), ids, real.shape[1])
+    """The discriminator loss (runs,) on real and fake ids (runs, steps, batch), as `batched`."""
+    ids = torch.cat([real, fake], dim=2)
+    return _DiscriminatorLoss.apply(ids, real.shape[2], *_weights(params))
 
 
-def generator_log_likelihood(params: Params, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """log P_G (runs, batch) of `$`-padded names ids (runs, batch, steps); see `batched.py`."""
-    inputs = torch.cat([torch.full_like(ids[:, :, :1], START_ID), ids[:, :, :-1]], dim=2)
-    steps_first = (_step_major(x) for x in (inputs, ids, mask))
-    return _GeneratorLogLikelihood.apply(*_weights(params), *steps_first)
+def generator_log_likelihood(params: Params, ids: torch.Tensor) -> torch.Tensor:
+    """log P_G (runs, batch) of `$`-padded names ids (runs, steps, batch); see `batched.py`."""
+    return _GeneratorLogLikelihood.apply(ids, *_weights(params))
 
 
 @torch.no_grad()
 def generator_sample(params: Params, uniforms: torch.Tensor, forced: bool = False) -> torch.Tensor:
-    """Names (runs, batch, max_steps) from uniforms (runs, batch, n_draws); see `batched.py`."""
-    arrays = [_np(x) for x in _weights(params)] + [_np(_step_major(uniforms))]
-    drawn = kernels.generator_sample(*arrays, forced)
-    ids = torch.from_numpy(drawn).transpose(1, 2)  # (runs, batch, draws)
-    return ids if forced else finish_names(ids)
+    """Names (runs, steps, batch) from uniforms (runs, n_draws, batch); see `batched.py`."""
+    ids = kernels.generator_sample(*map(_np, _weights(params)), _np(uniforms), forced)
+    return torch.from_numpy(ids)

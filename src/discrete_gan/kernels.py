@@ -5,9 +5,11 @@ traffic, not arithmetic. These kernels instead walk each run's sequences in tile
 lanes, keeping a tile's states in small local arrays, and parallelise over runs (`prange`).
 Run r only ever reads and writes index r, so runs stay independent.
 
-Layouts (float32, C-contiguous): `table` (runs, 4H, vocab) is the LSTM input weight plus both
-biases per one-hot symbol; `w_hh` (runs, 4H, H); `out_w` (runs, out, H); `out_b` (runs, out);
-symbol ids step-major, (runs, steps, batch) int64, so a tile's lanes are contiguous. Gate
+Layouts (float32, C-contiguous), as the `state_dict`s of `models.py` plus a leading `runs`
+dimension: `w_ih` (runs, 4H, vocab), `w_hh` (runs, 4H, H), `b_ih`, `b_hh` (runs, 4H), `out_w`
+(runs, out, H), `out_b` (runs, out). Symbol ids are step-major, (runs, steps, batch) int64, so
+a tile's lanes are contiguous. Each run's one-hot input weights and both biases are first
+summed into one lookup table (4H, vocab). Gate
 order as in `torch.nn.LSTM`: input, forget, cell, output. tanh and sigmoid use a rational
 approximation (accurate to a few float32 ulps) that the compiler can vectorise;
 `tests/test_kernels.py` checks every kernel against PyTorch.
@@ -226,27 +228,59 @@ def _buffers(steps, four_h, hidden):
 
 
 @inline
-def _forward_tile(table, w_hh, ids, b0, n, act, c, tc, h, tok):
-    """Run the LSTM over lanes b0..b0+n of ids (steps, batch), keeping every step's state."""
+def _table(w_ih, b_ih, b_hh):
+    """One run's input lookup table (4H, vocab): input weights plus both biases."""
+    four_h, vocab = w_ih.shape
+    table = np.empty((four_h, vocab), np.float32)
+    for j in range(four_h):
+        bias = b_ih[j] + b_hh[j]
+        for v in range(vocab):
+            table[j, v] = w_ih[j, v] + bias
+    return table
+
+
+@inline
+def _load_tokens(ids, b0, n, tok, shifted):
+    """tok (steps, TILE) <- lanes b0..b0+n of ids (steps, batch); if `shifted`, the inputs of
+    teacher forcing instead: `.` first, then each step's symbol one step later."""
     steps = ids.shape[0]
     for t in range(steps):
+        src = t - 1 if shifted else t
         for lane in range(n):
-            tok[t, lane] = ids[t, b0 + lane]
-    for t in range(steps):
+            tok[t, lane] = ids[src, b0 + lane] if src >= 0 else START_ID
+
+
+@inline
+def _load_mask(ids, b0, n, mask):
+    """mask (steps, TILE) <- 1 up to and including each lane's first `$`, then 0."""
+    for lane in range(n):
+        mask[0, lane] = ONE
+    for t in range(1, ids.shape[0]):
+        for lane in range(n):
+            open_ = mask[t - 1, lane] > 0 and ids[t - 1, b0 + lane] != END_ID
+            mask[t, lane] = ONE if open_ else _f(0.0)
+
+
+@inline
+def _forward_tile(table, w_hh, tok, n, act, c, tc, h):
+    """Run the LSTM over the tile's symbols tok (steps, TILE), keeping every step's state."""
+    for t in range(tok.shape[0]):
         _lstm_step(table, w_hh, tok[t], n, h[t], c[t], act[t], c[t + 1], tc[t], h[t + 1])
 
 
 @kernel
-def discriminator_logits(table, w_hh, out_w, out_b, ids):
+def discriminator_logits(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids):
     """Logits (runs, batch) of the final hidden state through the linear layer."""
     runs, steps, batch = ids.shape
-    four_h, hidden = table.shape[1], w_hh.shape[2]
+    four_h, hidden = w_ih.shape[1], w_hh.shape[2]
     logits = np.empty((runs, batch), np.float32)
     for r in nb.prange(runs):
+        table = _table(w_ih[r], b_ih[r], b_hh[r])
         act, c, tc, h, tok = _buffers(steps, four_h, hidden)
         for b0 in range(0, batch, TILE):
             n = min(TILE, batch - b0)
-            _forward_tile(table[r], w_hh[r], ids[r], b0, n, act, c, tc, h, tok)
+            _load_tokens(ids[r], b0, n, tok, False)
+            _forward_tile(table, w_hh[r], tok, n, act, c, tc, h)
             for lane in range(n):
                 acc = out_b[r, 0]
                 for k in range(hidden):
@@ -256,8 +290,9 @@ def discriminator_logits(table, w_hh, out_w, out_b, ids):
 
 
 @kernel
-def discriminator_grads(table, w_hh, out_w, out_b, ids, grad_logits, logits, n_real):
-    """Gradients w.r.t. table (transposed), w_hh, out_w, out_b, and the logits (runs, batch).
+def discriminator_grads(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, grad_logits, logits, n_real):
+    """Gradients w.r.t. the lookup table (transposed: (runs, vocab, 4H); it is w_ih's gradient
+    transposed, and summed over vocab both biases'), w_hh, out_w and out_b.
 
     With n_real < 0: of sum(grad_logits * logits), grad_logits given. With n_real >= 0: of the
     discriminator loss `mean softplus(-l_real) + mean softplus(l_fake)`, where the first n_real
@@ -265,17 +300,20 @@ def discriminator_grads(table, w_hh, out_w, out_b, ids, grad_logits, logits, n_r
     logits are written into `logits`, so one pass serves a whole discriminator step.
     """
     runs, steps, batch = ids.shape
-    four_h, hidden = table.shape[1], w_hh.shape[2]
-    d_table_t = np.zeros((table.shape[0], table.shape[2], table.shape[1]), np.float32)
+    runs, four_h, vocab = w_ih.shape
+    hidden = w_hh.shape[2]
+    d_table_t = np.zeros((runs, vocab, four_h), np.float32)
     d_w_hh = np.zeros_like(w_hh)
     d_out_w, d_out_b = np.zeros_like(out_w), np.zeros_like(out_b)
     for r in nb.prange(runs):
+        table = _table(w_ih[r], b_ih[r], b_hh[r])
         act, c, tc, h, tok = _buffers(steps, four_h, hidden)
         dh, dc = np.empty((hidden, TILE), np.float32), np.empty((hidden, TILE), np.float32)
         dpre = np.empty((four_h, TILE), np.float32)
         for b0 in range(0, batch, TILE):
             n = min(TILE, batch - b0)
-            _forward_tile(table[r], w_hh[r], ids[r], b0, n, act, c, tc, h, tok)
+            _load_tokens(ids[r], b0, n, tok, False)
+            _forward_tile(table, w_hh[r], tok, n, act, c, tc, h)
             for lane in range(n):
                 col = b0 + lane
                 logit = out_b[r, 0]
@@ -313,56 +351,67 @@ def discriminator_grads(table, w_hh, out_w, out_b, ids, grad_logits, logits, n_r
 
 
 @kernel
-def generator_log_likelihood(table, w_hh, out_w, out_b, inputs, targets, mask):
-    """sum_t mask * log softmax(out_w h_t + out_b)[target_t] per name: (runs, batch)."""
-    runs, steps, batch = inputs.shape
-    four_h, hidden, vocab = table.shape[1], w_hh.shape[2], out_w.shape[1]
+def generator_log_likelihood(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids):
+    """log P_G (runs, batch) of `$`-padded names ids by teacher forcing: the sum of the log
+    output probabilities of each name's symbols up to and including its first `$`."""
+    runs, steps, batch = ids.shape
+    four_h, hidden, vocab = w_ih.shape[1], w_hh.shape[2], out_w.shape[1]
     log_p = np.zeros((runs, batch), np.float32)
     for r in nb.prange(runs):
+        table = _table(w_ih[r], b_ih[r], b_hh[r])
         act, c, tc, h, tok = _buffers(steps, four_h, hidden)
+        mask = np.empty((steps, TILE), np.float32)
         logits = np.empty((vocab, TILE), np.float32)
         exps, lse = np.empty((vocab + 1, TILE), np.float32), np.empty(TILE, np.float32)
         for b0 in range(0, batch, TILE):
             n = min(TILE, batch - b0)
-            _forward_tile(table[r], w_hh[r], inputs[r], b0, n, act, c, tc, h, tok)
+            _load_tokens(ids[r], b0, n, tok, True)
+            _load_mask(ids[r], b0, n, mask)
+            _forward_tile(table, w_hh[r], tok, n, act, c, tc, h)
             for t in range(steps):
                 _log_softmax_terms(out_w[r], out_b[r], h[t + 1], n, logits, exps, lse)
                 for lane in range(n):
-                    term = logits[targets[r, t, b0 + lane], lane] - lse[lane]
-                    log_p[r, b0 + lane] += mask[r, t, b0 + lane] * term
+                    term = logits[ids[r, t, b0 + lane], lane] - lse[lane]
+                    log_p[r, b0 + lane] += mask[t, lane] * term
     return log_p
 
 
 @kernel
-def generator_log_likelihood_grads(table, w_hh, out_w, out_b, inputs, targets, mask, grad_log_p):
-    """Gradients of sum(grad_log_p * log_p) w.r.t. table (transposed), w_hh, out_w, out_b.
+def generator_log_likelihood_grads(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, grad_log_p):
+    """Gradients of sum(grad_log_p * log_p) w.r.t. the lookup table (transposed, as in
+    `discriminator_grads`), w_hh, out_w and out_b.
 
     Runs the forward pass again, tile by tile: cheaper here than storing and reloading it."""
-    runs, steps, batch = inputs.shape
-    four_h, hidden, vocab = table.shape[1], w_hh.shape[2], out_w.shape[1]
-    d_table_t = np.zeros((table.shape[0], table.shape[2], table.shape[1]), np.float32)
+    runs, steps, batch = ids.shape
+    runs, four_h, vocab = w_ih.shape
+    hidden = w_hh.shape[2]
+    d_table_t = np.zeros((runs, vocab, four_h), np.float32)
     d_w_hh = np.zeros_like(w_hh)
     d_out_w, d_out_b = np.zeros_like(out_w), np.zeros_like(out_b)
     for r in nb.prange(runs):
+        table = _table(w_ih[r], b_ih[r], b_hh[r])
         act, c, tc, h, tok = _buffers(steps, four_h, hidden)
+        mask = np.empty((steps, TILE), np.float32)
         d_logits = np.empty((vocab, TILE), np.float32)
         exps, total = np.empty((vocab + 1, TILE), np.float32), np.empty(TILE, np.float32)
         dh, dc = np.zeros((hidden, TILE), np.float32), np.zeros((hidden, TILE), np.float32)
         dpre, coef = np.empty((four_h, TILE), np.float32), np.empty(TILE, np.float32)
         for b0 in range(0, batch, TILE):
             n = min(TILE, batch - b0)
-            _forward_tile(table[r], w_hh[r], inputs[r], b0, n, act, c, tc, h, tok)
+            _load_tokens(ids[r], b0, n, tok, True)
+            _load_mask(ids[r], b0, n, mask)
+            _forward_tile(table, w_hh[r], tok, n, act, c, tc, h)
             dh[:], dc[:] = 0, 0
             for t in range(steps - 1, -1, -1):
                 _softmax_terms(out_w[r], out_b[r], h[t + 1], n, d_logits, exps, total)
                 for lane in range(n):
-                    coef[lane] = grad_log_p[r, b0 + lane] * mask[r, t, b0 + lane] / total[lane]
+                    coef[lane] = grad_log_p[r, b0 + lane] * mask[t, lane] / total[lane]
                 for v in range(vocab):  # dLoss/dlogits = coef * (onehot - softmax)
                     row, e_row = d_logits[v], exps[v]
                     for lane in range(n):
                         row[lane] = -coef[lane] * e_row[lane]
                 for lane in range(n):
-                    d_logits[targets[r, t, b0 + lane], lane] += coef[lane] * total[lane]
+                    d_logits[ids[r, t, b0 + lane], lane] += coef[lane] * total[lane]
                 for v in range(vocab):
                     row, acc = d_logits[v], _f(0.0)
                     for lane in range(n):
@@ -389,17 +438,20 @@ def generator_log_likelihood_grads(table, w_hh, out_w, out_b, inputs, targets, m
 
 
 @kernel
-def generator_sample(table, w_hh, out_w, out_b, uniforms, forced):
-    """Draw symbols (runs, draws, batch) by inverse CDF with uniforms (runs, draws, batch).
+def generator_sample(w_ih, w_hh, b_ih, b_hh, out_w, out_b, uniforms, forced):
+    """Names (runs, steps, batch) drawn by inverse CDF with uniforms (runs, draws, batch).
 
-    The first input is `.`; if `forced`, `$` has probability zero. Returns the raw draws:
-    padding after the end symbol is the caller's business.
+    As `models.Generator.sample`: unforced, draws symbols until `$` (later positions are `$`)
+    and ends every name with `$` (steps = draws + 1); forced, `$` has probability zero and
+    steps = draws letters.
     """
     runs, draws, batch = uniforms.shape
-    four_h, hidden, vocab = table.shape[1], w_hh.shape[2], out_w.shape[1]
-    ids = np.empty((runs, draws, batch), np.int64)
+    four_h, hidden, vocab = w_ih.shape[1], w_hh.shape[2], out_w.shape[1]
+    ids = np.full((runs, draws + (0 if forced else 1), batch), END_ID, np.int64)
     banned, last = (END_ID, END_ID - 1) if forced else (-1, END_ID)
     for r in nb.prange(runs):
+        table = _table(w_ih[r], b_ih[r], b_hh[r])
+        ended = np.empty(TILE, np.bool_)
         act, c, tc, h, tok = _buffers(1, four_h, hidden)
         logits = np.empty((vocab, TILE), np.float32)
         exps = np.empty((vocab + 1, TILE), np.float32)
@@ -407,9 +459,9 @@ def generator_sample(table, w_hh, out_w, out_b, uniforms, forced):
         count = np.empty(TILE, np.int64)
         for b0 in range(0, batch, TILE):
             n = min(TILE, batch - b0)
-            h[0], c[0], tok[0] = 0, 0, START_ID
+            h[0], c[0], tok[0], ended[:] = 0, 0, START_ID, False
             for t in range(draws):
-                _lstm_step(table[r], w_hh[r], tok[0], n, h[0], c[0], act[0], c[1], tc[0], h[1])
+                _lstm_step(table, w_hh[r], tok[0], n, h[0], c[0], act[0], c[1], tc[0], h[1])
                 h[0], c[0] = h[1], c[1]
                 _softmax_terms(out_w[r], out_b[r], h[0], n, logits, exps, total, banned)
                 # symbol = number of cumulative probabilities below the uniform (inverse CDF),
@@ -424,6 +476,7 @@ def generator_sample(table, w_hh, out_w, out_b, uniforms, forced):
                 for lane in range(n):
                     # as models.draw_symbol: never `.`, nor past the last allowed symbol
                     symbol = max(min(count[lane], last), START_ID + 1)
-                    ids[r, t, b0 + lane] = symbol
                     tok[0, lane] = symbol
+                    ended[lane] |= symbol == END_ID
+                    ids[r, t, b0 + lane] = END_ID if ended[lane] else symbol
     return ids

@@ -120,8 +120,9 @@ def finish_names(drawn: torch.Tensor) -> torch.Tensor:
     return F.pad(drawn, (0, 1), value=END_ID)
 
 
-def up_to_first_end(ids: torch.Tensor) -> torch.Tensor:
-    """Float mask (..., steps) of the positions up to and including the first `$`."""
+def up_to_first_end(ids: torch.Tensor, dim: int = -1) -> torch.Tensor:
+    """Float mask shaped like ids of the positions up to and including the first `$` along
+    `dim` (the steps)."""
     is_end = (ids == END_ID).to(torch.int64)
-    before_or_at_first = (is_end.cumsum(-1) - is_end) == 0
+    before_or_at_first = (is_end.cumsum(dim) - is_end) == 0
     return before_or_at_first.to(torch.get_default_dtype())

@@ -36,7 +36,7 @@ def train_single(
         d_sum = g_sum = 0.0
         for b in range(n_batches):
             real = ids[order[b * size : (b + 1) * size]]
-            fake = gen.sample(uniforms[b].to(dtype))
+            fake = gen.sample(uniforms[b].T.to(dtype))  # uniforms[b]: (draws, batch)
             d_loss = discriminator_loss(disc(real), disc(fake))
             disc_opt.zero_grad()
             d_loss.backward()

@@ -18,9 +18,9 @@ def run_generator(seed: int) -> torch.Generator:
 def epoch_draws(
     rng: torch.Generator, n_names: int, n_batches: int, batch_size: int, n_draws: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """One epoch's shuffle (n_names,) and sampling uniforms (n_batches, batch_size, n_draws)."""
+    """One epoch's shuffle (n_names,) and sampling uniforms (n_batches, n_draws, batch_size)."""
     order = torch.randperm(n_names, generator=rng)
-    uniforms = torch.rand(n_batches, batch_size, n_draws, generator=rng, dtype=torch.float64)
+    uniforms = torch.rand(n_batches, n_draws, batch_size, generator=rng)
     return order, uniforms
 
 

@@ -18,7 +18,7 @@ import torch
 from . import batched
 from .config import ModelConfig, TrainConfig, add_arguments, from_arguments
 from .io import UserError, run_cli
-from .models import Discriminator, Generator, init_uniform_, up_to_first_end
+from .models import Discriminator, Generator, init_uniform_
 from .objectives import generator_objective
 from .outputs import read_names, write_run
 from .seeding import epoch_draws, final_draws, run_generator
@@ -68,8 +68,8 @@ class BatchedTrainer:
             )
         self.seeds, self.model, self.train = list(seeds), model, train
         self.device, self.dtype = device, dtype
-        self.ids = encode_batch(names, model.max_steps).to(device)  # (names, steps)
-        self.mask = up_to_first_end(self.ids).to(dtype)
+        self.n_names = len(names)
+        self.ids = encode_batch(names, model.max_steps).T.contiguous().to(device)  # (steps, names)
         self.rngs = [run_generator(seed) for seed in self.seeds]
         gen_states, disc_states = zip(*(initial_states(rng, model) for rng in self.rngs))
         self.gen = batched.stack_states(list(gen_states), device, dtype)
@@ -81,17 +81,16 @@ class BatchedTrainer:
         self.net = backend  # module with the three model functions: batched or fast
 
     def _draws(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """This epoch's shuffles (runs, names) and uniforms (runs, batches, batch, draws)."""
-        shape = (len(self.ids), self.n_batches, self.train.batch_size, self.model.max_steps - 1)
+        """This epoch's shuffles (runs, names) and uniforms (batches, runs, draws, batch)."""
+        shape = (self.n_names, self.n_batches, self.train.batch_size, self.model.max_steps - 1)
         orders, uniforms = zip(*(epoch_draws(rng, *shape) for rng in self.rngs))
-        return torch.stack(orders).to(self.device), torch.stack(uniforms).to(
-            self.device, self.dtype
-        )
+        uniforms = torch.stack(uniforms, dim=1)
+        return torch.stack(orders).to(self.device), uniforms.to(self.device, self.dtype)
 
-    def _step(self, real: torch.Tensor, mask: torch.Tensor, uniforms: torch.Tensor):
+    def _step(self, real: torch.Tensor, uniforms: torch.Tensor):
         """One discriminator step, then one generator step on the same real batch.
 
-        real (runs, batch, steps), mask likewise, uniforms (runs, batch, max_steps - 1)."""
+        real (runs, steps, batch) symbol ids, uniforms (runs, max_steps - 1, batch)."""
         fake = self.net.generator_sample(self.gen, uniforms)
         d_loss = self.net.discriminator_loss_on(self.disc, real, fake)  # (runs,)
         self.disc_opt.zero_grad(set_to_none=True)
@@ -99,7 +98,7 @@ class BatchedTrainer:
         self.disc_opt.step()
         with torch.no_grad():
             real_logits = self.net.discriminator_logits(self.disc, real)  # updated discriminator
-        log_p = self.net.generator_log_likelihood(self.gen, real, mask)
+        log_p = self.net.generator_log_likelihood(self.gen, real)
         g_loss = self.objective(real_logits, log_p)  # (runs,)
         self.gen_opt.zero_grad(set_to_none=True)
         g_loss.sum().backward()
@@ -116,7 +115,8 @@ class BatchedTrainer:
         d_losses, g_losses = [], []
         for b in range(self.n_batches):
             index = orders[:, b * size : (b + 1) * size]  # (runs, batch)
-            d, g = self._step(self.ids[index], self.mask[index], uniforms[:, b])
+            real = self.ids[:, index].transpose(0, 1).contiguous()  # (runs, steps, batch)
+            d, g = self._step(real, uniforms[b])
             d_losses.append(d)
             g_losses.append(g)
         d_losses, g_losses = torch.stack(d_losses), torch.stack(g_losses)  # (batches, runs)
@@ -131,9 +131,9 @@ class BatchedTrainer:
         )
         samples = []
         for uniforms, is_forced in ((free, False), (forced, True)):
-            uniforms = torch.stack(uniforms).to(self.device, self.dtype)
+            uniforms = torch.stack([u.T for u in uniforms]).to(self.device, self.dtype)
             ids = self.net.generator_sample(self.gen, uniforms, forced=is_forced).cpu()
-            samples.append([decode_batch(run_ids) for run_ids in ids])
+            samples.append([decode_batch(run_ids.T) for run_ids in ids])  # (batch, steps)
         return samples[0], samples[1]
 
 
