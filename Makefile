@@ -53,4 +53,5 @@ bench: setup
 	$(BIN)/python benchmarks/bench.py $(if $(CORPUS),--corpus $(CORPUS))
 
 clean:
-	rm -rf data/raw data/processed results/* figures/* logs .snakemake report.html
+	rm -rf data/raw data/processed logs .snakemake report.html
+	find results figures -mindepth 1 -not -name README.md -delete

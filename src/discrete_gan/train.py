@@ -111,12 +111,13 @@ class BatchedTrainer:
             for group in opt.param_groups:
                 group["lr"] = self.train.lr_at(epoch)
         orders, uniforms = self._draws()
-        size = self.train.batch_size
+        runs, steps, size = len(self.seeds), self.model.max_steps, self.train.batch_size
+        # every batch of the epoch in one gather: (batches, runs, steps, batch)
+        reals = self.ids[:, orders[:, : self.n_batches * size]]  # (steps, runs, batches*batch)
+        reals = reals.view(steps, runs, self.n_batches, size).permute(2, 1, 0, 3).contiguous()
         d_losses, g_losses = [], []
         for b in range(self.n_batches):
-            index = orders[:, b * size : (b + 1) * size]  # (runs, batch)
-            real = self.ids[:, index].transpose(0, 1).contiguous()  # (runs, steps, batch)
-            d, g = self._step(real, uniforms[b])
+            d, g = self._step(reals[b], uniforms[b])
             d_losses.append(d)
             g_losses.append(g)
         d_losses, g_losses = torch.stack(d_losses), torch.stack(g_losses)  # (batches, runs)
