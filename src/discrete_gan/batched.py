@@ -55,10 +55,13 @@ def discriminator_logits(params: Params, ids: torch.Tensor) -> torch.Tensor:
     return _linear(params, _scan(params, ids)[:, :, -batch:]).squeeze(1)
 
 
-def discriminator_loss_on(params: Params, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    """The discriminator loss (runs,) on real and fake ids (runs, steps, batch)."""
+def discriminator_step(params: Params, real: torch.Tensor, fake: torch.Tensor):
+    """The discriminator loss (runs,) on real and fake ids (runs, steps, batch), detached, and
+    its gradients {name: (runs, ...)}; run r's gradients are those of run r's loss."""
     logits = discriminator_logits(params, torch.cat([real, fake], dim=2))
-    return discriminator_loss(logits[:, : real.shape[2]], logits[:, real.shape[2] :])
+    loss = discriminator_loss(logits[:, : real.shape[2]], logits[:, real.shape[2] :])
+    grads = torch.autograd.grad(loss.sum(), list(params.values()))
+    return loss.detach(), dict(zip(params, grads))
 
 
 def generator_log_likelihood(params: Params, ids: torch.Tensor) -> torch.Tensor:
@@ -70,6 +73,17 @@ def generator_log_likelihood(params: Params, ids: torch.Tensor) -> torch.Tensor:
     log_probs = output_log_probs(_linear(params, hidden), dim=1)  # (runs, vocab, steps*batch)
     step_log_p = log_probs.gather(1, ids.reshape(runs, 1, steps * batch)).view(ids.shape)
     return step_log_p.where(up_to_first_end(ids, dim=1) > 0, 0.0).sum(1)
+
+
+def generator_log_likelihood_vjp(params: Params, ids: torch.Tensor):
+    """log P_G (runs, batch), detached, and `pullback(grad_log_p) -> {name: gradient}` of
+    sum(grad_log_p * log P_G) w.r.t. the parameters."""
+    log_p = generator_log_likelihood(params, ids)
+
+    def pullback(grad_log_p: torch.Tensor) -> dict[str, torch.Tensor]:
+        return dict(zip(params, torch.autograd.grad(log_p, list(params.values()), grad_log_p)))
+
+    return log_p.detach(), pullback
 
 
 @torch.no_grad()

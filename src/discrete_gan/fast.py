@@ -36,7 +36,7 @@ def _weights(params: Params) -> list[torch.Tensor]:
 def _param_grads(d_table_t: np.ndarray, grads: list[np.ndarray]) -> tuple[torch.Tensor, ...]:
     """Kernel gradients in `_KEYS` order: the lookup table's gradient (runs, vocab, 4H) is the
     input weights' gradient transposed, and summed over the vocabulary each bias's."""
-    d_table = torch.from_numpy(d_table_t).transpose(1, 2)  # (runs, 4H, vocab)
+    d_table = torch.from_numpy(d_table_t).transpose(1, 2).contiguous()  # (runs, 4H, vocab)
     d_bias = d_table.sum(-1)
     d_w_hh, d_out_w, d_out_b = (torch.from_numpy(g) for g in grads)
     return d_table, d_w_hh, d_bias, d_bias.clone(), d_out_w, d_out_b
@@ -57,40 +57,16 @@ class _DiscriminatorLogits(torch.autograd.Function):
         return (None, *_param_grads(d_table_t, grads))
 
 
-class _DiscriminatorLoss(torch.autograd.Function):
-    """The discriminator loss per run, with its gradients from the same kernel pass."""
-
-    @staticmethod
-    def forward(ctx, ids, n_real, *weights):
-        runs, _, batch = ids.shape
-        grad_logits = np.empty((runs, batch), np.float32)
-        logits = np.empty((runs, batch), np.float32)
-        arrays = [*map(_np, weights), _np(ids), grad_logits, logits]
-        d_table_t, *grads = kernels.discriminator_grads(*arrays, n_real)
-        ctx.grads = _param_grads(d_table_t, grads)
-        logits = torch.from_numpy(logits)
-        return discriminator_loss(logits[:, :n_real], logits[:, n_real:])
-
-    @staticmethod
-    def backward(ctx, grad_loss):
-        # each run's loss has its own upstream gradient: scale that run's parameter gradients
-        scaled = (g * grad_loss.view(-1, *[1] * (g.dim() - 1)) for g in ctx.grads)
-        return (None, None, *scaled)
-
-
 class _GeneratorLogLikelihood(torch.autograd.Function):
     @staticmethod
     def forward(ctx, ids, *weights):
-        ctx.save_for_backward(ids, *weights)
-        log_p = kernels.generator_log_likelihood(*map(_np, weights), _np(ids))
-        return torch.from_numpy(log_p)
+        log_p, ctx.pullback = generator_log_likelihood_vjp(dict(zip(_KEYS, weights)), ids)
+        return log_p
 
     @staticmethod
     def backward(ctx, grad_log_p):
-        ids, *weights = ctx.saved_tensors
-        arrays = [*map(_np, weights), _np(ids), _np(grad_log_p)]
-        d_table_t, *grads = kernels.generator_log_likelihood_grads(*arrays)
-        return (None, *_param_grads(d_table_t, grads))
+        grads = ctx.pullback(grad_log_p)
+        return (None, *(grads[key] for key in _KEYS))
 
 
 def discriminator_logits(params: Params, ids: torch.Tensor) -> torch.Tensor:
@@ -98,15 +74,36 @@ def discriminator_logits(params: Params, ids: torch.Tensor) -> torch.Tensor:
     return _DiscriminatorLogits.apply(ids, *_weights(params))
 
 
-def discriminator_loss_on(params: Params, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    """The discriminator loss (runs,) on real and fake ids (runs, steps, batch), as `batched`."""
+def discriminator_step(params: Params, real: torch.Tensor, fake: torch.Tensor):
+    """The discriminator loss (runs,) on real and fake ids (runs, steps, batch) and its
+    gradients {name: (runs, ...)}, both from one kernel pass; as `batched.discriminator_step`."""
     ids = torch.cat([real, fake], dim=2)
-    return _DiscriminatorLoss.apply(ids, real.shape[2], *_weights(params))
+    runs, _, batch = ids.shape
+    grad_logits = np.empty((runs, batch), np.float32)
+    logits = np.empty((runs, batch), np.float32)
+    arrays = [*map(_np, _weights(params)), _np(ids), grad_logits, logits]
+    d_table_t, *grads = kernels.discriminator_grads(*arrays, real.shape[2])
+    logits = torch.from_numpy(logits)
+    loss = discriminator_loss(logits[:, : real.shape[2]], logits[:, real.shape[2] :])
+    return loss, dict(zip(_KEYS, _param_grads(d_table_t, grads)))
 
 
 def generator_log_likelihood(params: Params, ids: torch.Tensor) -> torch.Tensor:
     """log P_G (runs, batch) of `$`-padded names ids (runs, steps, batch); see `batched.py`."""
     return _GeneratorLogLikelihood.apply(ids, *_weights(params))
+
+
+def generator_log_likelihood_vjp(params: Params, ids: torch.Tensor):
+    """log P_G (runs, batch), detached, and `pullback(grad_log_p) -> {name: gradient}` of
+    sum(grad_log_p * log P_G) w.r.t. the parameters; as `batched`."""
+    arrays = [*map(_np, _weights(params)), _np(ids)]
+    log_p = torch.from_numpy(kernels.generator_log_likelihood(*arrays))
+
+    def pullback(grad_log_p: torch.Tensor) -> dict[str, torch.Tensor]:
+        d_table_t, *grads = kernels.generator_log_likelihood_grads(*arrays, _np(grad_log_p))
+        return dict(zip(_KEYS, _param_grads(d_table_t, grads)))
+
+    return log_p, pullback
 
 
 @torch.no_grad()

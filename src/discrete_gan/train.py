@@ -57,6 +57,13 @@ def check_finite(losses: torch.Tensor, name: str, seeds: list[int], epoch: int) 
         )
 
 
+def _step_with(optimizer: torch.optim.Optimizer, params, grads) -> None:
+    """One optimiser step with the given gradients {name: tensor} of `params`."""
+    for key, param in params.items():
+        param.grad = grads[key]
+    optimizer.step()
+
+
 class BatchedTrainer:
     """Runs `seeds` in lockstep: stacked parameters, one Adam per network (elementwise per run)."""
 
@@ -92,17 +99,15 @@ class BatchedTrainer:
 
         real (runs, steps, batch) symbol ids, uniforms (runs, max_steps - 1, batch)."""
         fake = self.net.generator_sample(self.gen, uniforms)
-        d_loss = self.net.discriminator_loss_on(self.disc, real, fake)  # (runs,)
-        self.disc_opt.zero_grad(set_to_none=True)
-        d_loss.sum().backward()
-        self.disc_opt.step()
+        d_loss, grads = self.net.discriminator_step(self.disc, real, fake)  # (runs,)
+        _step_with(self.disc_opt, self.disc, grads)
         with torch.no_grad():
             real_logits = self.net.discriminator_logits(self.disc, real)  # updated discriminator
-        log_p = self.net.generator_log_likelihood(self.gen, real)
+        log_p, pullback = self.net.generator_log_likelihood_vjp(self.gen, real)
+        log_p.requires_grad_()
         g_loss = self.objective(real_logits, log_p)  # (runs,)
-        self.gen_opt.zero_grad(set_to_none=True)
-        g_loss.sum().backward()
-        self.gen_opt.step()
+        (grad_log_p,) = torch.autograd.grad(g_loss.sum(), log_p)
+        _step_with(self.gen_opt, self.gen, pullback(grad_log_p))
         return d_loss.detach(), g_loss.detach()
 
     def train_epoch(self, epoch: int) -> tuple[torch.Tensor, torch.Tensor]:
