@@ -33,13 +33,9 @@ def _weights(params: Params) -> list[torch.Tensor]:
     return [params[key] for key in _KEYS]
 
 
-def _param_grads(d_table_t: np.ndarray, grads: list[np.ndarray]) -> tuple[torch.Tensor, ...]:
-    """Kernel gradients in `_KEYS` order: the lookup table's gradient (runs, vocab, 4H) is the
-    input weights' gradient transposed, and summed over the vocabulary each bias's."""
-    d_table = torch.from_numpy(d_table_t).transpose(1, 2).contiguous()  # (runs, 4H, vocab)
-    d_bias = d_table.sum(-1)
-    d_w_hh, d_out_w, d_out_b = (torch.from_numpy(g) for g in grads)
-    return d_table, d_w_hh, d_bias, d_bias.clone(), d_out_w, d_out_b
+def _param_grads(grads: tuple[np.ndarray, ...]) -> dict[str, torch.Tensor]:
+    """Kernel gradients, in `_KEYS` order, as {name: tensor}."""
+    return {key: torch.from_numpy(g) for key, g in zip(_KEYS, grads)}
 
 
 class _DiscriminatorLogits(torch.autograd.Function):
@@ -53,8 +49,8 @@ class _DiscriminatorLogits(torch.autograd.Function):
         ids, *weights = ctx.saved_tensors
         logits = np.empty(grad_logits.shape, np.float32)
         arrays = [*map(_np, weights), _np(ids), _np(grad_logits), logits]
-        d_table_t, *grads = kernels.discriminator_grads(*arrays, -1)
-        return (None, *_param_grads(d_table_t, grads))
+        grads = kernels.discriminator_grads(*arrays, -1)
+        return (None, *map(torch.from_numpy, grads))
 
 
 class _GeneratorLogLikelihood(torch.autograd.Function):
@@ -82,10 +78,10 @@ def discriminator_step(params: Params, real: torch.Tensor, fake: torch.Tensor):
     grad_logits = np.empty((runs, batch), np.float32)
     logits = np.empty((runs, batch), np.float32)
     arrays = [*map(_np, _weights(params)), _np(ids), grad_logits, logits]
-    d_table_t, *grads = kernels.discriminator_grads(*arrays, real.shape[2])
+    grads = kernels.discriminator_grads(*arrays, real.shape[2])
     logits = torch.from_numpy(logits)
     loss = discriminator_loss(logits[:, : real.shape[2]], logits[:, real.shape[2] :])
-    return loss, dict(zip(_KEYS, _param_grads(d_table_t, grads)))
+    return loss, _param_grads(grads)
 
 
 def generator_log_likelihood(params: Params, ids: torch.Tensor) -> torch.Tensor:
@@ -100,8 +96,7 @@ def generator_log_likelihood_vjp(params: Params, ids: torch.Tensor):
     log_p = torch.from_numpy(kernels.generator_log_likelihood(*arrays))
 
     def pullback(grad_log_p: torch.Tensor) -> dict[str, torch.Tensor]:
-        d_table_t, *grads = kernels.generator_log_likelihood_grads(*arrays, _np(grad_log_p))
-        return dict(zip(_KEYS, _param_grads(d_table_t, grads)))
+        return _param_grads(kernels.generator_log_likelihood_grads(*arrays, _np(grad_log_p)))
 
     return log_p, pullback
 

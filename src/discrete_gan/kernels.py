@@ -223,7 +223,7 @@ def _buffers(steps, four_h, hidden):
     c = np.zeros((steps + 1, hidden, TILE), np.float32)
     tc = np.empty((steps, hidden, TILE), np.float32)
     h = np.zeros((steps + 1, hidden, TILE), np.float32)
-    tok = np.empty((steps, TILE), np.int64)
+    tok = np.empty((steps, TILE), np.uint8)  # symbol ids (< 256): cheaper lookups
     return act, c, tc, h, tok
 
 
@@ -269,6 +269,21 @@ def _forward_tile(table, w_hh, tok, n, act, c, tc, h):
 
 
 @kernel
+def _input_grads(d_table_t):
+    """The lookup table's gradient (runs, vocab, 4H), accumulated transposed for cheap
+    per-lane updates, as the gradients of w_ih (runs, 4H, vocab) and of each bias (runs, 4H)."""
+    runs, vocab, four_h = d_table_t.shape
+    d_w_ih = np.empty((runs, four_h, vocab), np.float32)
+    d_bias = np.zeros((runs, four_h), np.float32)
+    for r in nb.prange(runs):
+        for v in range(vocab):
+            for j in range(four_h):
+                d_w_ih[r, j, v] = d_table_t[r, v, j]
+                d_bias[r, j] += d_table_t[r, v, j]
+    return d_w_ih, d_bias
+
+
+@kernel
 def discriminator_logits(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids):
     """Logits (runs, batch) of the final hidden state through the linear layer."""
     runs, steps, batch = ids.shape
@@ -291,8 +306,7 @@ def discriminator_logits(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids):
 
 @kernel
 def discriminator_grads(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, grad_logits, logits, n_real):
-    """Gradients w.r.t. the lookup table (transposed: (runs, vocab, 4H); it is w_ih's gradient
-    transposed, and summed over vocab both biases'), w_hh, out_w and out_b.
+    """Gradients w.r.t. w_ih, w_hh, b_ih, b_hh, out_w and out_b.
 
     With n_real < 0: of sum(grad_logits * logits), grad_logits given. With n_real >= 0: of the
     discriminator loss `mean softplus(-l_real) + mean softplus(l_fake)`, where the first n_real
@@ -347,7 +361,8 @@ def discriminator_grads(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, grad_logits, 
                     d_table_t[r],
                     d_w_hh[r],
                 )
-    return d_table_t, d_w_hh, d_out_w, d_out_b
+    d_w_ih, d_bias = _input_grads(d_table_t)
+    return d_w_ih, d_w_hh, d_bias, d_bias.copy(), d_out_w, d_out_b
 
 
 @kernel
@@ -378,8 +393,7 @@ def generator_log_likelihood(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids):
 
 @kernel
 def generator_log_likelihood_grads(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, grad_log_p):
-    """Gradients of sum(grad_log_p * log_p) w.r.t. the lookup table (transposed, as in
-    `discriminator_grads`), w_hh, out_w and out_b.
+    """Gradients of sum(grad_log_p * log_p) w.r.t. w_ih, w_hh, b_ih, b_hh, out_w and out_b.
 
     Runs the forward pass again, tile by tile: cheaper here than storing and reloading it."""
     runs, steps, batch = ids.shape
@@ -434,7 +448,8 @@ def generator_log_likelihood_grads(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, gr
                     d_table_t[r],
                     d_w_hh[r],
                 )
-    return d_table_t, d_w_hh, d_out_w, d_out_b
+    d_w_ih, d_bias = _input_grads(d_table_t)
+    return d_w_ih, d_w_hh, d_bias, d_bias.copy(), d_out_w, d_out_b
 
 
 @kernel
