@@ -57,11 +57,29 @@ def check_finite(losses: torch.Tensor, name: str, seeds: list[int], epoch: int) 
         )
 
 
-def _step_with(optimizer: torch.optim.Optimizer, params, grads) -> None:
-    """One optimiser step with the given gradients {name: tensor} of `params`."""
-    for key, param in params.items():
-        param.grad = grads[key]
-    optimizer.step()
+class Network:
+    """One network's stacked parameters {name: (runs, ...)} as views of one flat tensor, with
+    its Adam optimiser: one tensor to update makes the optimiser step cheap. Adam is
+    elementwise, so each run keeps its own optimiser state."""
+
+    def __init__(self, states: list[dict[str, torch.Tensor]], device, dtype, lr: float):
+        stacked = {key: torch.stack([s[key] for s in states]) for key in states[0]}
+        self.flat = torch.cat([v.reshape(-1) for v in stacked.values()]).to(device, dtype)
+        self.flat.requires_grad_()
+        self.params, start = {}, 0
+        for key, value in stacked.items():
+            self.params[key] = self.flat[start : start + value.numel()].view(value.shape)
+            start += value.numel()
+        self.optimizer = torch.optim.Adam([self.flat], lr=lr, fused=True)
+
+    def step(self, grads: dict[str, torch.Tensor]) -> None:
+        """One Adam step with the gradients {name: (runs, ...)} of the parameters."""
+        self.flat.grad = torch.cat([grads[key].reshape(-1) for key in self.params])
+        self.optimizer.step()
+
+    def set_lr(self, lr: float) -> None:
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
 
 
 class BatchedTrainer:
@@ -79,10 +97,9 @@ class BatchedTrainer:
         self.ids = encode_batch(names, model.max_steps).T.contiguous().to(device)  # (steps, names)
         self.rngs = [run_generator(seed) for seed in self.seeds]
         gen_states, disc_states = zip(*(initial_states(rng, model) for rng in self.rngs))
-        self.gen = batched.stack_states(list(gen_states), device, dtype)
-        self.disc = batched.stack_states(list(disc_states), device, dtype)
-        self.gen_opt = torch.optim.Adam(self.gen.values(), lr=train.lr, fused=True)
-        self.disc_opt = torch.optim.Adam(self.disc.values(), lr=train.lr, fused=True)
+        self.generator = Network(list(gen_states), device, dtype, train.lr)
+        self.discriminator = Network(list(disc_states), device, dtype, train.lr)
+        self.gen, self.disc = self.generator.params, self.discriminator.params
         self.objective = generator_objective(train.objective)
         self.n_batches = len(names) // train.batch_size  # the last partial batch is dropped
         self.net = backend  # module with the three model functions: batched or fast
@@ -100,21 +117,20 @@ class BatchedTrainer:
         real (runs, steps, batch) symbol ids, uniforms (runs, max_steps - 1, batch)."""
         fake = self.net.generator_sample(self.gen, uniforms)
         d_loss, grads = self.net.discriminator_step(self.disc, real, fake)  # (runs,)
-        _step_with(self.disc_opt, self.disc, grads)
+        self.discriminator.step(grads)
         with torch.no_grad():
             real_logits = self.net.discriminator_logits(self.disc, real)  # updated discriminator
         log_p, pullback = self.net.generator_log_likelihood_vjp(self.gen, real)
         log_p.requires_grad_()
         g_loss = self.objective(real_logits, log_p)  # (runs,)
         (grad_log_p,) = torch.autograd.grad(g_loss.sum(), log_p)
-        _step_with(self.gen_opt, self.gen, pullback(grad_log_p))
+        self.generator.step(pullback(grad_log_p))
         return d_loss.detach(), g_loss.detach()
 
     def train_epoch(self, epoch: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Train one epoch; the mean batch losses per run, (runs,) each."""
-        for opt in (self.gen_opt, self.disc_opt):
-            for group in opt.param_groups:
-                group["lr"] = self.train.lr_at(epoch)
+        for network in (self.generator, self.discriminator):
+            network.set_lr(self.train.lr_at(epoch))
         orders, uniforms = self._draws()
         runs, steps, size = len(self.seeds), self.model.max_steps, self.train.batch_size
         # every batch of the epoch in one gather: (batches, runs, steps, batch)
