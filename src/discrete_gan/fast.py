@@ -7,6 +7,8 @@ call the kernels' hand-written backpropagation.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import torch
 
@@ -14,6 +16,8 @@ from . import kernels
 from .batched import Params
 from .objectives import discriminator_loss
 
+# Free arrays for the generator's saved forward states, by shape (see `kernels`).
+_SAVED: dict[tuple, list] = {}
 _KEYS = (
     "lstm.weight_ih_l0",
     "lstm.weight_hh_l0",
@@ -93,11 +97,18 @@ def generator_log_likelihood_vjp(params: Params, ids: torch.Tensor):
     """log P_G (runs, batch), detached, and `pullback(grad_log_p) -> {name: gradient}` of
     sum(grad_log_p * log P_G) w.r.t. the parameters; as `batched`."""
     arrays = [*map(_np, _weights(params)), _np(ids)]
-    log_p = torch.from_numpy(kernels.generator_log_likelihood(*arrays))
+    (runs, four_h, vocab), hidden = arrays[0].shape, arrays[1].shape[2]
+    key = (runs, ids.shape[1], ids.shape[2], four_h, hidden, vocab)
+    saved = _SAVED[key].pop() if _SAVED.get(key) else kernels.generator_saved_states(*key)
+    log_p = torch.from_numpy(kernels.generator_log_likelihood(*arrays, saved))
 
     def pullback(grad_log_p: torch.Tensor) -> dict[str, torch.Tensor]:
-        return _param_grads(kernels.generator_log_likelihood_grads(*arrays, _np(grad_log_p)))
+        grads = kernels.generator_log_likelihood_grads(*arrays, _np(grad_log_p), saved)
+        return _param_grads(grads)
 
+    # the saved states go back to the pool once the pullback is gone: steady-state training
+    # reuses one set instead of allocating (and page-faulting) megabytes per batch
+    weakref.finalize(pullback, _SAVED.setdefault(key, []).append, saved)
     return log_p, pullback
 
 

@@ -30,7 +30,6 @@ from .tiles import (
     forward_tile,
     load_mask,
     load_tokens,
-    log_softmax_terms,
     lookup_table,
     lstm_step,
     lstm_step_backward,
@@ -140,36 +139,59 @@ def discriminator_grads(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, grad_logits, 
 
 
 @kernel
-def generator_log_likelihood(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids):
+def generator_log_likelihood(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, saved):
     """log P_G (runs, batch) of `$`-padded names ids by teacher forcing: the sum of the log
-    output probabilities of each name's symbols up to and including its first `$`."""
+    output probabilities of each name's symbols up to and including its first `$`.
+
+    `saved` (from `generator_saved_states`) receives every step's LSTM states and softmax
+    terms, which `generator_log_likelihood_grads` reads instead of running the forward again.
+    """
+    acts, cs, tcs, hs, exps, totals = saved
     runs, steps, batch = ids.shape
-    four_h, hidden, vocab = w_ih.shape[1], w_hh.shape[2], out_w.shape[1]
+    vocab = out_w.shape[1]
     log_p = np.zeros((runs, batch), np.float32)
     for r in nb.prange(runs):
         table = lookup_table(w_ih[r], b_ih[r], b_hh[r])
-        act, c, tc, h, tok = buffers(steps, four_h, hidden)
+        tok = np.empty((steps, TILE), np.uint8)
         mask = np.empty((steps, TILE), np.float32)
         logits = np.empty((vocab, TILE), np.float32)
-        exps, lse = np.empty((vocab + 1, TILE), np.float32), np.empty(TILE, np.float32)
-        for b0 in range(0, batch, TILE):
+        for tile in range(acts.shape[1]):
+            b0 = tile * TILE
             n = min(TILE, batch - b0)
+            act, c, tc, h = acts[r, tile], cs[r, tile], tcs[r, tile], hs[r, tile]
+            c[0], h[0] = 0, 0
             load_tokens(ids[r], b0, n, tok, True)
             load_mask(ids[r], b0, n, mask)
             forward_tile(table, w_hh[r], tok, n, act, c, tc, h)
             for t in range(steps):
-                log_softmax_terms(out_w[r], out_b[r], h[t + 1], n, logits, exps, lse)
+                e, total = exps[r, tile, t], totals[r, tile, t]
+                softmax_terms(out_w[r], out_b[r], h[t + 1], n, logits, e, total)
                 for lane in range(n):
-                    term = logits[ids[r, t, b0 + lane], lane] - lse[lane]
+                    lse = e[vocab, lane] + math.log(total[lane])
+                    term = logits[ids[r, t, b0 + lane], lane] - lse
                     log_p[r, b0 + lane] += mask[t, lane] * term
     return log_p
 
 
-@kernel
-def generator_log_likelihood_grads(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, grad_log_p):
-    """Gradients of sum(grad_log_p * log_p) w.r.t. w_ih, w_hh, b_ih, b_hh, out_w and out_b.
+def generator_saved_states(runs, steps, batch, four_h, hidden, vocab):
+    """Arrays for the forward states of `generator_log_likelihood`, per run and tile."""
+    tiles = (batch + TILE - 1) // TILE
+    lead = (runs, tiles)
+    return (
+        np.empty((*lead, steps, four_h, TILE), np.float32),  # activated gates
+        np.empty((*lead, steps + 1, hidden, TILE), np.float32),  # c, from the initial state
+        np.empty((*lead, steps, hidden, TILE), np.float32),  # tanh(c)
+        np.empty((*lead, steps + 1, hidden, TILE), np.float32),  # h, from the initial state
+        np.empty((*lead, steps, vocab + 1, TILE), np.float32),  # exp(logit - max), and max
+        np.empty((*lead, steps, TILE), np.float32),  # sum of the exps
+    )
 
-    Runs the forward pass again, tile by tile: cheaper here than storing and reloading it."""
+
+@kernel
+def generator_log_likelihood_grads(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, grad_log_p, saved):
+    """Gradients of sum(grad_log_p * log_p) w.r.t. w_ih, w_hh, b_ih, b_hh, out_w and out_b,
+    from the states that `generator_log_likelihood` saved."""
+    acts, cs, tcs, hs, exps_all, totals = saved
     runs, steps, batch = ids.shape
     runs, four_h, vocab = w_ih.shape
     hidden = w_hh.shape[2]
@@ -177,21 +199,20 @@ def generator_log_likelihood_grads(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, gr
     d_w_hh = np.zeros_like(w_hh)
     d_out_w, d_out_b = np.zeros_like(out_w), np.zeros_like(out_b)
     for r in nb.prange(runs):
-        table = lookup_table(w_ih[r], b_ih[r], b_hh[r])
-        act, c, tc, h, tok = buffers(steps, four_h, hidden)
+        tok = np.empty((steps, TILE), np.uint8)
         mask = np.empty((steps, TILE), np.float32)
         d_logits = np.empty((vocab, TILE), np.float32)
-        exps, total = np.empty((vocab + 1, TILE), np.float32), np.empty(TILE, np.float32)
         dh, dc = np.zeros((hidden, TILE), np.float32), np.zeros((hidden, TILE), np.float32)
         dpre, coef = np.empty((four_h, TILE), np.float32), np.empty(TILE, np.float32)
-        for b0 in range(0, batch, TILE):
+        for tile in range(acts.shape[1]):
+            b0 = tile * TILE
             n = min(TILE, batch - b0)
+            act, c, tc, h = acts[r, tile], cs[r, tile], tcs[r, tile], hs[r, tile]
             load_tokens(ids[r], b0, n, tok, True)
             load_mask(ids[r], b0, n, mask)
-            forward_tile(table, w_hh[r], tok, n, act, c, tc, h)
             dh[:], dc[:] = 0, 0
             for t in range(steps - 1, -1, -1):
-                softmax_terms(out_w[r], out_b[r], h[t + 1], n, d_logits, exps, total)
+                exps, total = exps_all[r, tile, t], totals[r, tile, t]
                 for lane in range(n):
                     coef[lane] = grad_log_p[r, b0 + lane] * mask[t, lane] / total[lane]
                 for v in range(vocab):  # dLoss/dlogits = coef * (onehot - softmax)

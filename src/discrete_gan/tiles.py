@@ -10,8 +10,6 @@ vectorises, unlike calls to libm.
 
 from __future__ import annotations
 
-import math
-
 import numba as nb
 import numpy as np
 
@@ -197,15 +195,6 @@ def softmax_terms(out_w, out_b, h, n, logits, exps, total, banned=-1):
             row[lane] = exp_nonpositive(logit_row[lane] - mx[lane])
         for lane in range(n):
             total[lane] += row[lane]
-
-
-@inline
-def log_softmax_terms(out_w, out_b, h, n, logits, exps, lse):
-    """As `softmax_terms`, with lse (TILE,) = log-sum-exp of the logits per lane."""
-    softmax_terms(out_w, out_b, h, n, logits, exps, lse)
-    mx = exps[logits.shape[0]]
-    for lane in range(n):
-        lse[lane] = mx[lane] + math.log(lse[lane])
 
 
 @inline
