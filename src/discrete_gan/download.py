@@ -140,6 +140,7 @@ def extract_corpus(zip_path: Path, where: str, dest: dict[str, Path]) -> None:
             for name, info in members.items():
                 with archive.open(info) as src, dest[name].open("wb") as out:
                     shutil.copyfileobj(src, out)
+    # zipfile signals a compression method it cannot read with NotImplementedError
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as err:
         raise UserError(
             f"{where} is not a readable zip ({err}); fetch it again, or {LOCAL_COPY_HINT}."

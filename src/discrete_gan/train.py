@@ -63,8 +63,8 @@ class Network:
     elementwise, so each run keeps its own optimiser state."""
 
     def __init__(self, states: list[dict[str, torch.Tensor]], device, dtype, lr: float):
-        stacked = {key: torch.stack([s[key] for s in states]) for key in states[0]}
-        self.flat = torch.cat([v.reshape(-1) for v in stacked.values()]).to(device, dtype)
+        stacked = batched.stack_states(states, device, dtype)
+        self.flat = torch.cat([v.detach().reshape(-1) for v in stacked.values()])
         self.flat.requires_grad_()
         self.params, start = {}, 0
         for key, value in stacked.items():
