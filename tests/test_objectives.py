@@ -9,11 +9,20 @@ import pytest
 import torch
 
 from discrete_gan.objectives import (
+    GENERATOR_OBJECTIVES,
     discriminator_loss,
     generator_objective,
+    gumbel_loss,
     is_gan_generator_loss,
     is_gan_generator_loss_direct,
+    is_gan_value_and_grad,
     log_neg_log_one_minus_d,
+    maligan_loss,
+    maligan_weights,
+    mle_loss,
+    reinforce_loss,
+    update_baseline,
+    weighted_mle_loss,
 )
 
 
@@ -130,6 +139,92 @@ def test_is_gan_gradients_finite_where_direct_underflows() -> None:
 
 
 def test_generator_objective_lookup() -> None:
-    assert generator_objective("is_gan") is is_gan_generator_loss
+    assert generator_objective("is_gan").loss is is_gan_generator_loss
+    assert generator_objective("reinforce").names == "fake"
+    assert generator_objective("gumbel").names == "relaxed"
     with pytest.raises(ValueError, match=r"unknown generator objective 'nope'.*is_gan"):
         generator_objective("nope")
+
+
+def log_p_grad(loss_fn, logits, log_p, baseline=None) -> torch.Tensor:
+    """d sum(loss) / d log_p by autograd."""
+    log_p = log_p.clone().requires_grad_()
+    (grad,) = torch.autograd.grad(loss_fn(logits, log_p, baseline).sum(), log_p)
+    return grad
+
+
+def test_is_gan_closed_form_gradient_equals_autograd() -> None:
+    logits, log_p = rand(3, 20, seed=9, scale=3), rand(3, 20, seed=10, scale=3, shift=-12)
+    loss, grad = is_gan_value_and_grad(logits, log_p)
+    torch.testing.assert_close(loss, is_gan_generator_loss(logits, log_p), rtol=1e-12, atol=0)
+    expected = log_p_grad(is_gan_generator_loss, logits, log_p)
+    torch.testing.assert_close(grad, expected, rtol=1e-10, atol=1e-15)
+
+
+def test_mle_loss_is_mean_negative_log_likelihood() -> None:
+    log_p = torch.tensor([[-1.0, -2.0, -6.0], [-0.5, -0.5, -2.0]], dtype=torch.float64)
+    torch.testing.assert_close(mle_loss(None, log_p), torch.tensor([3.0, 1.0], dtype=log_p.dtype))
+    grad = log_p_grad(mle_loss, None, log_p)
+    torch.testing.assert_close(grad, torch.full_like(log_p, -1 / 3))
+
+
+def test_weighted_mle_weights_drop_the_likelihood_factor() -> None:
+    """Weights w_i / sum w with w_i = -log(1 - D(x_i)): here D = 1/2, 1 - e^-2 and 1 - e^-1, so
+    w = log 2, 2, 1; the generator's likelihoods play no part in them."""
+    d = torch.tensor([0.5, 1 - math.exp(-2), 1 - math.exp(-1)], dtype=torch.float64)
+    logits = torch.log(d / (1 - d))
+    w = torch.tensor([math.log(2), 2.0, 1.0], dtype=torch.float64)
+    for log_p in (torch.tensor([-1.0, -5.0, -9.0]), torch.tensor([-30.0, -2.0, -2.0])):
+        grad = log_p_grad(weighted_mle_loss, logits, log_p.double())
+        torch.testing.assert_close(grad, -w / w.sum(), rtol=1e-10, atol=0)
+
+
+def test_maligan_weights_sum_to_one_and_follow_d_over_one_minus_d() -> None:
+    logits = rand(4, 9, seed=11, scale=2)
+    weights = maligan_weights(logits)
+    torch.testing.assert_close(weights.sum(-1), torch.ones(4, dtype=torch.float64))
+    d = torch.sigmoid(logits)
+    ratio = d / (1 - d)
+    torch.testing.assert_close(weights, ratio / ratio.sum(-1, keepdim=True))
+    # gradient -(v_i - 1/N): sums to zero, and is zero for a discriminator that cannot tell
+    grad = log_p_grad(maligan_loss, logits, rand(4, 9, seed=12))
+    torch.testing.assert_close(grad, -(weights - 1 / 9))
+    torch.testing.assert_close(grad.sum(-1), torch.zeros(4, dtype=torch.float64))
+    flat = log_p_grad(maligan_loss, torch.full((9,), 0.3, dtype=torch.float64), rand(9, seed=13))
+    torch.testing.assert_close(flat, torch.zeros(9, dtype=torch.float64))
+
+
+def test_reinforce_constant_reward_with_perfect_baseline_gives_zero_gradient() -> None:
+    logits = torch.full((2, 6), 0.8, dtype=torch.float64)
+    baseline = torch.sigmoid(torch.tensor([0.8, 0.8], dtype=torch.float64))
+    grad = log_p_grad(reinforce_loss, logits, rand(2, 6, seed=14), baseline)
+    torch.testing.assert_close(grad, torch.zeros(2, 6, dtype=torch.float64))
+
+
+def test_reinforce_gradient_is_advantage_over_n() -> None:
+    logits = torch.tensor([0.0, math.log(3.0)], dtype=torch.float64)  # rewards 1/2 and 3/4
+    baseline = torch.tensor(0.6, dtype=torch.float64)
+    grad = log_p_grad(reinforce_loss, logits, torch.tensor([-2.0, -3.0]).double(), baseline)
+    torch.testing.assert_close(grad, -torch.tensor([-0.1, 0.15], dtype=torch.float64) / 2)
+
+
+def test_moving_average_baseline() -> None:
+    logits = torch.tensor([[0.0, 0.0], [math.log(3.0), math.log(3.0)]], dtype=torch.float64)
+    first = update_baseline(None, logits, 0.9)  # starts at the mean reward
+    torch.testing.assert_close(first, torch.tensor([0.5, 0.75], dtype=torch.float64))
+    second = update_baseline(first, torch.zeros(2, 2, dtype=torch.float64), 0.9)
+    torch.testing.assert_close(second, torch.tensor([0.5, 0.9 * 0.75 + 0.05]).double())
+
+
+def test_gumbel_loss_is_non_saturating_gan_loss() -> None:
+    logits = torch.tensor([0.0, math.log(3.0)], dtype=torch.float64)  # D = 1/2, 3/4
+    expected = -(math.log(0.5) + math.log(0.75)) / 2
+    assert gumbel_loss(logits).item() == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(GENERATOR_OBJECTIVES))
+def test_every_objective_reduces_the_last_dimension_only(name: str) -> None:
+    objective = GENERATOR_OBJECTIVES[name]
+    logits, log_p = rand(2, 3, 5, seed=15), rand(2, 3, 5, seed=16, shift=-8)
+    loss = objective.loss(logits, log_p, torch.full((2, 3), 0.5, dtype=torch.float64))
+    assert loss.shape == (2, 3) and torch.isfinite(loss).all()

@@ -55,9 +55,10 @@ def restore_threads():
     numba.set_num_threads(numba_threads)
 
 
-def test_batched_trainer_matches_reference(names600: list[str]) -> None:
+@pytest.mark.parametrize("objective", ["is_gan", "mle", "weighted_mle", "reinforce", "maligan"])
+def test_batched_trainer_matches_reference(names600: list[str], objective: str) -> None:
     assert 550 <= len(names600) <= 650
-    config = TrainConfig(epochs=2, batch_size=128)
+    config = TrainConfig(epochs=2, batch_size=128, objective=objective)
     d_ref, g_ref, gen_ref, disc_ref = train_single(names600, 7, MODEL, config, torch.float64)
     trainer = BatchedTrainer(names600, [7], MODEL, config, "cpu", torch.float64, batched)
     d_got, g_got = zip(*(trainer.train_epoch(epoch) for epoch in range(config.epochs)))
@@ -72,10 +73,17 @@ def test_batched_trainer_matches_reference(names600: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("backend", "dtype", "rel"), [("numba", torch.float32, 1e-6), ("torch", torch.float64, 1e-10)]
+    ("backend", "dtype", "rel", "objective"),
+    [
+        ("numba", torch.float32, 1e-6, "is_gan"),
+        ("torch", torch.float64, 1e-10, "is_gan"),
+        ("numba", torch.float32, 1e-6, "reinforce"),
+        ("torch", torch.float64, 1e-10, "gumbel"),
+        ("numba", torch.float32, 1e-5, "gumbel"),
+    ],
 )
-def test_run_alone_equals_run_among_others(names300, backend, dtype, rel) -> None:
-    config = TrainConfig(epochs=2, batch_size=64, n_samples=30)
+def test_run_alone_equals_run_among_others(names300, backend, dtype, rel, objective) -> None:
+    config = TrainConfig(epochs=2, batch_size=64, n_samples=30, objective=objective)
     args = (MODEL, config, "cpu", dtype, backend, quiet)
     (alone,) = train_runs(names300, [3], *args)
     together = train_runs(names300, list(range(8)), *args)
@@ -147,14 +155,15 @@ def test_non_finite_loss_stops_training_and_writes_nothing(
     """The generator loss of the second run (seed 8) becomes inf in batch 2 of epoch 0."""
     calls = []
 
-    def poisoned(real_logits: torch.Tensor, log_p: torch.Tensor) -> torch.Tensor:
+    def poisoned(real_logits, log_p, baseline=None) -> torch.Tensor:
         loss = objectives.is_gan_generator_loss(real_logits, log_p)
         calls.append(None)
         if len(calls) == 3:
             loss = loss + torch.tensor([0.0, torch.inf, 0.0])
         return loss
 
-    monkeypatch.setitem(objectives.GENERATOR_OBJECTIVES, "is_gan", poisoned)
+    objective = objectives.GeneratorObjective(poisoned, "real")
+    monkeypatch.setitem(objectives.GENERATOR_OBJECTIVES, "is_gan", objective)
     names_file = tmp_path / "names.txt"
     names_file.write_text("\n".join(names300) + "\n")
     out_dir = tmp_path / "runs"

@@ -36,13 +36,22 @@ class TrainConfig:
     lr_decay_epoch: int = 5  # epochs before this one use `lr`, later ones `lr_after`
     objective: str = "is_gan"
     n_samples: int = 200  # names sampled (and forced to max_steps letters) after training
+    baseline_decay: float = 0.9  # reinforce: weight of the old baseline in its moving average
+    gumbel_tau_start: float = 1.0  # gumbel: softmax temperature in the first epoch ...
+    gumbel_tau_end: float = 0.1  # ... falling geometrically to this one in the last
+    eval_every: int = 5  # held-out NLL every this many epochs (when held-out names are given)
 
     def __post_init__(self):
-        for key in ("epochs", "batch_size", "n_samples"):
+        for key in ("epochs", "batch_size", "n_samples", "eval_every"):
             value = getattr(self, key)
             _require(value >= 1, f"{key} must be at least 1, not {value}")
         _require(self.lr > 0 and self.lr_after > 0, "learning rates must be positive")
         _require(self.lr_decay_epoch >= 0, "lr_decay_epoch must be at least 0")
+        _require(0 <= self.baseline_decay < 1, "baseline_decay must lie in [0, 1)")
+        _require(
+            self.gumbel_tau_start > 0 and self.gumbel_tau_end > 0,
+            "gumbel_tau_start and gumbel_tau_end must be positive",
+        )
         from .objectives import GENERATOR_OBJECTIVES
 
         known = ", ".join(sorted(GENERATOR_OBJECTIVES))

@@ -2,11 +2,21 @@
 
 Every function works on any leading batch dimensions (e.g. `(runs, batch)`) and reduces only
 over the last one, so the single-run and the many-runs trainers share them.
+
+Generator objectives share one interface, `loss(logits, log_p, baseline) -> (...)`: `logits` are
+the updated discriminator's logits of N names, `log_p` the generator's log-likelihoods of the
+same names (the only input gradients flow through) and `baseline` a running mean reward (...)
+that only REINFORCE uses. Which names they are is part of the method: real names (the paper's
+importance sampling, MLE) or the generator's own samples (policy gradients). Adding a method
+means adding a loss function and one `GENERATOR_OBJECTIVES` entry; the straight-through
+Gumbel-softmax method, which differentiates through sampling instead, lives in `relaxed.py`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -32,7 +42,9 @@ def is_gan_log_weights(real_logits: torch.Tensor, log_p: torch.Tensor) -> torch.
     return log_neg_log_one_minus_d(real_logits) + log_p
 
 
-def is_gan_generator_loss(real_logits: torch.Tensor, log_p: torch.Tensor) -> torch.Tensor:
+def is_gan_generator_loss(
+    real_logits: torch.Tensor, log_p: torch.Tensor, baseline: torch.Tensor | None = None
+) -> torch.Tensor:
     """The paper's generator loss `-log(-L)`, `L = (1/N) sum_i log(1 - D(x_i)) P_G(x_i)`.
 
     Computed in log space: `-L = exp(logsumexp_i(log w_i + log P_G(x_i)) - log N)` with
@@ -50,12 +62,99 @@ def is_gan_generator_loss_direct(real_logits: torch.Tensor, log_p: torch.Tensor)
     return -torch.log(-big_l)
 
 
+def is_gan_value_and_grad(
+    real_logits: torch.Tensor, log_p: torch.Tensor, baseline: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The paper's loss and its gradient with respect to `log_p`, in closed form (no autograd).
+
+    `d(-log(-L)) / d log P_G(x_i) = -softmax_i(log w_i + log P_G(x_i))`: the generator's gradient
+    is a self-normalised weighted log-likelihood gradient whose weights follow both the
+    discriminator (`w_i = -log(1 - D(x_i))`) and the generator's own likelihood.
+    """
+    log_terms = is_gan_log_weights(real_logits, log_p)
+    total = torch.logsumexp(log_terms, dim=-1, keepdim=True)
+    loss = math.log(log_terms.shape[-1]) - total.squeeze(-1)
+    return loss, -(log_terms - total).exp()
+
+
+def mle_loss(logits, log_p: torch.Tensor, baseline=None) -> torch.Tensor:
+    """Maximum likelihood (teacher forcing): the mean negative log-likelihood of real names;
+    the discriminator is ignored."""
+    return -log_p.mean(-1)
+
+
+def weighted_mle_loss(real_logits: torch.Tensor, log_p: torch.Tensor, baseline=None):
+    """The paper's importance weights without the `P_G(x_i)` factor: `-sum_i v_i log P_G(x_i)`
+    with `v_i = w_i / sum_j w_j`, `w_i = -log(1 - D(x_i))`, the weights held constant."""
+    weights = log_neg_log_one_minus_d(real_logits).softmax(-1).detach()
+    return -(weights * log_p).sum(-1)
+
+
+def maligan_weights(fake_logits: torch.Tensor) -> torch.Tensor:
+    """MaliGAN's normalised weights `r_i / sum_j r_j` with `r_i = D(x_i) / (1 - D(x_i))`, which is
+    `e^logit_i`: a softmax of the logits over the samples (last dimension); they sum to one."""
+    return fake_logits.softmax(-1)
+
+
+def maligan_loss(fake_logits: torch.Tensor, log_p: torch.Tensor, baseline=None) -> torch.Tensor:
+    """MaliGAN (Che et al. 2017) on the generator's samples: `-sum_i (v_i - 1/N) log P_G(x_i)`
+    with `v_i` the normalised weights, held constant; the baseline `1/N` (the weight of a
+    discriminator that cannot tell samples apart) makes the weights sum to zero."""
+    n = fake_logits.shape[-1]
+    advantage = (maligan_weights(fake_logits) - 1.0 / n).detach()
+    return -(advantage * log_p).sum(-1)
+
+
+def reinforce_rewards(fake_logits: torch.Tensor) -> torch.Tensor:
+    """Each sample's whole-sequence reward: the discriminator's probability `D(x)`."""
+    return torch.sigmoid(fake_logits)
+
+
+def update_baseline(
+    baseline: torch.Tensor | None, fake_logits: torch.Tensor, decay: float
+) -> torch.Tensor:
+    """The moving average of the mean reward (...) after one more batch of samples (..., N);
+    it starts at the first batch's mean reward."""
+    reward = reinforce_rewards(fake_logits).mean(-1).detach()
+    return reward if baseline is None else decay * baseline + (1 - decay) * reward
+
+
+def reinforce_loss(fake_logits: torch.Tensor, log_p: torch.Tensor, baseline: torch.Tensor):
+    """SeqGAN-style policy gradient on the generator's samples: `-(1/N) sum_i (D(x_i) - b) log
+    P_G(x_i)` with the whole-sequence reward `D(x_i)` and the moving-average baseline `b` (...)."""
+    advantage = (reinforce_rewards(fake_logits) - baseline.unsqueeze(-1)).detach()
+    return -(advantage * log_p).mean(-1)
+
+
+def gumbel_loss(relaxed_logits: torch.Tensor, log_p=None, baseline=None) -> torch.Tensor:
+    """The non-saturating GAN loss `-(1/N) sum_i log D(x_i)` on relaxed (straight-through
+    Gumbel-softmax) samples, whose logits are differentiable in the generator's parameters
+    (Kusner & Hernandez-Lobato 2016); `log_p` is not used."""
+    return F.softplus(-relaxed_logits).mean(-1)
+
+
+@dataclass(frozen=True)
+class GeneratorObjective:
+    """A generator objective: its loss, which names it scores (`real` corpus names, `fake`
+    generator samples, or `relaxed` for the Gumbel-softmax method) and optionally its loss and
+    gradient with respect to `log_p` in closed form, which saves the trainer an autograd pass."""
+
+    loss: Callable[..., torch.Tensor]
+    names: str
+    value_and_grad: Callable[..., tuple[torch.Tensor, torch.Tensor]] | None = None
+
+
 GENERATOR_OBJECTIVES = {
-    "is_gan": is_gan_generator_loss,
+    "is_gan": GeneratorObjective(is_gan_generator_loss, "real", is_gan_value_and_grad),
+    "mle": GeneratorObjective(mle_loss, "real"),
+    "weighted_mle": GeneratorObjective(weighted_mle_loss, "real"),
+    "reinforce": GeneratorObjective(reinforce_loss, "fake"),
+    "maligan": GeneratorObjective(maligan_loss, "fake"),
+    "gumbel": GeneratorObjective(gumbel_loss, "relaxed"),
 }
 
 
-def generator_objective(name: str):
+def generator_objective(name: str) -> GeneratorObjective:
     """Look up a generator objective by its config name."""
     try:
         return GENERATOR_OBJECTIVES[name]

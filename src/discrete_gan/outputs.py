@@ -42,7 +42,8 @@ def losses_csv(d_loss: list[float], g_loss: list[float]) -> str:
 
 
 def write_run(result, out_dir: str | Path, model: ModelConfig, train: TrainConfig) -> Path:
-    """Write losses.csv, checkpoint.pt, samples.txt and forced.txt of one run."""
+    """Write losses.csv, checkpoint.pt, samples.txt and forced.txt of one run, and
+    heldout_nll.csv (epochs trained, held-out NLL per character) when it was measured."""
     folder = run_dir(out_dir, result.seed)
     write_text(folder / "losses.csv", losses_csv(result.d_loss, result.g_loss))
     checkpoint = {
@@ -57,6 +58,9 @@ def write_run(result, out_dir: str | Path, model: ModelConfig, train: TrainConfi
         torch.save(checkpoint, tmp)
     write_lines(folder / "samples.txt", result.samples)
     write_lines(folder / "forced.txt", result.forced)
+    if result.heldout_nll:
+        rows = "".join(f"{epoch},{nll!r}\n" for epoch, nll in result.heldout_nll)
+        write_text(folder / "heldout_nll.csv", "epoch,heldout_nll_per_char\n" + rows)
     return folder
 
 

@@ -7,7 +7,7 @@ import torch
 
 from .config import ModelConfig, TrainConfig
 from .models import Discriminator, Generator
-from .objectives import discriminator_loss, generator_objective
+from .objectives import discriminator_loss, generator_objective, update_baseline
 from .seeding import epoch_draws, run_generator
 from .train import initial_states
 from .vocab import encode_batch
@@ -25,6 +25,9 @@ def train_single(
     gen_opt = torch.optim.Adam(gen.parameters(), lr=train.lr)
     disc_opt = torch.optim.Adam(disc.parameters(), lr=train.lr)
     objective = generator_objective(train.objective)
+    if objective.names == "relaxed":
+        raise ValueError("the reference trainer covers the log-likelihood objectives only")
+    baseline = None
     ids = encode_batch(names, model.max_steps)
     size, n_batches = train.batch_size, len(names) // train.batch_size
     d_history, g_history = [], []
@@ -41,9 +44,14 @@ def train_single(
             disc_opt.zero_grad()
             d_loss.backward()
             disc_opt.step()
+            scored = real if objective.names == "real" else fake
             with torch.no_grad():
-                real_logits = disc(real)
-            g_loss = objective(real_logits, gen.log_likelihood(real))
+                logits = disc(scored)
+            if objective.names == "fake" and baseline is None:
+                baseline = update_baseline(None, logits, train.baseline_decay)
+            g_loss = objective.loss(logits, gen.log_likelihood(scored), baseline)
+            if objective.names == "fake":
+                baseline = update_baseline(baseline, logits, train.baseline_decay)
             gen_opt.zero_grad()
             g_loss.backward()
             gen_opt.step()

@@ -32,3 +32,11 @@ def final_draws(
     free = torch.rand(n_samples, max_steps - 1, generator=rng, dtype=torch.float64)
     forced = torch.rand(n_samples, max_steps, generator=rng, dtype=torch.float64)
     return free, forced
+
+
+def gumbel_draws(
+    rng: torch.Generator, n_batches: int, batch_size: int, n_draws: int, vocab: int
+) -> torch.Tensor:
+    """The Gumbel-softmax method's extra uniforms of one epoch (n_batches, n_draws, batch_size,
+    vocab), drawn after `epoch_draws`."""
+    return torch.rand(n_batches, n_draws, batch_size, vocab, generator=rng)

@@ -11,18 +11,18 @@ from __future__ import annotations
 import argparse
 import functools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
-from . import batched
+from . import batched, relaxed
 from .config import ModelConfig, TrainConfig, add_arguments, from_arguments
 from .io import UserError, run_cli
 from .models import Discriminator, Generator, init_uniform_
-from .objectives import generator_objective
+from .objectives import generator_objective, update_baseline
 from .outputs import read_names, write_run
-from .seeding import epoch_draws, final_draws, run_generator
-from .vocab import decode_batch, encode_batch
+from .seeding import epoch_draws, final_draws, gumbel_draws, run_generator
+from .vocab import VOCAB_SIZE, decode_batch, encode_batch
 
 
 @dataclass
@@ -36,6 +36,7 @@ class RunResult:
     discriminator: dict[str, torch.Tensor]
     samples: list[str]
     forced: list[str]
+    heldout_nll: list[tuple[int, float]] = field(default_factory=list)  # (epochs trained, nll)
 
 
 def initial_states(rng: torch.Generator, model: ModelConfig) -> tuple[dict, dict]:
@@ -72,9 +73,12 @@ class Network:
             start += value.numel()
         self.optimizer = torch.optim.Adam([self.flat], lr=lr, fused=True)
 
-    def step(self, grads: dict[str, torch.Tensor]) -> None:
-        """One Adam step with the gradients {name: (runs, ...)} of the parameters."""
-        self.flat.grad = torch.cat([grads[key].reshape(-1) for key in self.params])
+    def step(self, grads: dict[str, torch.Tensor] | torch.Tensor) -> None:
+        """One Adam step with the gradients {name: (runs, ...)} of the parameters, or with the
+        gradient of the flat tensor."""
+        if isinstance(grads, dict):
+            grads = torch.cat([grads[key].reshape(-1) for key in self.params])
+        self.flat.grad = grads
         self.optimizer.step()
 
     def set_lr(self, lr: float) -> None:
@@ -85,7 +89,7 @@ class Network:
 class BatchedTrainer:
     """Runs `seeds` in lockstep: stacked parameters, one Adam per network (elementwise per run)."""
 
-    def __init__(self, names, seeds, model, train, device, dtype, backend=batched):
+    def __init__(self, names, seeds, model, train, device, dtype, backend=batched, heldout=None):
         if len(names) < train.batch_size:
             raise UserError(
                 f"the corpus has {len(names)} names, fewer than one batch of {train.batch_size}; "
@@ -101,44 +105,93 @@ class BatchedTrainer:
         self.discriminator = Network(list(disc_states), device, dtype, train.lr)
         self.gen, self.disc = self.generator.params, self.discriminator.params
         self.objective = generator_objective(train.objective)
+        self.baseline = None  # reinforce's moving-average reward (runs,)
         self.n_batches = len(names) // train.batch_size  # the last partial batch is dropped
         self.net = backend  # module with the three model functions: batched or fast
+        self.heldout = None
+        if heldout:
+            ids = encode_batch(heldout, model.max_steps).T  # (steps, names)
+            self.heldout = ids.expand(len(self.seeds), -1, -1).contiguous().to(device)
+            self.heldout_chars = sum(len(name) + 1 for name in heldout)  # `$` included
 
-    def _draws(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """This epoch's shuffles (runs, names) and uniforms (batches, runs, draws, batch)."""
-        shape = (self.n_names, self.n_batches, self.train.batch_size, self.model.max_steps - 1)
-        orders, uniforms = zip(*(epoch_draws(rng, *shape) for rng in self.rngs))
-        uniforms = torch.stack(uniforms, dim=1)
-        return torch.stack(orders).to(self.device), uniforms.to(self.device, self.dtype)
+    def _draws(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """This epoch's shuffles (runs, names), sampling uniforms (batches, runs, draws, batch)
+        and, for the Gumbel-softmax method, its uniforms (batches, runs, draws, batch, vocab)."""
+        shape = (self.n_batches, self.train.batch_size, self.model.max_steps - 1)
+        orders, uniforms, gumbel = [], [], []
+        for rng in self.rngs:
+            order, u = epoch_draws(rng, self.n_names, *shape)
+            orders.append(order)
+            uniforms.append(u)
+            if self.objective.names == "relaxed":
+                gumbel.append(gumbel_draws(rng, *shape, VOCAB_SIZE))
+        uniforms = torch.stack(uniforms, dim=1).to(self.device, self.dtype)
+        gumbel = torch.stack(gumbel, dim=1).to(self.device, self.dtype) if gumbel else None
+        return torch.stack(orders).to(self.device), uniforms, gumbel
 
-    def _step(self, real: torch.Tensor, uniforms: torch.Tensor):
-        """One discriminator step, then one generator step on the same real batch.
+    def _step(self, real: torch.Tensor, uniforms: torch.Tensor, gumbel: torch.Tensor | None):
+        """One discriminator step, then one generator step with the updated discriminator.
 
-        real (runs, steps, batch) symbol ids, uniforms (runs, max_steps - 1, batch)."""
-        fake = self.net.generator_sample(self.gen, uniforms)
+        real (runs, steps, batch) symbol ids, uniforms (runs, max_steps - 1, batch); gumbel
+        (runs, max_steps - 1, batch, vocab) only for the Gumbel-softmax method."""
+        if gumbel is not None:
+            relaxed_fake = relaxed.relaxed_sample(self.gen, gumbel, self.tau)
+            fake = relaxed.hard_ids(relaxed_fake)
+        else:
+            fake = self.net.generator_sample(self.gen, uniforms)
         d_loss, grads = self.net.discriminator_step(self.disc, real, fake)  # (runs,)
         self.discriminator.step(grads)
+        if gumbel is not None:
+            logits = relaxed.discriminator_logits(self.disc, relaxed_fake)  # (runs, batch)
+            g_loss = self.objective.loss(logits)
+            (grad,) = torch.autograd.grad(g_loss.sum(), self.generator.flat)
+            self.generator.step(grad)
+            return d_loss.detach(), g_loss.detach()
+        names = real if self.objective.names == "real" else fake
         with torch.no_grad():
-            real_logits = self.net.discriminator_logits(self.disc, real)  # updated discriminator
-        log_p, pullback = self.net.generator_log_likelihood_vjp(self.gen, real)
-        log_p.requires_grad_()
-        g_loss = self.objective(real_logits, log_p)  # (runs,)
-        (grad_log_p,) = torch.autograd.grad(g_loss.sum(), log_p)
+            logits = self.net.discriminator_logits(self.disc, names)  # updated discriminator
+        log_p, pullback = self.net.generator_log_likelihood_vjp(self.gen, names)
+        g_loss, grad_log_p = self._objective(logits, log_p)
         self.generator.step(pullback(grad_log_p))
         return d_loss.detach(), g_loss.detach()
+
+    def _objective(self, logits: torch.Tensor, log_p: torch.Tensor):
+        """The generator loss (runs,) and its gradient with respect to log_p (runs, batch)."""
+        objective = self.objective
+        if objective.names == "fake" and self.baseline is None:
+            self.baseline = update_baseline(None, logits, self.train.baseline_decay)
+        if objective.value_and_grad is not None:
+            loss, grad = objective.value_and_grad(logits, log_p, self.baseline)
+        else:
+            log_p.requires_grad_()
+            loss = objective.loss(logits, log_p, self.baseline)
+            (grad,) = torch.autograd.grad(loss.sum(), log_p)
+        if objective.names == "fake":
+            self.baseline = update_baseline(self.baseline, logits, self.train.baseline_decay)
+        return loss, grad
+
+    @torch.no_grad()
+    def heldout_nll(self) -> torch.Tensor:
+        """Each run's negative log-likelihood of the held-out names, nats per symbol (runs,)."""
+        log_p = self.net.generator_log_likelihood(self.gen, self.heldout)  # (runs, names)
+        return -log_p.sum(-1).double().cpu() / self.heldout_chars
 
     def train_epoch(self, epoch: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Train one epoch; the mean batch losses per run, (runs,) each."""
         for network in (self.generator, self.discriminator):
             network.set_lr(self.train.lr_at(epoch))
-        orders, uniforms = self._draws()
+        train = self.train
+        self.tau = relaxed.temperature_at(
+            epoch, train.epochs, train.gumbel_tau_start, train.gumbel_tau_end
+        )
+        orders, uniforms, gumbel = self._draws()
         runs, steps, size = len(self.seeds), self.model.max_steps, self.train.batch_size
         # every batch of the epoch in one gather: (batches, runs, steps, batch)
         reals = self.ids[:, orders[:, : self.n_batches * size]]  # (steps, runs, batches*batch)
         reals = reals.view(steps, runs, self.n_batches, size).permute(2, 1, 0, 3).contiguous()
         d_losses, g_losses = [], []
         for b in range(self.n_batches):
-            d, g = self._step(reals[b], uniforms[b])
+            d, g = self._step(reals[b], uniforms[b], None if gumbel is None else gumbel[b])
             d_losses.append(d)
             g_losses.append(g)
         d_losses, g_losses = torch.stack(d_losses), torch.stack(g_losses)  # (batches, runs)
@@ -168,21 +221,31 @@ def train_runs(
     dtype: torch.dtype = torch.float32,
     backend: str = "auto",
     log=print,
+    heldout: list[str] | None = None,
 ) -> list[RunResult]:
-    """Train one run per seed, all in one batched model; returns each run's results."""
+    """Train one run per seed, all in one batched model; returns each run's results. With
+    `heldout` names, each run's held-out NLL is measured before training, every `eval_every`
+    epochs and after the last one."""
     trainer = BatchedTrainer(
-        names, seeds, model, train, device, dtype, choose_backend(backend, device, dtype)
+        names, seeds, model, train, device, dtype, choose_backend(backend, device, dtype), heldout
     )
     history: list[tuple[torch.Tensor, torch.Tensor]] = []
+    curve: list[tuple[int, torch.Tensor]] = []
+    if heldout:
+        curve.append((0, trainer.heldout_nll()))
     start = time.perf_counter()
     for epoch in range(train.epochs):
         d, g = trainer.train_epoch(epoch)
         history.append((d, g))
-        log(
+        message = (
             f"epoch {epoch + 1}/{train.epochs}  d_loss mean {d.mean():.4g} "
             f"[{d.min():.4g}, {d.max():.4g}]  g_loss mean {g.mean():.4g} "
-            f"[{g.min():.4g}, {g.max():.4g}]  {time.perf_counter() - start:.1f}s"
+            f"[{g.min():.4g}, {g.max():.4g}]"
         )
+        if heldout and ((epoch + 1) % train.eval_every == 0 or epoch + 1 == train.epochs):
+            curve.append((epoch + 1, trainer.heldout_nll()))
+            message += f"  held-out nll/char mean {curve[-1][1].mean():.4g}"
+        log(f"{message}  {time.perf_counter() - start:.1f}s")
     samples, forced = trainer.final_names()
     return [
         RunResult(
@@ -193,6 +256,7 @@ def train_runs(
             discriminator=batched.unstack_state(trainer.disc, k),
             samples=samples[k],
             forced=forced[k],
+            heldout_nll=[(epoch, float(nll[k])) for epoch, nll in curve],
         )
         for k, seed in enumerate(seeds)
     ]
@@ -245,6 +309,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--names", required=True, help="filtered names, one per line")
     parser.add_argument("--seeds", type=int, nargs="+", required=True)
     parser.add_argument("--out-dir", required=True, help="writes seed{N}/... under this folder")
+    parser.add_argument(
+        "--heldout", help="held-out names, one per line: log their NLL during training"
+    )
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     parser.add_argument("--backend", default="auto", choices=["auto", "numba", "torch"])
@@ -257,13 +324,14 @@ def main(argv: list[str] | None = None) -> None:
     dtype = getattr(torch, args.dtype)
     set_threads(args.threads, choose_backend(args.backend, device, dtype))
     names = read_names(args.names)
+    heldout = read_names(args.heldout) if args.heldout else None
     print(
         f"training seeds {args.seeds} on {len(names)} names, "
         f"device {device}, {args.threads} threads"
     )
     print(f"model {model}\ntrain {train}", flush=True)
     log = functools.partial(print, flush=True)
-    results = train_runs(names, args.seeds, model, train, device, dtype, args.backend, log)
+    results = train_runs(names, args.seeds, model, train, device, dtype, args.backend, log, heldout)
     for result in results:
         write_run(result, args.out_dir, model, train)
     print(f"wrote {len(results)} runs under {args.out_dir}")
