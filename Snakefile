@@ -3,6 +3,7 @@
 #   snakemake --cores 4                                  # the paper's 30 runs x 200 epochs
 #   snakemake --cores 2 --configfile config/smoke.yaml   # 2 runs x 3 epochs
 #   snakemake --profile profiles/slurm --config seeds_per_job=1   # one SLURM job per run
+#   snakemake --cores 8 comparison                        # every method on held-out names
 
 
 from snakemake.utils import min_version
@@ -21,10 +22,12 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/comparison.smk"
 
 
 localrules:
     all,
+    comparison,
     download,
 
 

@@ -56,21 +56,26 @@ class Generator(nn.Module):
     def _one_hot(self, ids: torch.Tensor) -> torch.Tensor:
         return F.one_hot(ids, VOCAB_SIZE).to(self.out.weight.dtype)
 
-    def log_likelihood(self, ids: torch.Tensor) -> torch.Tensor:
+    def log_likelihood(self, ids: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
         """log P_G of each `$`-padded name in `ids` (batch, steps), by teacher forcing.
 
-        The product of step probabilities runs up to and including the first `$`.
+        The product of step probabilities runs up to and including the first `$`. With a
+        `temperature`, the output logits are divided by it first (the distribution that
+        `sample` draws from at that temperature).
         """
         start = torch.full_like(ids[:, :1], START_ID)
         inputs = torch.cat([start, ids[:, :-1]], dim=1)  # (batch, steps)
         hidden, _ = self.lstm(self._one_hot(inputs))  # (batch, steps, hidden)
-        log_probs = output_log_probs(self.out(hidden))  # (batch, steps, vocab)
+        log_probs = output_log_probs(self.out(hidden) / temperature)  # (batch, steps, vocab)
         step_log_p = log_probs.gather(-1, ids.unsqueeze(-1)).squeeze(-1)  # (batch, steps)
         return step_log_p.where(up_to_first_end(ids) > 0, 0.0).sum(-1)
 
     @torch.no_grad()
-    def sample(self, uniforms: torch.Tensor, forced: bool = False) -> torch.Tensor:
-        """Sample names (batch, max_steps) by inverse-CDF with `uniforms` (batch, n_draws).
+    def sample(
+        self, uniforms: torch.Tensor, forced: bool = False, temperature: float = 1.0
+    ) -> torch.Tensor:
+        """Sample names (batch, max_steps) by inverse-CDF with `uniforms` (batch, n_draws), from
+        the output distribution at `temperature` (logits divided by it).
 
         Unforced: n_draws = max_steps - 1; positions after the first `$` are `$` padding and the
         last symbol is always `$` (at most max_steps - 1 letters). Forced: n_draws = max_steps,
@@ -81,7 +86,7 @@ class Generator(nn.Module):
         state, drawn = None, []
         for t in range(n_draws):
             hidden, state = self.lstm(self._one_hot(token), state)  # (batch, 1, hidden)
-            logits = self.out(hidden[:, 0])  # (batch, vocab)
+            logits = self.out(hidden[:, 0]) / temperature  # (batch, vocab)
             token = draw_symbol(logits, uniforms[:, t], forced).unsqueeze(1)
             drawn.append(token)
         ids = torch.cat(drawn, dim=1)

@@ -10,6 +10,22 @@ validate(config, schema="../schemas/config.schema.yaml")
 
 RAW_DIR = "data/raw"
 RUNS_DIR = "results/runs"
+COMPARISON_DIR = "results/comparison"
+
+# The training command of both the replication's and the comparison's training rules; every
+# value comes from the rule's params (`extra` holds the comparison's held-out flags).
+TRAIN_COMMAND = (
+    "python -m discrete_gan.train --names {input.names} --seeds {params.seeds}"
+    " --out-dir {params.out_dir} --device {params.device} --dtype {params.dtype}"
+    " --backend {params.backend} --threads {threads}"
+    " --hidden-size {params.hidden_size} --max-steps {params.max_steps}"
+    " --epochs {params.epochs} --batch-size {params.batch_size}"
+    " --lr {params.lr} --lr-after {params.lr_after}"
+    " --lr-decay-epoch {params.lr_decay_epoch} --objective {params.objective}"
+    " --n-samples {params.n_samples} --baseline-decay {params.baseline_decay}"
+    " --gumbel-tau-start {params.gumbel_tau_start} --gumbel-tau-end {params.gumbel_tau_end}"
+    " {params.extra} > {log} 2>&1"
+)
 
 # A generous bound on the CPU time of one run per epoch (about 0.25 s on one core of a
 # current CPU for the paper's model); training jobs' runtime requests scale with it.
@@ -62,6 +78,42 @@ def run_file(seed, name):
 def run_files(seeds, name):
     """Paths of the same output file for each seed in `seeds`."""
     return [run_file(seed, name) for seed in seeds]
+
+
+def comparison_seeds():
+    return list(range(config["comparison_seeds"]))
+
+
+def comparison_chunks():
+    """Seeds of each method's comparison runs split as seed_chunks splits the replication's."""
+    seeds, size = comparison_seeds(), config["seeds_per_job"]
+    return [seeds[start : start + size] for start in range(0, len(seeds), size)]
+
+
+def comparison_run_dir(method):
+    """The folder holding one method's comparison runs (seed{N}/...)."""
+    return f"{COMPARISON_DIR}/runs/{method}"
+
+
+def comparison_files(method, seeds, name):
+    """Paths of one output file of a method's comparison runs, one per seed."""
+    return [f"{comparison_run_dir(method)}/seed{seed}/{name}" for seed in seeds]
+
+
+def all_comparison_files(name):
+    """Paths of one output file of every comparison run of every method."""
+    return [
+        path
+        for method in config["comparison_methods"]
+        for path in comparison_files(method, comparison_seeds(), name)
+    ]
+
+
+def comparison_runs_flag():
+    """The evaluate step's --runs items: method=folder for each compared method."""
+    return " ".join(
+        f"{m}={comparison_run_dir(m)}" for m in config["comparison_methods"]
+    )
 
 
 def all_seeds():

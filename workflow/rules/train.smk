@@ -38,12 +38,9 @@ for chunk in seed_chunks():
             lr_decay_epoch=config["lr_decay_epoch"],
             objective=config["objective"],
             n_samples=config["n_samples"],
+            baseline_decay=config["baseline_decay"],
+            gumbel_tau_start=config["gumbel_tau_start"],
+            gumbel_tau_end=config["gumbel_tau_end"],
+            extra="",
         shell:
-            "python -m discrete_gan.train --names {input.names} --seeds {params.seeds}"
-            " --out-dir {params.out_dir} --device {params.device} --dtype {params.dtype}"
-            " --backend {params.backend} --threads {threads}"
-            " --hidden-size {params.hidden_size} --max-steps {params.max_steps}"
-            " --epochs {params.epochs} --batch-size {params.batch_size}"
-            " --lr {params.lr} --lr-after {params.lr_after}"
-            " --lr-decay-epoch {params.lr_decay_epoch} --objective {params.objective}"
-            " --n-samples {params.n_samples} > {log} 2>&1"
+            TRAIN_COMMAND
