@@ -328,3 +328,84 @@ def test_slurm_profile_dry_run_groups_seeds(
     others = {"download", "filter_names", "aggregate_losses", "aggregate_lengths"}
     others |= {"samples_report", "figure5", "figure6", "all"}
     assert set(counts) - train_jobs == others
+
+
+COMPARISON_METHODS = ("is_gan", "mle")  # config/smoke.yaml
+COMPARISON_FILES = (
+    "data/processed/split/train.txt",
+    "data/processed/split/heldout.txt",
+    "results/comparison/metrics.csv",
+    "results/comparison/heldout_nll.csv",
+    "results/comparison/summary.csv",
+    "results/comparison/summary.md",
+    "figures/comparison_metrics.png",
+    "figures/comparison_curves.png",
+    "figures/comparison_tradeoff.png",
+)
+
+
+@pytest.fixture(scope="module")
+def comparison_run(smoke_run: Path, corpus_dir: Path) -> Path:
+    """The smoke copy after `snakemake comparison`: 2 methods x 2 seeds x 2 epochs."""
+    config = ("epochs=2", "eval_every=1")
+    succeed(
+        snakemake(smoke_run, corpus_dir, "--cores", "2", "comparison", config=config), smoke_run
+    )
+    return smoke_run
+
+
+def test_comparison_writes_every_output(comparison_run: Path) -> None:
+    missing = [name for name in COMPARISON_FILES if not (comparison_run / name).is_file()]
+    assert not missing, f"missing outputs: {missing}"
+    for name in COMPARISON_FILES[-3:]:
+        assert png_size(comparison_run / name)[0] >= 300
+    for method in COMPARISON_METHODS:
+        for seed in range(2):
+            run = comparison_run / f"results/comparison/runs/{method}/seed{seed}"
+            assert (run / "checkpoint.pt").is_file() and (run / "heldout_nll.csv").is_file()
+
+
+def test_comparison_split_is_disjoint(comparison_run: Path) -> None:
+    train = set(read_lines(comparison_run / "data/processed/split/train.txt"))
+    heldout = read_lines(comparison_run / "data/processed/split/heldout.txt")
+    assert not train & set(heldout)
+    assert len(heldout) == math.ceil(0.1 * len(train | set(heldout)))
+
+
+def test_comparison_metrics_cover_methods_seeds_temperatures(comparison_run: Path) -> None:
+    rows = read_csv(comparison_run / "results/comparison/metrics.csv")
+    assert list(rows[0]) == ["method", "seed", "temperature", "metric", "value"]
+    keys = {(r["method"], r["seed"], float(r["temperature"]), r["metric"]) for r in rows}
+    metrics = {"heldout_nll_per_char", "length_tv", "mean_length", "novelty", "uniqueness"}
+    metrics |= {"heldout_share", "bigram_jsd"}
+    expected = {
+        (m, str(s), t, k)
+        for m in COMPARISON_METHODS
+        for s in range(2)
+        for t in (0.5, 0.7, 1.0, 1.3)
+        for k in metrics
+    }
+    assert keys == expected and len(rows) == len(expected)
+    assert all(math.isfinite(float(r["value"])) for r in rows)
+    by_key = {(r["method"], r["seed"], float(r["temperature"]), r["metric"]): r for r in rows}
+    for method in COMPARISON_METHODS:
+        for metric in ("novelty", "uniqueness", "heldout_share", "length_tv", "bigram_jsd"):
+            assert 0 <= float(by_key[(method, "0", 1.0, metric)]["value"]) <= 1
+
+
+def test_comparison_curves_every_epoch(comparison_run: Path) -> None:
+    rows = read_csv(comparison_run / "results/comparison/heldout_nll.csv")
+    epochs = {(r["method"], r["seed"]): [] for r in rows}
+    for r in rows:
+        epochs[(r["method"], r["seed"])].append(int(r["epoch"]))
+        assert 0.5 < float(r["heldout_nll_per_char"]) < 10  # about ln 27 = 3.3 at the start
+    assert set(epochs) == {(m, str(s)) for m in COMPARISON_METHODS for s in range(2)}
+    assert all(e == [0, 1, 2] for e in epochs.values())
+
+
+def test_comparison_summary_table(comparison_run: Path) -> None:
+    rows = read_csv(comparison_run / "results/comparison/summary.csv")
+    assert {r["method"] for r in rows} == set(COMPARISON_METHODS)
+    assert all(r["n_seeds"] == "2" for r in rows)
+    text = (comparison_run / "results/comparison/summary.md").read_text()
+    assert "| is_gan |" in text and "| mle |" in text and "Temperature 1.3" in text
