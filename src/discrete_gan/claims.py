@@ -65,6 +65,11 @@ class VariantData:
     accuracies: list[dict]
 
 
+def grade(strong: bool, weak: bool) -> str:
+    """The verdict: "holds" when the strong condition is met, "partly" when only the weak one is."""
+    return HOLDS if strong else PARTLY if weak else FAILS
+
+
 def name_length(name: str) -> int:
     """Letters in a name; `$` symbols (kept in raw paper_code sequences) are not letters."""
     return len(name) - name.count("$")
@@ -100,7 +105,7 @@ def claim_variance(losses: pd.DataFrame) -> Claim:
         low=NAN,
         high=NAN,
         detail=f"D spread {d_spread:.3g}, G spread {g_spread:.3g} over {len(last)} runs",
-        verdict=HOLDS if n_small == 2 else PARTLY if n_small == 1 else FAILS,
+        verdict=grade(n_small == 2, n_small == 1),
         rule=f"holds if both spreads < {SPREAD_MAX}; partly if exactly one is",
     )
 
@@ -136,7 +141,7 @@ def claim_still_improving(losses: pd.DataFrame, window: int = WINDOW) -> Claim:
         low=float(g_runs.min()),
         high=float(g_runs.max()),
         detail=f"epochs {start}->{last}{short}: D {d_change:+.3g}, G {g_change:+.3g}",
-        verdict=HOLDS if fall > FALL_STRONG else PARTLY if fall > FALL_WEAK else FAILS,
+        verdict=grade(fall > FALL_STRONG, fall > FALL_WEAK),
         rule=(
             f"holds if D or G fell by more than {FALL_STRONG:.0%} over the window; "
             f"partly if by more than {FALL_WEAK:.0%}"
@@ -171,13 +176,7 @@ def claim_discriminator(final_d_loss: Sequence[float], accuracies: Sequence[dict
             f"accuracy {mean_range(accuracy)} (real {np.mean(real):.3g}, "
             f"fake {np.mean(fake):.3g}); D loss at chance {CHANCE_D_LOSS:.3f}"
         ),
-        verdict=(
-            HOLDS
-            if mean_accuracy >= ACCURACY_STRONG
-            else PARTLY
-            if mean_accuracy >= ACCURACY_WEAK
-            else FAILS
-        ),
+        verdict=grade(mean_accuracy >= ACCURACY_STRONG, mean_accuracy >= ACCURACY_WEAK),
         rule=(f"holds if the mean accuracy >= {ACCURACY_STRONG}; partly if >= {ACCURACY_WEAK}"),
     )
 
@@ -212,12 +211,8 @@ def claim_shorter(samples_by_run: dict[int, list[str]], real_names: Sequence[str
             f"shorter in {share:.0%} of runs; generated {generated.mean():.3g}, "
             f"real {real:.3g} letters"
         ),
-        verdict=(
-            HOLDS
-            if share >= SHORTER_SHARE_STRONG and gap >= SHORTER_GAP_MIN
-            else PARTLY
-            if share >= SHORTER_SHARE_WEAK
-            else FAILS
+        verdict=grade(
+            share >= SHORTER_SHARE_STRONG and gap >= SHORTER_GAP_MIN, share >= SHORTER_SHARE_WEAK
         ),
         rule=(
             f"holds if generated names are shorter in >= {SHORTER_SHARE_STRONG:.0%} of runs and "
@@ -270,7 +265,7 @@ def claim_long_names_letters(
         low=float(smallest.min()),
         high=float(smallest.max()),
         detail=f"ratios {per_letter}; all > 1 in {both:.0%} of runs",
-        verdict=HOLDS if n_high == len(letters) else PARTLY if n_high else FAILS,
+        verdict=grade(n_high == len(letters), n_high > 0),
         rule=f"holds if every letter's mean ratio > {RATIO_MIN}; partly if one of them is",
     )
 
@@ -393,7 +388,7 @@ def claims_markdown(claims: Sequence[Claim]) -> str:
             for variant in variants
         ]
         row = [str(number), first[number].claim, first[number].statistic, *cells]
-        lines.append("| " + " | ".join(row) + " |")
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
     rules = "; ".join(f"({number}) {first[number].rule}" for number in sorted(first))
     return "\n".join(lines) + f"\n\nRules: {rules}.\n"
 
@@ -411,7 +406,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m discrete_gan.claims", description=__doc__.splitlines()[0]
     )
     parser.add_argument(
-        "--variant", action="append", required=True, help="NAME=RUNS_DIR, once per variant"
+        "--variant",
+        action="append",
+        required=True,
+        metavar="NAME=RUNS_DIR",
+        help="a variant's name and its folder of seed{N}/ runs; repeat per variant",
     )
     parser.add_argument("--seeds", type=int, nargs="+", required=True, help="seeds of every run")
     parser.add_argument("--real-names", type=Path, required=True, help="corpus, one per line")
