@@ -15,7 +15,7 @@ export PATH := $(BIN):$(PATH)
 OVERRIDES := $(if $(CORPUS),--config corpus_source=$(CORPUS))
 SNAKEMAKE := $(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) $(OVERRIDES) $(SNAKEMAKE_ARGS)
 
-.PHONY: setup replicate smoke figure5 figure6 report test lint bench clean
+.PHONY: setup replicate smoke comparison figure5 figure6 report test lint bench clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ replicate: setup
 
 smoke: CONFIG = config/smoke.yaml
 smoke: replicate
+
+comparison: setup
+	$(SNAKEMAKE) comparison
 
 figure5: setup
 	$(SNAKEMAKE) figures/figure5.png figures/figure5.pdf

@@ -285,7 +285,7 @@ def test_single_target_rebuilds_alone(smoke_run: Path, corpus_dir: Path, tmp_pat
     [
         ("epochs=-1", "-1 is less than the minimum of 1"),
         ("n_runs=0", "0 is less than the minimum of 1"),
-        ("objective=wgan", "'wgan' is not one of ['is_gan']"),
+        ("objective=wgan", "'wgan' is not one of ['is_gan', 'mle'"),
         ("epocs=3", "Additional properties are not allowed ('epocs' was unexpected)"),
         ("deduplicate=yes", "'yes' is not of type 'boolean'"),
     ],

@@ -266,7 +266,8 @@ def draw_curves(curves: pd.DataFrame, path: Path) -> None:
         )
     ax.set_title("Held-out NLL per character during training (band: min-max over seeds)")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("held-out NLL per character (nats) ↓")
+    ax.set_ylabel("held-out NLL per character (nats, log scale) ↓")
+    ax.set_yscale("log")
     ax.grid(True, alpha=0.3)
     ax.legend()
     save_png(fig, path)
@@ -315,6 +316,8 @@ def draw_tradeoff(summary: pd.DataFrame, path: Path) -> None:
     for ax, (metric, title) in zip(fig.subplots(1, 2), TRADEOFF_PANELS, strict=True):
         draw_tradeoff_panel(ax, summary, metric, methods)
         ax.set_title(title)
+        if metric == "heldout_nll_per_char":  # methods differ by orders of magnitude
+            ax.set_yscale("log")
     fig.suptitle("Quality-diversity trade-off over sampling temperature (T)")
     save_png(fig, path)
 
