@@ -1,5 +1,6 @@
 # Replication of "GAN Training for Discrete Generators" (Toth): data -> training -> tables ->
-# figures. The stages live in workflow/rules/*.smk; settings in config/config.yaml.
+# figures and claims, for each variant (the paper's text, `corrected`; its code, `paper_code`).
+# The stages live in workflow/rules/*.smk; settings in config/config.yaml.
 #   snakemake --cores 4                                  # the paper's 30 runs x 200 epochs
 #   snakemake --cores 2 --configfile config/smoke.yaml   # 2 runs x 3 epochs
 #   snakemake --profile profiles/slurm --config seeds_per_job=1   # one SLURM job per run
@@ -35,8 +36,12 @@ rule all:
     default_target: True
     input:
         rules.filter_names.output.counts,
-        rules.aggregate_losses.output,
-        rules.aggregate_lengths.output,
-        rules.samples_report.output,
-        rules.figure5.output,
-        rules.figure6.output,
+        per_variant("results/{variant}/losses_summary.csv"),
+        per_variant("results/{variant}/lengths.csv"),
+        per_variant("results/{variant}/samples.md"),
+        per_variant("figures/{variant}/figure5.png"),
+        per_variant("figures/{variant}/figure6.png"),
+        rules.figure5_variants.output,
+        rules.figure6_variants.output,
+        rules.diagnostics_figure.output,
+        rules.claims.output,

@@ -182,3 +182,63 @@ def test_generator_pullback_matches_torch_backend() -> None:
     for key, grad_ref in grads_ref.items():
         atol = 1e-4 * grad_ref.abs().max()
         torch.testing.assert_close(grads[key], grad_ref, rtol=1e-4, atol=atol, msg=key)
+
+
+def paper_code_ids(runs: int, batch: int, seed: int) -> torch.Tensor:
+    """(runs, batch, 15) names padded with `$` to 15 symbols, as the paper_code variant's."""
+    ids = random_ids(runs, batch, seed)
+    pad = torch.full((runs, batch, 15 - MODEL.max_steps), END_ID)
+    return torch.cat([ids, pad], dim=-1)
+
+
+def test_whole_likelihood_matches_torch_backend_and_modules() -> None:
+    """paper_code: the likelihood runs over all 15 positions, `$` after `$` included."""
+    gen, _ = stacked(SEEDS, 1.0)
+    ids = step_major(paper_code_ids(len(SEEDS), 150, seed=10))
+    weights = torch.randn(len(SEEDS), 150, generator=torch.Generator().manual_seed(3))
+    log_p, pullback = fast.generator_log_likelihood_vjp(gen, ids, whole=True)
+    log_p_ref, pullback_ref = batched.generator_log_likelihood_vjp(gen, ids, whole=True)
+    torch.testing.assert_close(log_p, log_p_ref, rtol=1e-5, atol=1e-4)
+    stopped = batched.generator_log_likelihood(gen, ids).detach()
+    assert (log_p_ref < stopped - 1e-3).all()  # every name has `$` after its first `$`
+    grads, grads_ref = pullback(weights), pullback_ref(weights)
+    for key, grad_ref in grads_ref.items():
+        atol = 1e-4 * grad_ref.abs().max()
+        torch.testing.assert_close(grads[key], grad_ref, rtol=1e-4, atol=atol, msg=key)
+    module = Generator(MODEL)
+    module.load_state_dict({k: v[1].detach() for k, v in gen.items()})
+    with torch.no_grad():
+        expected = module.log_likelihood(step_major(ids)[1], whole=True)
+    torch.testing.assert_close(log_p[1], expected, rtol=1e-5, atol=1e-4)
+
+
+def test_free_running_sampling_keeps_symbols_after_end() -> None:
+    gen, _ = stacked(SEEDS, 1.0)
+    uniforms = torch.rand(len(SEEDS), 2000, MODEL.max_steps, generator=torch.Generator())
+    got = step_major(fast.generator_sample(gen, step_major(uniforms), stop=False))
+    expected = step_major(batched.generator_sample(gen, step_major(uniforms), stop=False))
+    assert got.shape == expected.shape == (len(SEEDS), 2000, MODEL.max_steps)
+    assert (got != expected).any(-1).sum() <= 1e-3 * got.shape[0] * got.shape[1]
+    is_end = got == END_ID
+    letter_after_end = (is_end.cumsum(-1) > 0) & ~is_end
+    assert letter_after_end.any()  # the generator went on sampling after a `$`
+    module = Generator(MODEL)
+    module.load_state_dict({k: v[0].detach() for k, v in gen.items()})
+    assert torch.equal(module.sample(uniforms[0], stop=False), expected[0])
+
+
+def test_discriminator_step_on_sequences_of_different_lengths() -> None:
+    """paper_code: real names of 15 symbols, generated sequences of 10."""
+    _, disc = stacked(SEEDS, 1.0)
+    real = step_major(paper_code_ids(len(SEEDS), 40, seed=11))
+    fake = step_major(random_ids(len(SEEDS), 40, seed=12))
+    loss, grads = fast.discriminator_step(disc, real, fake)
+    loss_ref, grads_ref = batched.discriminator_step(disc, real, fake)
+    expected = batched.discriminator_loss(
+        batched.discriminator_logits(disc, real), batched.discriminator_logits(disc, fake)
+    )
+    torch.testing.assert_close(loss_ref, expected.detach())
+    torch.testing.assert_close(loss, loss_ref, rtol=1e-5, atol=1e-6)
+    for key, grad_ref in grads_ref.items():
+        atol = 1e-4 * grad_ref.abs().max()
+        torch.testing.assert_close(grads[key], grad_ref, rtol=1e-4, atol=atol, msg=key)

@@ -16,6 +16,7 @@ from discrete_gan.objectives import (
     is_gan_generator_loss,
     is_gan_generator_loss_direct,
     is_gan_value_and_grad,
+    is_gan_weight_diagnostics,
     log_neg_log_one_minus_d,
     maligan_loss,
     maligan_weights,
@@ -228,3 +229,36 @@ def test_every_objective_reduces_the_last_dimension_only(name: str) -> None:
     logits, log_p = rand(2, 3, 5, seed=15), rand(2, 3, 5, seed=16, shift=-8)
     loss = objective.loss(logits, log_p, torch.full((2, 3), 0.5, dtype=torch.float64))
     assert loss.shape == (2, 3) and torch.isfinite(loss).all()
+
+
+def test_is_gan_gradient_is_a_self_normalised_weighted_likelihood_gradient() -> None:
+    """grad(-log(-L)) = -sum_i softmax_i(log w_i + log P_G(x_i)) grad log P_G(x_i), with
+    w_i = -log(1 - D(x_i)), through a real generator's parameters (autograd both sides)."""
+    from discrete_gan.config import ModelConfig
+    from discrete_gan.models import Generator
+    from discrete_gan.vocab import encode_batch
+
+    torch.manual_seed(0)
+    gen = Generator(ModelConfig()).double()
+    ids = encode_batch(["anna", "bob", "christina", "dee", "e", "fynn"], 10)
+    logits = rand(6, seed=20, scale=2)
+    params = list(gen.parameters())
+    lhs = torch.autograd.grad(is_gan_generator_loss(logits, gen.log_likelihood(ids)), params)
+    log_p = gen.log_likelihood(ids)
+    weights = (log_neg_log_one_minus_d(logits) + log_p.detach()).softmax(-1)
+    rhs = [torch.zeros_like(p) for p in params]
+    for i in range(len(ids)):
+        grads = torch.autograd.grad(log_p[i], params, retain_graph=True)
+        rhs = [r - weights[i] * g for r, g in zip(rhs, grads)]
+    for left, right in zip(lhs, rhs):
+        torch.testing.assert_close(left, right, rtol=1e-10, atol=1e-13)
+
+
+def test_weight_diagnostics_by_hand() -> None:
+    weights = torch.tensor([[0.1, 0.3, 0.2, 0.4], [0.1, 0.6, 0.2, 0.1], [0.3, 0.3, 0.2, 0.2]])
+    lengths = torch.tensor([[8, 4, 6, 2], [2, 9, 5, 3], [4, 6, 2, 2]])
+    ess, half = is_gan_weight_diagnostics(weights.double(), lengths)
+    # ESS: 1 / sum v^2 = 1 / 0.3, 1 / 0.42, 1 / 0.26
+    torch.testing.assert_close(ess, torch.tensor([1 / 0.3, 1 / 0.42, 1 / 0.26]).double())
+    # half the weight: 0.4 and 0.3 (2, 4) -> 3; the 0.6 name alone -> 9; 0.3 + 0.3 -> 5
+    torch.testing.assert_close(half, torch.tensor([3.0, 9.0, 5.0]).double())

@@ -4,6 +4,7 @@ independence, determinism, errors, the written outputs, and the train CLI."""
 from __future__ import annotations
 
 import csv
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -55,12 +56,23 @@ def restore_threads():
     numba.set_num_threads(numba_threads)
 
 
-@pytest.mark.parametrize("objective", ["is_gan", "mle", "weighted_mle", "reinforce", "maligan"])
-def test_batched_trainer_matches_reference(names600: list[str], objective: str) -> None:
+@pytest.mark.parametrize(
+    ("objective", "variant"),
+    [
+        *(
+            (name, "corrected")
+            for name in ("is_gan", "mle", "weighted_mle", "reinforce", "maligan")
+        ),
+        ("is_gan", "paper_code"),
+        ("reinforce", "paper_code"),
+    ],
+)
+def test_batched_trainer_matches_reference(names600: list[str], objective, variant) -> None:
     assert 550 <= len(names600) <= 650
+    model = ModelConfig(variant=variant)
     config = TrainConfig(epochs=2, batch_size=128, objective=objective)
-    d_ref, g_ref, gen_ref, disc_ref = train_single(names600, 7, MODEL, config, torch.float64)
-    trainer = BatchedTrainer(names600, [7], MODEL, config, "cpu", torch.float64, batched)
+    d_ref, g_ref, gen_ref, disc_ref = train_single(names600, 7, model, config, torch.float64)
+    trainer = BatchedTrainer(names600, [7], model, config, "cpu", torch.float64, batched)
     d_got, g_got = zip(*(trainer.train_epoch(epoch) for epoch in range(config.epochs)))
     d_got, g_got = torch.cat(d_got).tolist(), torch.cat(g_got).tolist()
     assert d_got == pytest.approx(d_ref, rel=1e-9)
@@ -80,11 +92,14 @@ def test_batched_trainer_matches_reference(names600: list[str], objective: str) 
         ("numba", torch.float32, 1e-6, "reinforce"),
         ("torch", torch.float64, 1e-10, "gumbel"),
         ("numba", torch.float32, 1e-5, "gumbel"),
+        ("numba", torch.float32, 1e-6, "paper_code"),
     ],
 )
 def test_run_alone_equals_run_among_others(names300, backend, dtype, rel, objective) -> None:
+    model = ModelConfig(variant="paper_code") if objective == "paper_code" else MODEL
+    objective = "is_gan" if objective == "paper_code" else objective
     config = TrainConfig(epochs=2, batch_size=64, n_samples=30, objective=objective)
-    args = (MODEL, config, "cpu", dtype, backend, quiet)
+    args = (model, config, "cpu", dtype, backend, quiet)
     (alone,) = train_runs(names300, [3], *args)
     together = train_runs(names300, list(range(8)), *args)
     among = together[3]
@@ -108,10 +123,12 @@ def test_same_seed_same_losses_different_seed_different_losses(names300) -> None
     assert other.d_loss != first.d_loss and other.g_loss != first.g_loss
 
 
-def test_numba_backend_agrees_with_torch_backend(names300) -> None:
+@pytest.mark.parametrize("variant", ["corrected", "paper_code"])
+def test_numba_backend_agrees_with_torch_backend(names300, variant: str) -> None:
     config = TrainConfig(epochs=1, batch_size=64, n_samples=10)
+    model = ModelConfig(variant=variant)
     results = {
-        backend: train_runs(names300, [0, 1], MODEL, config, "cpu", torch.float32, backend, quiet)
+        backend: train_runs(names300, [0, 1], model, config, "cpu", torch.float32, backend, quiet)
         for backend in ("numba", "torch")
     }
     for fast_run, torch_run in zip(results["numba"], results["torch"]):
@@ -198,6 +215,7 @@ def test_write_run_and_load_checkpoint_round_trip(tmp_path, tiny_run, names300) 
     assert folder == tmp_path / "seed4"
     assert sorted(p.name for p in folder.iterdir()) == [
         "checkpoint.pt",
+        "final.json",
         "forced.txt",
         "losses.csv",
         "samples.txt",
@@ -228,10 +246,18 @@ def test_write_run_and_load_checkpoint_round_trip(tmp_path, tiny_run, names300) 
 
     with open(folder / "losses.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert list(rows[0]) == ["epoch", "d_loss", "g_loss"]
+    assert list(rows[0]) == ["epoch", "d_loss", "g_loss", "ess", "half_weight_length"]
     assert [int(r["epoch"]) for r in rows] == list(range(config.epochs))
     assert [float(r["d_loss"]) for r in rows] == result.d_loss
     assert [float(r["g_loss"]) for r in rows] == result.g_loss
+    assert [float(r["ess"]) for r in rows] == result.ess
+    assert all(1 <= ess <= config.batch_size for ess in result.ess)
+    assert all(0 <= length <= MODEL.max_steps - 1 for length in result.half_weight_length)
+    final = json.loads((folder / "final.json").read_text())
+    assert final == result.final and final["n_real"] == final["n_fake"] == len(names300)
+    assert 0 <= final["d_accuracy_real"] <= 1 and 0 <= final["d_accuracy_fake"] <= 1
+    mean = (final["d_accuracy_real"] + final["d_accuracy_fake"]) / 2
+    assert final["d_accuracy"] == pytest.approx(mean)
 
 
 def test_forced_names_have_max_steps_letters(tiny_run) -> None:
@@ -266,7 +292,7 @@ def test_train_cli_end_to_end(tmp_path, corpus_names) -> None:
     for seed in (0, 1):
         folder = out_dir / f"seed{seed}"
         files = sorted(p.name for p in folder.iterdir())
-        assert files == ["checkpoint.pt", "forced.txt", "losses.csv", "samples.txt"]
+        assert files == ["checkpoint.pt", "final.json", "forced.txt", "losses.csv", "samples.txt"]
         assert len((folder / "samples.txt").read_text().splitlines()) == 5
         assert len((folder / "losses.csv").read_text().splitlines()) == 2
     assert "wrote 2 runs" in done.stdout
@@ -280,3 +306,46 @@ def test_train_cli_missing_names_file(tmp_path) -> None:
     assert len(lines) == 1 and lines[0].startswith("error: names file")
     assert str(missing) in lines[0]
     assert not (tmp_path / "o").exists()
+
+
+def test_paper_code_variant_switches(names300) -> None:
+    """Real names padded to 15 symbols, generated sequences of 10 drawn without stopping at `$`
+    (kept whole in samples.txt), and likelihoods over every padded position."""
+    model = ModelConfig(variant="paper_code")
+    assert (model.real_steps, model.free_draws) == (15, 10)
+    assert (MODEL.real_steps, MODEL.free_draws) == (10, 9)
+    config = TrainConfig(epochs=1, batch_size=64, n_samples=300)
+    trainer = BatchedTrainer(names300, [0], model, config, "cpu", torch.float32, batched)
+    assert trainer.ids.shape == (15, len(names300)) and trainer.whole
+    seen = []
+    sample = batched.generator_sample
+    trainer.net = type("Spy", (), {})()
+    for name in ("discriminator_logits", "generator_log_likelihood_vjp"):
+        setattr(trainer.net, name, getattr(batched, name))
+    trainer.net.generator_sample = lambda *a, **k: seen.append(k) or sample(*a, **k)
+    trainer.net.generator_log_likelihood = batched.generator_log_likelihood
+
+    def step(params, real, fake):
+        seen.append((real.shape[1], fake.shape[1]))
+        return batched.discriminator_step(params, real, fake)
+
+    trainer.net.discriminator_step = step
+    trainer.train_epoch(0)
+    assert seen[0] == {"stop": False} and seen[1] == (15, 10)
+    free, forced = trainer.final_names()
+    assert all(len(name) == 10 for name in free[0])  # raw sequences, `$` included
+    assert any("$" in name.rstrip("$") for name in free[0])  # letters after a `$`
+    assert all(len(name) == 10 and "$" not in name for name in forced[0])
+
+
+def test_paper_code_with_gumbel_is_refused(names300) -> None:
+    config = TrainConfig(objective="gumbel")
+    with pytest.raises(UserError, match="train it with variant corrected"):
+        BatchedTrainer(
+            names300, [0], ModelConfig(variant="paper_code"), config, "cpu", torch.float32
+        )
+
+
+def test_unknown_variant_is_refused() -> None:
+    with pytest.raises(UserError, match="unknown variant 'paper'"):
+        ModelConfig(variant="paper")

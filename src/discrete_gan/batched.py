@@ -58,27 +58,35 @@ def discriminator_logits(params: Params, ids: torch.Tensor) -> torch.Tensor:
 def discriminator_step(params: Params, real: torch.Tensor, fake: torch.Tensor):
     """The discriminator loss (runs,) on real and fake ids (runs, steps, batch), detached, and
     its gradients {name: (runs, ...)}; run r's gradients are those of run r's loss."""
-    logits = discriminator_logits(params, torch.cat([real, fake], dim=2))
-    loss = discriminator_loss(logits[:, : real.shape[2]], logits[:, real.shape[2] :])
+    if real.shape[1] == fake.shape[1]:  # one pass over both
+        logits = discriminator_logits(params, torch.cat([real, fake], dim=2))
+        real_logits, fake_logits = logits[:, : real.shape[2]], logits[:, real.shape[2] :]
+    else:  # sequences of different lengths (the paper_code variant)
+        real_logits = discriminator_logits(params, real)
+        fake_logits = discriminator_logits(params, fake)
+    loss = discriminator_loss(real_logits, fake_logits)
     grads = torch.autograd.grad(loss.sum(), list(params.values()))
     return loss.detach(), dict(zip(params, grads))
 
 
-def generator_log_likelihood(params: Params, ids: torch.Tensor) -> torch.Tensor:
+def generator_log_likelihood(params: Params, ids: torch.Tensor, whole: bool = False):
     """log P_G (runs, batch) of `$`-padded names ids (runs, steps, batch), by teacher forcing:
-    the log output probabilities of each name's symbols up to and including its first `$`."""
+    the log output probabilities of each name's symbols up to and including its first `$`, or
+    of every symbol if `whole`."""
     runs, steps, batch = ids.shape
     start = torch.full_like(ids[:, :1], START_ID)
     hidden = _scan(params, torch.cat([start, ids[:, :-1]], dim=1))  # (runs, H, steps*batch)
     log_probs = output_log_probs(_linear(params, hidden), dim=1)  # (runs, vocab, steps*batch)
     step_log_p = log_probs.gather(1, ids.reshape(runs, 1, steps * batch)).view(ids.shape)
+    if whole:
+        return step_log_p.sum(1)
     return step_log_p.where(up_to_first_end(ids, dim=1) > 0, 0.0).sum(1)
 
 
-def generator_log_likelihood_vjp(params: Params, ids: torch.Tensor):
+def generator_log_likelihood_vjp(params: Params, ids: torch.Tensor, whole: bool = False):
     """log P_G (runs, batch), detached, and `pullback(grad_log_p) -> {name: gradient}` of
     sum(grad_log_p * log P_G) w.r.t. the parameters."""
-    log_p = generator_log_likelihood(params, ids)
+    log_p = generator_log_likelihood(params, ids, whole)
 
     def pullback(grad_log_p: torch.Tensor) -> dict[str, torch.Tensor]:
         return dict(zip(params, torch.autograd.grad(log_p, list(params.values()), grad_log_p)))
@@ -87,11 +95,14 @@ def generator_log_likelihood_vjp(params: Params, ids: torch.Tensor):
 
 
 @torch.no_grad()
-def generator_sample(params: Params, uniforms: torch.Tensor, forced: bool = False) -> torch.Tensor:
+def generator_sample(
+    params: Params, uniforms: torch.Tensor, forced: bool = False, stop: bool = True
+) -> torch.Tensor:
     """Sample names (runs, steps, batch) with uniforms (runs, n_draws, batch).
 
     The same rule as `models.Generator.sample`: unforced draws n_draws symbols, pads after the
-    first `$` and appends `$` (steps = n_draws + 1); forced bans `$` (steps = n_draws).
+    first `$` and appends `$` (steps = n_draws + 1); forced bans `$` (steps = n_draws);
+    without `stop`, the drawn symbols are kept as they are (steps = n_draws).
     """
     runs, n_draws, batch = uniforms.shape
     step = lstm_sampler(_input_table(params), params["lstm.weight_hh_l0"])
@@ -105,4 +116,4 @@ def generator_sample(params: Params, uniforms: torch.Tensor, forced: bool = Fals
         token = draw_symbol(logits, uniforms[:, t], forced)
         drawn.append(token)
     ids = torch.stack(drawn, dim=2)  # (runs, batch, n_draws)
-    return (ids if forced else finish_names(ids)).transpose(1, 2)
+    return (finish_names(ids) if stop and not forced else ids).transpose(1, 2)

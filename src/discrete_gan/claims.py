@@ -259,9 +259,10 @@ def claim_long_names_letters(
         number=5,
         claim="the generator associates longer names with a high frequency of 'a' and 'n'",
         statistic=(
-            f"smaller mean ratio of letter frequency, forced length-10 vs real {min_len}+ letters"
+            f"smaller of the letters' frequency ratios, forced length-10 vs real {min_len}+ "
+            "letters (mean over runs)"
         ),
-        value=float(means.min()),
+        value=float(smallest.mean()),
         low=float(smallest.min()),
         high=float(smallest.max()),
         detail=f"ratios {per_letter}; all > 1 in {both:.0%} of runs",

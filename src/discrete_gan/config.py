@@ -13,16 +13,53 @@ def _require(ok: bool, message: str) -> None:
         raise UserError(message)
 
 
+# Symbols of a real name in the `paper_code` variant: the paper's code pads names to 15.
+PAPER_CODE_REAL_STEPS = 15
+VARIANTS = ("corrected", "paper_code")
+
+
 @dataclass(frozen=True)
 class ModelConfig:
-    """Architecture shared by generator and discriminator (paper Section 4)."""
+    """Architecture shared by generator and discriminator (paper Section 4), and the variant.
+
+    `corrected` (the paper's text): generation stops at `$`, real and generated sequences have
+    max_steps symbols, a name's likelihood stops at its first `$`. `paper_code` (the paper's
+    published code): real names are padded with `$` to 15 symbols, the generator samples
+    max_steps symbols without stopping at `$`, and a real name's likelihood runs over all 15
+    padded positions.
+    """
 
     hidden_size: int = 8
-    max_steps: int = 10  # symbols per sequence: 9 letters + `$`
+    max_steps: int = 10  # symbols per generated sequence: 9 letters + `$`
+    variant: str = "corrected"
 
     def __post_init__(self):
         _require(self.hidden_size >= 1, f"hidden_size must be at least 1, not {self.hidden_size}")
         _require(self.max_steps >= 2, f"max_steps must be at least 2, not {self.max_steps}")
+        _require(
+            self.variant in VARIANTS,
+            f"unknown variant {self.variant!r}; choose one of: {', '.join(VARIANTS)}",
+        )
+        _require(
+            self.real_steps >= self.max_steps,
+            f"the paper_code variant pads names to {PAPER_CODE_REAL_STEPS} symbols, so "
+            f"max_steps must be at most {PAPER_CODE_REAL_STEPS}",
+        )
+
+    @property
+    def paper_code(self) -> bool:
+        return self.variant == "paper_code"
+
+    @property
+    def real_steps(self) -> int:
+        """Symbols of a real name as the discriminator and the likelihood see it."""
+        return PAPER_CODE_REAL_STEPS if self.paper_code else self.max_steps
+
+    @property
+    def free_draws(self) -> int:
+        """Symbols drawn per generated sequence: all of them in `paper_code`; else all but the
+        final `$`, which is appended."""
+        return self.max_steps if self.paper_code else self.max_steps - 1
 
 
 @dataclass(frozen=True)

@@ -59,14 +59,15 @@ class _DiscriminatorLogits(torch.autograd.Function):
 
 class _GeneratorLogLikelihood(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, ids, *weights):
-        log_p, ctx.pullback = generator_log_likelihood_vjp(dict(zip(_KEYS, weights)), ids)
+    def forward(ctx, ids, whole, *weights):
+        params = dict(zip(_KEYS, weights))
+        log_p, ctx.pullback = generator_log_likelihood_vjp(params, ids, whole)
         return log_p
 
     @staticmethod
     def backward(ctx, grad_log_p):
         grads = ctx.pullback(grad_log_p)
-        return (None, *(grads[key] for key in _KEYS))
+        return (None, None, *(grads[key] for key in _KEYS))
 
 
 def discriminator_logits(params: Params, ids: torch.Tensor) -> torch.Tensor:
@@ -74,9 +75,26 @@ def discriminator_logits(params: Params, ids: torch.Tensor) -> torch.Tensor:
     return _DiscriminatorLogits.apply(ids, *_weights(params))
 
 
+def _discriminator_part(params: Params, ids: torch.Tensor, real: bool):
+    """Logits (runs, batch) of only real or only fake ids and the gradients of that part of
+    the loss, `mean softplus(-l)` or `mean softplus(l)`, from one kernel pass."""
+    runs, _, batch = ids.shape
+    grad_logits = np.empty((runs, batch), np.float32)
+    logits = np.empty((runs, batch), np.float32)
+    arrays = [*map(_np, _weights(params)), _np(ids), grad_logits, logits]
+    grads = kernels.discriminator_grads(*arrays, batch if real else 0)
+    return torch.from_numpy(logits), grads
+
+
 def discriminator_step(params: Params, real: torch.Tensor, fake: torch.Tensor):
     """The discriminator loss (runs,) on real and fake ids (runs, steps, batch) and its
-    gradients {name: (runs, ...)}, both from one kernel pass; as `batched.discriminator_step`."""
+    gradients {name: (runs, ...)}, both from one kernel pass; as `batched.discriminator_step`.
+    Real and fake sequences of different lengths take one pass each."""
+    if real.shape[1] != fake.shape[1]:
+        real_logits, real_grads = _discriminator_part(params, real, True)
+        fake_logits, fake_grads = _discriminator_part(params, fake, False)
+        grads = tuple(a + b for a, b in zip(real_grads, fake_grads))
+        return discriminator_loss(real_logits, fake_logits), _param_grads(grads)
     ids = torch.cat([real, fake], dim=2)
     runs, _, batch = ids.shape
     grad_logits = np.empty((runs, batch), np.float32)
@@ -88,22 +106,22 @@ def discriminator_step(params: Params, real: torch.Tensor, fake: torch.Tensor):
     return loss, _param_grads(grads)
 
 
-def generator_log_likelihood(params: Params, ids: torch.Tensor) -> torch.Tensor:
+def generator_log_likelihood(params: Params, ids: torch.Tensor, whole: bool = False):
     """log P_G (runs, batch) of `$`-padded names ids (runs, steps, batch); see `batched.py`."""
-    return _GeneratorLogLikelihood.apply(ids, *_weights(params))
+    return _GeneratorLogLikelihood.apply(ids, whole, *_weights(params))
 
 
-def generator_log_likelihood_vjp(params: Params, ids: torch.Tensor):
+def generator_log_likelihood_vjp(params: Params, ids: torch.Tensor, whole: bool = False):
     """log P_G (runs, batch), detached, and `pullback(grad_log_p) -> {name: gradient}` of
     sum(grad_log_p * log P_G) w.r.t. the parameters; as `batched`."""
     arrays = [*map(_np, _weights(params)), _np(ids)]
     (runs, four_h, vocab), hidden = arrays[0].shape, arrays[1].shape[2]
     key = (runs, ids.shape[1], ids.shape[2], four_h, hidden, vocab)
     saved = _SAVED[key].pop() if _SAVED.get(key) else kernels.generator_saved_states(*key)
-    log_p = torch.from_numpy(kernels.generator_log_likelihood(*arrays, saved))
+    log_p = torch.from_numpy(kernels.generator_log_likelihood(*arrays, saved, whole))
 
     def pullback(grad_log_p: torch.Tensor) -> dict[str, torch.Tensor]:
-        grads = kernels.generator_log_likelihood_grads(*arrays, _np(grad_log_p), saved)
+        grads = kernels.generator_log_likelihood_grads(*arrays, _np(grad_log_p), saved, whole)
         return _param_grads(grads)
 
     # the saved states go back to the pool once the pullback is gone: steady-state training
@@ -113,7 +131,9 @@ def generator_log_likelihood_vjp(params: Params, ids: torch.Tensor):
 
 
 @torch.no_grad()
-def generator_sample(params: Params, uniforms: torch.Tensor, forced: bool = False) -> torch.Tensor:
+def generator_sample(
+    params: Params, uniforms: torch.Tensor, forced: bool = False, stop: bool = True
+) -> torch.Tensor:
     """Names (runs, steps, batch) from uniforms (runs, n_draws, batch); see `batched.py`."""
-    ids = kernels.generator_sample(*map(_np, _weights(params)), _np(uniforms), forced)
+    ids = kernels.generator_sample(*map(_np, _weights(params)), _np(uniforms), forced, stop)
     return torch.from_numpy(ids)

@@ -2,6 +2,9 @@
 
 Figure 5: discriminator (log scale) and generator epoch losses, mean over runs with a min-max band.
 Figure 6: grouped bars of name length, generated vs real.
+`figure5-variants` and `figure6-variants` draw each variant's figure side by side in one figure;
+`diagnostics` draws the is_gan weights' effective sample size and the mean length of the names
+carrying half the weight, per epoch, one band per variant.
 The `draw_*` functions draw onto given axes so that variants can share one figure. Figures are
 built without pyplot on an Agg canvas, so no screen and no global figure state are involved.
 """
@@ -17,12 +20,21 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from discrete_gan.aggregate import LENGTH_COLUMNS, SUMMARY_COLUMNS
+from discrete_gan.aggregate import DIAGNOSTICS_SUMMARY_COLUMNS, LENGTH_COLUMNS, SUMMARY_COLUMNS
 from discrete_gan.io import UserError, atomic_path, run_cli
 
 DPI = 150
 SOURCE_COLORS = {"generated": "tab:blue", "real": "tab:orange"}
 LOSS_PANELS = (("d", "(a) Discriminator loss (log scale)"), ("g", "(b) Generator loss"))
+VARIANT_COLORS = ("tab:blue", "tab:red", "tab:green", "tab:purple")
+DIAGNOSTIC_PANELS = (
+    ("ess", "(a) Effective sample size of the weights", "ESS (of the batch's names)"),
+    (
+        "half_weight_length",
+        "(b) Names carrying half the weight",
+        "mean length (letters)",
+    ),
+)
 
 
 def read_table(path: Path, columns: list[str]) -> pd.DataFrame:
@@ -115,6 +127,51 @@ def plot_figure6(lengths: pd.DataFrame, png: Path, pdf: Path) -> None:
     save_figure(fig, png, pdf)
 
 
+def plot_figure5_variants(summaries: dict[str, pd.DataFrame], png: Path, pdf: Path) -> None:
+    """Figure 5 of every variant, one row each."""
+    fig = new_figure(10, 3.6 * len(summaries))
+    axes = fig.subplots(len(summaries), 2, squeeze=False)
+    for row, (color, (variant, summary)) in enumerate(zip(VARIANT_COLORS, summaries.items())):
+        draw_loss_panels(tuple(axes[row]), summary, variant, color)
+    save_figure(fig, png, pdf)
+
+
+def plot_figure6_variants(tables: dict[str, pd.DataFrame], png: Path, pdf: Path) -> None:
+    """Figure 6 of every variant, side by side on a shared count axis."""
+    fig = new_figure(5.5 * len(tables), 4)
+    axes = fig.subplots(1, len(tables), squeeze=False, sharey=True)[0]
+    for ax, (variant, lengths) in zip(axes, tables.items()):
+        draw_length_bars(ax, lengths)
+        ax.set_title(f"{variant}: {ax.get_title()}")
+    save_figure(fig, png, pdf)
+
+
+def plot_diagnostics(summaries: dict[str, pd.DataFrame], png: Path, pdf: Path) -> None:
+    """The is_gan weight diagnostics per epoch, one band (min-max over runs) per variant."""
+    fig = new_figure(10, 4)
+    axes = fig.subplots(1, 2)
+    for ax, (key, title, ylabel) in zip(axes, DIAGNOSTIC_PANELS):
+        for color, (variant, summary) in zip(VARIANT_COLORS, summaries.items()):
+            draw_band(ax, summary, key, f"{variant}: ", color)
+        ax.set_title(title)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(ylabel)
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize="small")
+    save_figure(fig, png, pdf)
+
+
+def variant_tables(items: list[str], columns: list[str]) -> dict[str, pd.DataFrame]:
+    """`variant=path` items as {variant: table}."""
+    tables = {}
+    for item in items:
+        variant, sep, path = item.partition("=")
+        if not sep or not variant or not path:
+            raise UserError(f"expected variant=path, not {item!r}; name each variant's table.")
+        tables[variant] = read_table(Path(path), columns)
+    return tables
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m discrete_gan.figures", description=__doc__)
     figures = parser.add_subparsers(dest="figure", required=True)
@@ -126,6 +183,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         sub.add_argument(table_flag, type=Path, required=True, help=help_text)
         sub.add_argument("--png", type=Path, required=True, help="PNG file to write")
         sub.add_argument("--pdf", type=Path, required=True, help="PDF file to write")
+    for name, table_flag, help_text in (
+        ("figure5-variants", "--summaries", "variant=loss summary CSV, per variant"),
+        ("figure6-variants", "--lengths", "variant=length table CSV, per variant"),
+        ("diagnostics", "--summaries", "variant=diagnostics summary CSV, per variant"),
+    ):
+        sub = figures.add_parser(name, help=f"draw {name}")
+        sub.add_argument(table_flag, nargs="+", required=True, help=help_text)
+        sub.add_argument("--png", type=Path, required=True, help="PNG file to write")
+        sub.add_argument("--pdf", type=Path, required=True, help="PDF file to write")
     return parser.parse_args(argv)
 
 
@@ -133,8 +199,16 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.figure == "figure5":
         plot_figure5(read_table(args.summary, SUMMARY_COLUMNS), args.png, args.pdf)
-    else:
+    elif args.figure == "figure6":
         plot_figure6(read_table(args.lengths, LENGTH_COLUMNS), args.png, args.pdf)
+    elif args.figure == "figure5-variants":
+        summaries = variant_tables(args.summaries, SUMMARY_COLUMNS)
+        plot_figure5_variants(summaries, args.png, args.pdf)
+    elif args.figure == "figure6-variants":
+        plot_figure6_variants(variant_tables(args.lengths, LENGTH_COLUMNS), args.png, args.pdf)
+    else:
+        summaries = variant_tables(args.summaries, DIAGNOSTICS_SUMMARY_COLUMNS)
+        plot_diagnostics(summaries, args.png, args.pdf)
     print(f"wrote {args.png} and {args.pdf}")
 
 

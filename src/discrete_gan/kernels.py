@@ -139,9 +139,10 @@ def discriminator_grads(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, grad_logits, 
 
 
 @kernel
-def generator_log_likelihood(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, saved):
+def generator_log_likelihood(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, saved, whole):
     """log P_G (runs, batch) of `$`-padded names ids by teacher forcing: the sum of the log
-    output probabilities of each name's symbols up to and including its first `$`.
+    output probabilities of each name's symbols up to and including its first `$` (of every
+    symbol if `whole`).
 
     `saved` (from `generator_saved_states`) receives every step's LSTM states and softmax
     terms, which `generator_log_likelihood_grads` reads instead of running the forward again.
@@ -161,7 +162,7 @@ def generator_log_likelihood(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, saved):
             act, c, tc, h = acts[r, tile], cs[r, tile], tcs[r, tile], hs[r, tile]
             c[0], h[0] = 0, 0
             load_tokens(ids[r], b0, n, tok, True)
-            load_mask(ids[r], b0, n, mask)
+            load_mask(ids[r], b0, n, mask, whole)
             forward_tile(table, w_hh[r], tok, n, act, c, tc, h)
             for t in range(steps):
                 e, total = exps[r, tile, t], totals[r, tile, t]
@@ -188,9 +189,11 @@ def generator_saved_states(runs, steps, batch, four_h, hidden, vocab):
 
 
 @kernel
-def generator_log_likelihood_grads(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, grad_log_p, saved):
+def generator_log_likelihood_grads(
+    w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, grad_log_p, saved, whole
+):
     """Gradients of sum(grad_log_p * log_p) w.r.t. w_ih, w_hh, b_ih, b_hh, out_w and out_b,
-    from the states that `generator_log_likelihood` saved."""
+    from the states that `generator_log_likelihood` saved (with the same `whole`)."""
     acts, cs, tcs, hs, exps_all, totals = saved
     runs, steps, batch = ids.shape
     runs, four_h, vocab = w_ih.shape
@@ -209,7 +212,7 @@ def generator_log_likelihood_grads(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, gr
             n = min(TILE, batch - b0)
             act, c, tc, h = acts[r, tile], cs[r, tile], tcs[r, tile], hs[r, tile]
             load_tokens(ids[r], b0, n, tok, True)
-            load_mask(ids[r], b0, n, mask)
+            load_mask(ids[r], b0, n, mask, whole)
             dh[:], dc[:] = 0, 0
             for t in range(steps - 1, -1, -1):
                 exps, total = exps_all[r, tile, t], totals[r, tile, t]
@@ -248,16 +251,18 @@ def generator_log_likelihood_grads(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, gr
 
 
 @kernel
-def generator_sample(w_ih, w_hh, b_ih, b_hh, out_w, out_b, uniforms, forced):
+def generator_sample(w_ih, w_hh, b_ih, b_hh, out_w, out_b, uniforms, forced, stop):
     """Names (runs, steps, batch) drawn by inverse CDF with uniforms (runs, draws, batch).
 
     As `models.Generator.sample`: unforced, draws symbols until `$` (later positions are `$`)
     and ends every name with `$` (steps = draws + 1); forced, `$` has probability zero and
-    steps = draws letters.
+    steps = draws letters. Unforced without `stop`, every drawn symbol is kept, letters after
+    a `$` too, and steps = draws.
     """
     runs, draws, batch = uniforms.shape
     four_h, hidden, vocab = w_ih.shape[1], w_hh.shape[2], out_w.shape[1]
-    ids = np.full((runs, draws + (0 if forced else 1), batch), END_ID, np.int64)
+    finish = stop and not forced
+    ids = np.full((runs, draws + (1 if finish else 0), batch), END_ID, np.int64)
     banned, last = (END_ID, END_ID - 1) if forced else (-1, END_ID)
     for r in nb.prange(runs):
         table = lookup_table(w_ih[r], b_ih[r], b_hh[r])
@@ -287,6 +292,6 @@ def generator_sample(w_ih, w_hh, b_ih, b_hh, out_w, out_b, uniforms, forced):
                     # as models.draw_symbol: never `.`, nor past the last allowed symbol
                     symbol = max(min(count[lane], last), START_ID + 1)
                     tok[0, lane] = symbol
-                    ended[lane] |= symbol == END_ID
+                    ended[lane] |= finish and symbol == END_ID
                     ids[r, t, b0 + lane] = END_ID if ended[lane] else symbol
     return ids

@@ -56,10 +56,13 @@ class Generator(nn.Module):
     def _one_hot(self, ids: torch.Tensor) -> torch.Tensor:
         return F.one_hot(ids, VOCAB_SIZE).to(self.out.weight.dtype)
 
-    def log_likelihood(self, ids: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+    def log_likelihood(
+        self, ids: torch.Tensor, temperature: float = 1.0, whole: bool = False
+    ) -> torch.Tensor:
         """log P_G of each `$`-padded name in `ids` (batch, steps), by teacher forcing.
 
-        The product of step probabilities runs up to and including the first `$`. With a
+        The product of step probabilities runs up to and including the first `$` (over every
+        position if `whole`, as the paper's code does). With a
         `temperature`, the output logits are divided by it first (the distribution that
         `sample` draws from at that temperature).
         """
@@ -68,18 +71,26 @@ class Generator(nn.Module):
         hidden, _ = self.lstm(self._one_hot(inputs))  # (batch, steps, hidden)
         log_probs = output_log_probs(self.out(hidden) / temperature)  # (batch, steps, vocab)
         step_log_p = log_probs.gather(-1, ids.unsqueeze(-1)).squeeze(-1)  # (batch, steps)
+        if whole:
+            return step_log_p.sum(-1)
         return step_log_p.where(up_to_first_end(ids) > 0, 0.0).sum(-1)
 
     @torch.no_grad()
     def sample(
-        self, uniforms: torch.Tensor, forced: bool = False, temperature: float = 1.0
+        self,
+        uniforms: torch.Tensor,
+        forced: bool = False,
+        temperature: float = 1.0,
+        stop: bool = True,
     ) -> torch.Tensor:
         """Sample names (batch, max_steps) by inverse-CDF with `uniforms` (batch, n_draws), from
         the output distribution at `temperature` (logits divided by it).
 
         Unforced: n_draws = max_steps - 1; positions after the first `$` are `$` padding and the
         last symbol is always `$` (at most max_steps - 1 letters). Forced: n_draws = max_steps,
-        the probability of `$` is zero, so every name has max_steps letters.
+        the probability of `$` is zero, so every name has max_steps letters. Unforced without
+        `stop` (the paper's code), the n_draws drawn symbols are returned as they are, letters
+        after a `$` included.
         """
         batch, n_draws = uniforms.shape
         token = torch.full((batch, 1), START_ID, dtype=torch.long, device=uniforms.device)
@@ -90,7 +101,7 @@ class Generator(nn.Module):
             token = draw_symbol(logits, uniforms[:, t], forced).unsqueeze(1)
             drawn.append(token)
         ids = torch.cat(drawn, dim=1)
-        return ids if forced else finish_names(ids)
+        return finish_names(ids) if stop and not forced else ids
 
 
 def _ban(logits: torch.Tensor, symbols: list[int], dim: int = -1) -> torch.Tensor:

@@ -77,6 +77,24 @@ def is_gan_value_and_grad(
     return loss, -(log_terms - total).exp()
 
 
+def is_gan_weight_diagnostics(
+    weights: torch.Tensor, lengths: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """What the paper's gradient rests on, from its normalised weights (..., N) (the softmax of
+    `log w_i + log P_G(x_i)`, which sums to one) and the names' lengths (..., N).
+
+    Returns the effective sample size `1 / sum_i v_i^2` (N when every name counts equally, 1
+    when one name carries all the weight) and the mean length of the fewest names that carry
+    half the weight, both (...).
+    """
+    ess = 1.0 / weights.square().sum(-1)
+    sorted_weights, order = weights.sort(-1, descending=True)
+    carried_before = sorted_weights.cumsum(-1) - sorted_weights
+    in_half = (carried_before < 0.5).to(weights.dtype)  # up to the name that crosses one half
+    sorted_lengths = lengths.gather(-1, order).to(weights.dtype)
+    return ess, (in_half * sorted_lengths).sum(-1) / in_half.sum(-1)
+
+
 def mle_loss(logits, log_p: torch.Tensor, baseline=None) -> torch.Tensor:
     """Maximum likelihood (teacher forcing): the mean negative log-likelihood of real names;
     the discriminator is ignored."""

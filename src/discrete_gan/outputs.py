@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import torch
@@ -35,17 +36,35 @@ def run_dir(out_dir: str | Path, seed: int) -> Path:
     return Path(out_dir) / f"seed{seed}"
 
 
-def losses_csv(d_loss: list[float], g_loss: list[float]) -> str:
-    """CSV text with columns epoch, d_loss, g_loss."""
-    rows = [f"{e},{d!r},{g!r}" for e, (d, g) in enumerate(zip(d_loss, g_loss, strict=True))]
-    return "epoch,d_loss,g_loss\n" + "".join(row + "\n" for row in rows)
+def losses_csv(d_loss: list[float], g_loss: list[float], **extra: list[float]) -> str:
+    """CSV text with columns epoch, d_loss, g_loss and any non-empty `extra` columns."""
+    columns = {"d_loss": d_loss, "g_loss": g_loss}
+    columns.update((name, values) for name, values in extra.items() if values)
+    header = ",".join(["epoch", *columns])
+    rows = zip(*columns.values(), strict=True)
+    return (
+        header
+        + "\n"
+        + "".join(
+            f"{epoch}," + ",".join(repr(v) for v in row) + "\n" for epoch, row in enumerate(rows)
+        )
+    )
 
 
 def write_run(result, out_dir: str | Path, model: ModelConfig, train: TrainConfig) -> Path:
-    """Write losses.csv, checkpoint.pt, samples.txt and forced.txt of one run, and
-    heldout_nll.csv (epochs trained, held-out NLL per character) when it was measured."""
+    """Write losses.csv (with the is_gan weight diagnostics `ess` and `half_weight_length`
+    when they were logged), final.json (the final discriminator's accuracy), checkpoint.pt,
+    samples.txt and forced.txt of one run, and heldout_nll.csv (epochs trained, held-out NLL
+    per character) when it was measured."""
     folder = run_dir(out_dir, result.seed)
-    write_text(folder / "losses.csv", losses_csv(result.d_loss, result.g_loss))
+    losses = losses_csv(
+        result.d_loss,
+        result.g_loss,
+        ess=result.ess,
+        half_weight_length=result.half_weight_length,
+    )
+    write_text(folder / "losses.csv", losses)
+    write_text(folder / "final.json", json.dumps(result.final, indent=2) + "\n")
     checkpoint = {
         "format": CHECKPOINT_FORMAT,
         "seed": result.seed,

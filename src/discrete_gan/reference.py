@@ -28,18 +28,18 @@ def train_single(
     if objective.names == "relaxed":
         raise ValueError("the reference trainer covers the log-likelihood objectives only")
     baseline = None
-    ids = encode_batch(names, model.max_steps)
+    ids = encode_batch(names, model.real_steps)
     size, n_batches = train.batch_size, len(names) // train.batch_size
     d_history, g_history = [], []
     for epoch in range(train.epochs):
         for opt in (gen_opt, disc_opt):
             for group in opt.param_groups:
                 group["lr"] = train.lr_at(epoch)
-        order, uniforms = epoch_draws(rng, len(names), n_batches, size, model.max_steps - 1)
+        order, uniforms = epoch_draws(rng, len(names), n_batches, size, model.free_draws)
         d_sum = g_sum = 0.0
         for b in range(n_batches):
             real = ids[order[b * size : (b + 1) * size]]
-            fake = gen.sample(uniforms[b].T.to(dtype))  # uniforms[b]: (draws, batch)
+            fake = gen.sample(uniforms[b].T.to(dtype), stop=not model.paper_code)
             d_loss = discriminator_loss(disc(real), disc(fake))
             disc_opt.zero_grad()
             d_loss.backward()
@@ -49,7 +49,8 @@ def train_single(
                 logits = disc(scored)
             if objective.names == "fake" and baseline is None:
                 baseline = update_baseline(None, logits, train.baseline_decay)
-            g_loss = objective.loss(logits, gen.log_likelihood(scored), baseline)
+            log_p = gen.log_likelihood(scored, whole=model.paper_code)
+            g_loss = objective.loss(logits, log_p, baseline)
             if objective.names == "fake":
                 baseline = update_baseline(baseline, logits, train.baseline_decay)
             gen_opt.zero_grad()

@@ -25,12 +25,12 @@ def epoch_draws(
 
 
 def final_draws(
-    rng: torch.Generator, n_samples: int, max_steps: int
+    rng: torch.Generator, n_samples: int, free_draws: int, forced_draws: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Uniforms for the names sampled after training: free (n, max_steps - 1) and forced
-    (n, max_steps)."""
-    free = torch.rand(n_samples, max_steps - 1, generator=rng, dtype=torch.float64)
-    forced = torch.rand(n_samples, max_steps, generator=rng, dtype=torch.float64)
+    """Uniforms for the names sampled after training: free (n, free_draws) and forced
+    (n, forced_draws)."""
+    free = torch.rand(n_samples, free_draws, generator=rng, dtype=torch.float64)
+    forced = torch.rand(n_samples, forced_draws, generator=rng, dtype=torch.float64)
     return free, forced
 
 

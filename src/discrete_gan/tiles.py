@@ -232,13 +232,14 @@ def load_tokens(ids, b0, n, tok, shifted):
 
 
 @inline
-def load_mask(ids, b0, n, mask):
-    """mask (steps, TILE) <- 1 up to and including each lane's first `$`, then 0."""
+def load_mask(ids, b0, n, mask, whole):
+    """mask (steps, TILE) <- 1 up to and including each lane's first `$`, then 0; all 1 if
+    `whole` (the likelihood runs over every position, `$` after `$` included)."""
     for lane in range(n):
         mask[0, lane] = ONE
     for t in range(1, ids.shape[0]):
         for lane in range(n):
-            open_ = mask[t - 1, lane] > 0 and ids[t - 1, b0 + lane] != END_ID
+            open_ = whole or (mask[t - 1, lane] > 0 and ids[t - 1, b0 + lane] != END_ID)
             mask[t, lane] = ONE if open_ else f32(0.0)
 
 

@@ -19,10 +19,10 @@ from . import batched, relaxed
 from .config import ModelConfig, TrainConfig, add_arguments, from_arguments
 from .io import UserError, run_cli
 from .models import Discriminator, Generator, init_uniform_
-from .objectives import generator_objective, update_baseline
+from .objectives import generator_objective, is_gan_weight_diagnostics, update_baseline
 from .outputs import read_names, write_run
 from .seeding import epoch_draws, final_draws, gumbel_draws, run_generator
-from .vocab import VOCAB_SIZE, decode_batch, encode_batch
+from .vocab import END_ID, VOCAB_SIZE, decode_batch, decode_raw, encode_batch
 
 
 @dataclass
@@ -37,6 +37,9 @@ class RunResult:
     samples: list[str]
     forced: list[str]
     heldout_nll: list[tuple[int, float]] = field(default_factory=list)  # (epochs trained, nll)
+    ess: list[float] = field(default_factory=list)  # is_gan: per epoch, of the batch weights
+    half_weight_length: list[float] = field(default_factory=list)  # is_gan: per epoch
+    final: dict = field(default_factory=dict)  # the final discriminator's accuracy
 
 
 def initial_states(rng: torch.Generator, model: ModelConfig) -> tuple[dict, dict]:
@@ -98,7 +101,14 @@ class BatchedTrainer:
         self.seeds, self.model, self.train = list(seeds), model, train
         self.device, self.dtype = device, dtype
         self.n_names = len(names)
-        self.ids = encode_batch(names, model.max_steps).T.contiguous().to(device)  # (steps, names)
+        if model.paper_code and train.objective == "gumbel":
+            raise UserError(
+                "the gumbel objective samples names that stop at `$`; train it with "
+                "variant corrected"
+            )
+        # (steps, names): real names padded to real_steps symbols
+        self.ids = encode_batch(names, model.real_steps).T.contiguous().to(device)
+        self.whole = model.paper_code  # likelihoods over every padded position
         self.rngs = [run_generator(seed) for seed in self.seeds]
         gen_states, disc_states = zip(*(initial_states(rng, model) for rng in self.rngs))
         self.generator = Network(list(gen_states), device, dtype, train.lr)
@@ -110,14 +120,14 @@ class BatchedTrainer:
         self.net = backend  # module with the three model functions: batched or fast
         self.heldout = None
         if heldout:
-            ids = encode_batch(heldout, model.max_steps).T  # (steps, names)
+            ids = encode_batch(heldout, model.real_steps).T  # (steps, names)
             self.heldout = ids.expand(len(self.seeds), -1, -1).contiguous().to(device)
             self.heldout_chars = sum(len(name) + 1 for name in heldout)  # `$` included
 
     def _draws(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """This epoch's shuffles (runs, names), sampling uniforms (batches, runs, draws, batch)
         and, for the Gumbel-softmax method, its uniforms (batches, runs, draws, batch, vocab)."""
-        shape = (self.n_batches, self.train.batch_size, self.model.max_steps - 1)
+        shape = (self.n_batches, self.train.batch_size, self.model.free_draws)
         orders, uniforms, gumbel = [], [], []
         for rng in self.rngs:
             order, u = epoch_draws(rng, self.n_names, *shape)
@@ -132,13 +142,13 @@ class BatchedTrainer:
     def _step(self, real: torch.Tensor, uniforms: torch.Tensor, gumbel: torch.Tensor | None):
         """One discriminator step, then one generator step with the updated discriminator.
 
-        real (runs, steps, batch) symbol ids, uniforms (runs, max_steps - 1, batch); gumbel
+        real (runs, real_steps, batch) symbol ids, uniforms (runs, free_draws, batch); gumbel
         (runs, max_steps - 1, batch, vocab) only for the Gumbel-softmax method."""
         if gumbel is not None:
             relaxed_fake = relaxed.relaxed_sample(self.gen, gumbel, self.tau)
             fake = relaxed.hard_ids(relaxed_fake)
         else:
-            fake = self.net.generator_sample(self.gen, uniforms)
+            fake = self.net.generator_sample(self.gen, uniforms, stop=not self.model.paper_code)
         d_loss, grads = self.net.discriminator_step(self.disc, real, fake)  # (runs,)
         self.discriminator.step(grads)
         if gumbel is not None:
@@ -150,8 +160,10 @@ class BatchedTrainer:
         names = real if self.objective.names == "real" else fake
         with torch.no_grad():
             logits = self.net.discriminator_logits(self.disc, names)  # updated discriminator
-        log_p, pullback = self.net.generator_log_likelihood_vjp(self.gen, names)
+        log_p, pullback = self.net.generator_log_likelihood_vjp(self.gen, names, self.whole)
         g_loss, grad_log_p = self._objective(logits, log_p)
+        if self.train.objective == "is_gan":
+            self._weights.append(-grad_log_p)  # the normalised importance weights
         self.generator.step(pullback(grad_log_p))
         return d_loss.detach(), g_loss.detach()
 
@@ -173,7 +185,7 @@ class BatchedTrainer:
     @torch.no_grad()
     def heldout_nll(self) -> torch.Tensor:
         """Each run's negative log-likelihood of the held-out names, nats per symbol (runs,)."""
-        log_p = self.net.generator_log_likelihood(self.gen, self.heldout)  # (runs, names)
+        log_p = self.net.generator_log_likelihood(self.gen, self.heldout, self.whole)
         return -log_p.sum(-1).double().cpu() / self.heldout_chars
 
     def train_epoch(self, epoch: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -185,11 +197,11 @@ class BatchedTrainer:
             epoch, train.epochs, train.gumbel_tau_start, train.gumbel_tau_end
         )
         orders, uniforms, gumbel = self._draws()
-        runs, steps, size = len(self.seeds), self.model.max_steps, self.train.batch_size
+        runs, steps, size = len(self.seeds), self.model.real_steps, self.train.batch_size
         # every batch of the epoch in one gather: (batches, runs, steps, batch)
         reals = self.ids[:, orders[:, : self.n_batches * size]]  # (steps, runs, batches*batch)
         reals = reals.view(steps, runs, self.n_batches, size).permute(2, 1, 0, 3).contiguous()
-        d_losses, g_losses = [], []
+        d_losses, g_losses, self._weights = [], [], []
         for b in range(self.n_batches):
             d, g = self._step(reals[b], uniforms[b], None if gumbel is None else gumbel[b])
             d_losses.append(d)
@@ -197,19 +209,52 @@ class BatchedTrainer:
         d_losses, g_losses = torch.stack(d_losses), torch.stack(g_losses)  # (batches, runs)
         check_finite(d_losses, "discriminator", self.seeds, epoch)
         check_finite(g_losses, "generator", self.seeds, epoch)
+        self.diagnostics = None
+        if self._weights:  # (batches, runs, batch) weights and name lengths
+            lengths = (reals != END_ID).sum(2)
+            ess, half = is_gan_weight_diagnostics(torch.stack(self._weights), lengths)
+            self.diagnostics = (ess.mean(0).cpu(), half.mean(0).cpu())
         return d_losses.mean(0).cpu(), g_losses.mean(0).cpu()
 
     def final_names(self) -> tuple[list[list[str]], list[list[str]]]:
-        """Per run, `n_samples` freely sampled names and as many forced to max_steps letters."""
+        """Per run, `n_samples` freely sampled names and as many forced to max_steps letters.
+        In the paper_code variant the free samples keep all their symbols, `$` included."""
+        model, n = self.model, self.train.n_samples
         free, forced = zip(
-            *(final_draws(rng, self.train.n_samples, self.model.max_steps) for rng in self.rngs)
+            *(final_draws(rng, n, model.free_draws, model.max_steps) for rng in self.rngs)
         )
         samples = []
         for uniforms, is_forced in ((free, False), (forced, True)):
             uniforms = torch.stack([u.T for u in uniforms]).to(self.device, self.dtype)
-            ids = self.net.generator_sample(self.gen, uniforms, forced=is_forced).cpu()
-            samples.append([decode_batch(run_ids.T) for run_ids in ids])  # (batch, steps)
+            ids = self.net.generator_sample(
+                self.gen, uniforms, forced=is_forced, stop=not model.paper_code
+            ).cpu()
+            decode = decode_raw if model.paper_code and not is_forced else decode_batch
+            samples.append([decode(run_ids.T) for run_ids in ids])  # (batch, steps)
         return samples[0], samples[1]
+
+    @torch.no_grad()
+    def discriminator_accuracy(self) -> list[dict]:
+        """Per run, the final discriminator's accuracy (logit > 0 means "real") on every real
+        name and on as many fresh samples, drawn after `final_names`'s."""
+        n = self.n_names
+        uniforms = torch.stack(
+            [torch.rand(self.model.free_draws, n, generator=rng) for rng in self.rngs]
+        ).to(self.device, self.dtype)  # (runs, draws, n)
+        fake = self.net.generator_sample(self.gen, uniforms, stop=not self.model.paper_code)
+        real = self.ids.expand(len(self.seeds), -1, -1).contiguous()  # (runs, steps, n)
+        real_ok = (self.net.discriminator_logits(self.disc, real) > 0).double().mean(1)
+        fake_ok = (self.net.discriminator_logits(self.disc, fake) <= 0).double().mean(1)
+        return [
+            {
+                "d_accuracy": float(r + f) / 2,
+                "d_accuracy_real": float(r),
+                "d_accuracy_fake": float(f),
+                "n_real": n,
+                "n_fake": n,
+            }
+            for r, f in zip(real_ok.cpu(), fake_ok.cpu())
+        ]
 
 
 def train_runs(
@@ -230,6 +275,7 @@ def train_runs(
         names, seeds, model, train, device, dtype, choose_backend(backend, device, dtype), heldout
     )
     history: list[tuple[torch.Tensor, torch.Tensor]] = []
+    diagnostics: list[tuple[torch.Tensor, torch.Tensor]] = []
     curve: list[tuple[int, torch.Tensor]] = []
     if heldout:
         curve.append((0, trainer.heldout_nll()))
@@ -237,6 +283,8 @@ def train_runs(
     for epoch in range(train.epochs):
         d, g = trainer.train_epoch(epoch)
         history.append((d, g))
+        if trainer.diagnostics is not None:
+            diagnostics.append(trainer.diagnostics)
         message = (
             f"epoch {epoch + 1}/{train.epochs}  d_loss mean {d.mean():.4g} "
             f"[{d.min():.4g}, {d.max():.4g}]  g_loss mean {g.mean():.4g} "
@@ -247,6 +295,7 @@ def train_runs(
             message += f"  held-out nll/char mean {curve[-1][1].mean():.4g}"
         log(f"{message}  {time.perf_counter() - start:.1f}s")
     samples, forced = trainer.final_names()
+    final = trainer.discriminator_accuracy()
     return [
         RunResult(
             seed=seed,
@@ -257,6 +306,9 @@ def train_runs(
             samples=samples[k],
             forced=forced[k],
             heldout_nll=[(epoch, float(nll[k])) for epoch, nll in curve],
+            ess=[float(ess[k]) for ess, _ in diagnostics],
+            half_weight_length=[float(half[k]) for _, half in diagnostics],
+            final=final[k],
         )
         for k, seed in enumerate(seeds)
     ]

@@ -44,3 +44,9 @@ def decode(ids: list[int] | torch.Tensor) -> str:
 def decode_batch(ids: torch.Tensor) -> list[str]:
     """Decode a (batch, steps) tensor of symbol ids."""
     return [decode(row) for row in ids.tolist()]
+
+
+def decode_raw(ids: torch.Tensor) -> list[str]:
+    """Every symbol of each row of a (batch, steps) tensor, `$` included (for sequences that
+    do not stop at `$`, as the paper's code samples them)."""
+    return ["".join(SYMBOLS[i] for i in row) for row in ids.tolist()]

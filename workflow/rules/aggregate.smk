@@ -1,13 +1,14 @@
-# Stage 3: tables behind the figures, and the sample lists of one run (Section 5.2).
+# Stage 3: per variant, the tables behind the figures and the sample lists of one run
+# (Section 5.2); then the claims table over all variants.
 
 
 rule aggregate_losses:
     input:
-        runs=run_files(all_seeds(), "losses.csv"),
+        runs=variant_losses,
     output:
-        "results/losses_summary.csv",
+        "results/{variant}/losses_summary.csv",
     log:
-        "logs/aggregate_losses/aggregate_losses.log",
+        "logs/aggregate_losses/{variant}.log",
     threads: 1
     resources:
         mem_mb=1000,
@@ -16,14 +17,30 @@ rule aggregate_losses:
         "python -m discrete_gan.aggregate losses --runs {input.runs} --out {output} > {log} 2>&1"
 
 
+rule aggregate_diagnostics:
+    input:
+        runs=variant_losses,
+    output:
+        "results/{variant}/diagnostics_summary.csv",
+    log:
+        "logs/aggregate_diagnostics/{variant}.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    shell:
+        "python -m discrete_gan.aggregate diagnostics --runs {input.runs} --out {output}"
+        " > {log} 2>&1"
+
+
 rule aggregate_lengths:
     input:
-        generated=run_file(config["figure_run"], "samples.txt"),
+        generated=figure_run_file("samples.txt"),
         real=rules.filter_names.output.names,
     output:
-        "results/lengths.csv",
+        "results/{variant}/lengths.csv",
     log:
-        "logs/aggregate_lengths/aggregate_lengths.log",
+        "logs/aggregate_lengths/{variant}.log",
     threads: 1
     resources:
         mem_mb=1000,
@@ -38,16 +55,17 @@ rule aggregate_lengths:
 
 rule samples_report:
     input:
-        samples=run_file(config["figure_run"], "samples.txt"),
-        forced=run_file(config["figure_run"], "forced.txt"),
+        samples=figure_run_file("samples.txt"),
+        forced=figure_run_file("forced.txt"),
     output:
         report(
-            "results/samples.md",
+            "results/{variant}/samples.md",
             caption="../report/samples.rst",
             category="Generated names",
+            subcategory="{variant}",
         ),
     log:
-        "logs/samples_report/samples_report.log",
+        "logs/samples_report/{variant}.log",
     threads: 1
     resources:
         mem_mb=1000,
@@ -60,3 +78,33 @@ rule samples_report:
         "python -m discrete_gan.samples_report --samples {input.samples}"
         " --forced {input.forced} --run-seed {params.run_seed} --seed {params.seed}"
         " --n-show {params.n_show} --out {output} > {log} 2>&1"
+
+
+rule claims:
+    input:
+        runs=[
+            run_file(variant, seed, name)
+            for variant in VARIANTS
+            for seed in all_seeds()
+            for name in ("losses.csv", "samples.txt", "forced.txt", "final.json")
+        ],
+        real=rules.filter_names.output.names,
+    output:
+        csv="results/claims.csv",
+        md=report(
+            "results/claims.md",
+            caption="../report/claims.rst",
+            category="Claims",
+        ),
+    log:
+        "logs/claims/claims.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        variants=" ".join(f"--variant {v}={runs_dir(v)}" for v in VARIANTS),
+        seeds=all_seeds(),
+    shell:
+        "python -m discrete_gan.claims {params.variants} --seeds {params.seeds}"
+        " --real-names {input.real} --out-csv {output.csv} --out-md {output.md} > {log} 2>&1"

@@ -9,8 +9,13 @@ from snakemake.utils import validate
 validate(config, schema="../schemas/config.schema.yaml")
 
 RAW_DIR = "data/raw"
-RUNS_DIR = "results/runs"
 COMPARISON_DIR = "results/comparison"
+VARIANTS = config["variants"]
+
+
+wildcard_constraints:
+    variant="|".join(VARIANTS),
+
 
 # The training command of both the replication's and the comparison's training rules; every
 # value comes from the rule's params (`extra` holds the comparison's held-out flags).
@@ -19,6 +24,7 @@ TRAIN_COMMAND = (
     " --out-dir {params.out_dir} --device {params.device} --dtype {params.dtype}"
     " --backend {params.backend} --threads {threads}"
     " --hidden-size {params.hidden_size} --max-steps {params.max_steps}"
+    " --variant {params.variant}"
     " --epochs {params.epochs} --batch-size {params.batch_size}"
     " --lr {params.lr} --lr-after {params.lr_after}"
     " --lr-decay-epoch {params.lr_decay_epoch} --objective {params.objective}"
@@ -65,19 +71,48 @@ def chunk_label(chunk):
     return f"{chunk[0]}-{chunk[-1]}"
 
 
-def train_rule_name(chunk):
-    """Name of the training rule of a chunk, e.g. train_seeds_0_29."""
-    return f"train_seeds_{chunk[0]}_{chunk[-1]}"
+def train_rule_name(variant, chunk):
+    """Name of the training rule of a variant's chunk, e.g. train_corrected_seeds_0_29."""
+    return f"train_{variant}_seeds_{chunk[0]}_{chunk[-1]}"
 
 
-def run_file(seed, name):
-    """Path of one output file of the run trained with `seed`."""
-    return f"{RUNS_DIR}/seed{seed}/{name}"
+def runs_dir(variant):
+    """The folder holding a variant's runs (seed{N}/...)."""
+    return f"results/{variant}/runs"
 
 
-def run_files(seeds, name):
+def run_file(variant, seed, name):
+    """Path of one output file of a variant's run trained with `seed`."""
+    return f"{runs_dir(variant)}/seed{seed}/{name}"
+
+
+def run_files(variant, seeds, name):
     """Paths of the same output file for each seed in `seeds`."""
-    return [run_file(seed, name) for seed in seeds]
+    return [run_file(variant, seed, name) for seed in seeds]
+
+
+def variant_losses(wildcards):
+    """Input function: losses.csv of every run of the {variant} wildcard."""
+    return run_files(wildcards.variant, all_seeds(), "losses.csv")
+
+
+def figure_run_file(name):
+    """Input function: one output file of the {variant} wildcard's figure_run."""
+
+    def files(wildcards):
+        return run_file(wildcards.variant, config["figure_run"], name)
+
+    return files
+
+
+def per_variant(pattern):
+    """`pattern` (e.g. "results/{variant}/lengths.csv") for every variant."""
+    return [pattern.format(variant=variant) for variant in VARIANTS]
+
+
+def variant_items(pattern):
+    """`variant=path` flag items of `pattern` for every variant."""
+    return " ".join(f"{v}={pattern.format(variant=v)}" for v in VARIANTS)
 
 
 def comparison_seeds():

@@ -40,6 +40,7 @@ for method in config["comparison_methods"]:
                 samples=comparison_files(method, chunk, "samples.txt"),
                 forced=comparison_files(method, chunk, "forced.txt"),
                 curves=comparison_files(method, chunk, "heldout_nll.csv"),
+                final=comparison_files(method, chunk, "final.json"),
             log:
                 f"logs/compare/{method}_seeds_{chunk_label(chunk)}.log",
             benchmark:
@@ -56,6 +57,7 @@ for method in config["comparison_methods"]:
                 backend=config["backend"],
                 hidden_size=config["hidden_size"],
                 max_steps=config["max_steps"],
+                variant="corrected",
                 epochs=config["epochs"],
                 batch_size=config["batch_size"],
                 lr=config["lr"],

@@ -1,4 +1,5 @@
-# Stage 4: Figures 5 and 6 of the paper, as PNG (shown in the report) and PDF.
+# Stage 4: Figures 5 and 6 of the paper per variant, as PNG (shown in the report) and PDF; both
+# variants side by side; and the importance weights' diagnostics.
 
 
 rule figure5:
@@ -6,13 +7,14 @@ rule figure5:
         summary=rules.aggregate_losses.output[0],
     output:
         png=report(
-            "figures/figure5.png",
+            "figures/{variant}/figure5.png",
             caption="../report/figure5.rst",
             category="Figures",
+            subcategory="{variant}",
         ),
-        pdf="figures/figure5.pdf",
+        pdf="figures/{variant}/figure5.pdf",
     log:
-        "logs/figure5/figure5.log",
+        "logs/figure5/{variant}.log",
     threads: 1
     resources:
         mem_mb=1000,
@@ -27,17 +29,90 @@ rule figure6:
         lengths=rules.aggregate_lengths.output[0],
     output:
         png=report(
-            "figures/figure6.png",
+            "figures/{variant}/figure6.png",
             caption="../report/figure6.rst",
             category="Figures",
+            subcategory="{variant}",
         ),
-        pdf="figures/figure6.pdf",
+        pdf="figures/{variant}/figure6.pdf",
     log:
-        "logs/figure6/figure6.log",
+        "logs/figure6/{variant}.log",
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
     shell:
         "python -m discrete_gan.figures figure6 --lengths {input.lengths}"
+        " --png {output.png} --pdf {output.pdf} > {log} 2>&1"
+
+
+rule figure5_variants:
+    input:
+        per_variant("results/{variant}/losses_summary.csv"),
+    output:
+        png=report(
+            "figures/figure5_variants.png",
+            caption="../report/figure5_variants.rst",
+            category="Figures",
+            subcategory="variants side by side",
+        ),
+        pdf="figures/figure5_variants.pdf",
+    log:
+        "logs/figure5_variants/figure5_variants.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        summaries=variant_items("results/{variant}/losses_summary.csv"),
+    shell:
+        "python -m discrete_gan.figures figure5-variants --summaries {params.summaries}"
+        " --png {output.png} --pdf {output.pdf} > {log} 2>&1"
+
+
+rule figure6_variants:
+    input:
+        per_variant("results/{variant}/lengths.csv"),
+    output:
+        png=report(
+            "figures/figure6_variants.png",
+            caption="../report/figure6_variants.rst",
+            category="Figures",
+            subcategory="variants side by side",
+        ),
+        pdf="figures/figure6_variants.pdf",
+    log:
+        "logs/figure6_variants/figure6_variants.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        lengths=variant_items("results/{variant}/lengths.csv"),
+    shell:
+        "python -m discrete_gan.figures figure6-variants --lengths {params.lengths}"
+        " --png {output.png} --pdf {output.pdf} > {log} 2>&1"
+
+
+rule diagnostics_figure:
+    input:
+        per_variant("results/{variant}/diagnostics_summary.csv"),
+    output:
+        png=report(
+            "figures/diagnostics.png",
+            caption="../report/diagnostics.rst",
+            category="Figures",
+            subcategory="variants side by side",
+        ),
+        pdf="figures/diagnostics.pdf",
+    log:
+        "logs/diagnostics_figure/diagnostics_figure.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        summaries=variant_items("results/{variant}/diagnostics_summary.csv"),
+    shell:
+        "python -m discrete_gan.figures diagnostics --summaries {params.summaries}"
         " --png {output.png} --pdf {output.pdf} > {log} 2>&1"
