@@ -9,11 +9,14 @@ import pandas as pd
 import pytest
 
 from discrete_gan.aggregate import (
+    DIAGNOSTICS_SUMMARY_COLUMNS,
     draw_real,
     length_table,
     main,
     mean_lengths,
+    name_length,
     read_names,
+    summarise_diagnostics,
     summarise_losses,
 )
 from discrete_gan.io import UserError
@@ -163,3 +166,28 @@ def test_cli_writes_both_tables(tmp_path, capsys):
     assert table["count"].sum() == 8
     assert "generated 2.00, real 3.00" in capsys.readouterr().out
     assert sorted(p.name for p in out.parent.iterdir()) == ["lengths.csv", "losses_summary.csv"]
+
+
+def test_diagnostics_summary_by_hand(tmp_path):
+    runs = {
+        "run1": "epoch,d_loss,g_loss,ess,half_weight_length\n0,1,2,10,4\n1,1,2,20,5\n",
+        "run2": "epoch,d_loss,g_loss,ess,half_weight_length\n0,1,2,30,6\n1,1,2,40,3\n",
+    }
+    summary = summarise_diagnostics(write_runs(tmp_path, runs))
+    assert list(summary.columns) == DIAGNOSTICS_SUMMARY_COLUMNS
+    assert summary["ess_mean"].tolist() == [20.0, 30.0]
+    assert summary["half_weight_length_min"].tolist() == [4.0, 3.0]
+    assert summary["half_weight_length_max"].tolist() == [6.0, 5.0]
+
+
+def test_diagnostics_need_their_columns(tmp_path):
+    with pytest.raises(UserError, match="lacks column.*ess.*rerun its training"):
+        summarise_diagnostics(write_runs(tmp_path, {"run1": RUNS["run1"]}))
+
+
+def test_lengths_count_letters_not_end_symbols():
+    """paper_code samples keep `$` between letters; a name's length is its letters."""
+    assert name_length("ann$a$$bcd") == 7 and name_length("$$$") == 0 and name_length("") == 0
+    table = length_table(["ab$c$$$$$$", "$$$$$$$$$$"], ["abc", "x"], 2, seed=0)
+    generated = table[table["source"] == "generated"].set_index("length")["count"]
+    assert generated[3] == 1 and generated[0] == 1

@@ -97,3 +97,45 @@ def test_cli_rejects_table_without_columns(tmp_path):
     bad.write_text("epoch,d_mean\n0,1.0\n")
     with pytest.raises(UserError, match="lacks column"):
         main(["figure5", "--summary", str(bad), "--png", "a.png", "--pdf", "a.pdf"])
+
+
+def tiny_diagnostics(epochs: int = 5) -> pd.DataFrame:
+    ess = np.linspace(100, 5, epochs)
+    half = np.linspace(6, 3, epochs)
+    return pd.DataFrame(
+        {
+            "epoch": np.arange(epochs),
+            "n_runs": 3,
+            "ess_min": ess - 2,
+            "ess_mean": ess,
+            "ess_max": ess + 2,
+            "half_weight_length_min": half - 0.5,
+            "half_weight_length_mean": half,
+            "half_weight_length_max": half + 0.5,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "flag", "table", "size"),
+    [
+        ("figure5-variants", "--summaries", tiny_summary, (1500, 1080)),
+        ("figure6-variants", "--lengths", tiny_lengths, (1650, 600)),
+        ("diagnostics", "--summaries", tiny_diagnostics, (1500, 600)),
+    ],
+)
+def test_cli_draws_variant_figures(tmp_path, name, flag, table, size):
+    items = []
+    for variant in ("corrected", "paper_code"):
+        path = tmp_path / f"{variant}.csv"
+        table().to_csv(path, index=False)
+        items.append(f"{variant}={path}")
+    png, pdf = tmp_path / f"{name}.png", tmp_path / f"{name}.pdf"
+    main([name, flag, *items, "--png", str(png), "--pdf", str(pdf)])
+    assert_figure_files(png, pdf)
+    assert png_size(png) == size
+
+
+def test_variant_figures_need_named_tables(tmp_path):
+    with pytest.raises(UserError, match="expected variant=path"):
+        main(["diagnostics", "--summaries", "a.csv", "--png", "a.png", "--pdf", "a.pdf"])

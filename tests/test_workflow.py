@@ -28,16 +28,36 @@ N_SAMPLES = 200  # config/config.yaml, as the paper
 N_SHOW = 5
 FORCED_LETTERS = 10  # max_steps
 N_FILTERED_NAMES = 7769  # the paper's filter on the names corpus
-RUN_FILES = ("losses.csv", "checkpoint.pt", "samples.txt", "forced.txt")
+VARIANTS = ("corrected", "paper_code")
+RUN_FILES = ("losses.csv", "checkpoint.pt", "samples.txt", "forced.txt", "final.json")
+PER_VARIANT_RULES = (
+    "aggregate_losses",
+    "aggregate_diagnostics",
+    "aggregate_lengths",
+    "samples_report",
+    "figure5",
+    "figure6",
+)
 RULE_LOGS = (
     "logs/download/download.log",
     "logs/filter_names/filter_names.log",
-    "logs/train/seeds_0-1.log",
-    "logs/aggregate_losses/aggregate_losses.log",
-    "logs/aggregate_lengths/aggregate_lengths.log",
-    "logs/samples_report/samples_report.log",
-    "logs/figure5/figure5.log",
-    "logs/figure6/figure6.log",
+    *(f"logs/train/{variant}_seeds_0-1.log" for variant in VARIANTS),
+    *(f"logs/{rule}/{variant}.log" for rule in PER_VARIANT_RULES for variant in VARIANTS),
+    "logs/figure5_variants/figure5_variants.log",
+    "logs/figure6_variants/figure6_variants.log",
+    "logs/diagnostics_figure/diagnostics_figure.log",
+    "logs/claims/claims.log",
+)
+PER_VARIANT_FILES = (
+    "results/{variant}/losses_summary.csv",
+    "results/{variant}/diagnostics_summary.csv",
+    "results/{variant}/lengths.csv",
+    "results/{variant}/samples.md",
+    "figures/{variant}/figure5.png",
+    "figures/{variant}/figure5.pdf",
+    "figures/{variant}/figure6.png",
+    "figures/{variant}/figure6.pdf",
+    "results/benchmarks/train_{variant}_seeds_0-1.tsv",
 )
 EXPECTED_FILES = (
     "data/raw/female.txt",
@@ -45,15 +65,21 @@ EXPECTED_FILES = (
     "data/raw/README",
     "data/processed/names.txt",
     "data/processed/counts.json",
-    *(f"results/runs/seed{seed}/{name}" for seed in range(N_RUNS) for name in RUN_FILES),
-    "results/losses_summary.csv",
-    "results/lengths.csv",
-    "results/samples.md",
-    "figures/figure5.png",
-    "figures/figure5.pdf",
-    "figures/figure6.png",
-    "figures/figure6.pdf",
-    "results/benchmarks/train_seeds_0-1.tsv",
+    *(
+        f"results/{variant}/runs/seed{seed}/{name}"
+        for variant in VARIANTS
+        for seed in range(N_RUNS)
+        for name in RUN_FILES
+    ),
+    *(pattern.format(variant=variant) for pattern in PER_VARIANT_FILES for variant in VARIANTS),
+    "figures/figure5_variants.png",
+    "figures/figure5_variants.pdf",
+    "figures/figure6_variants.png",
+    "figures/figure6_variants.pdf",
+    "figures/diagnostics.png",
+    "figures/diagnostics.pdf",
+    "results/claims.csv",
+    "results/claims.md",
     *RULE_LOGS,
 )
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -169,41 +195,55 @@ def test_filtered_names_and_counts(smoke_run: Path) -> None:
     assert counts["max_len"] == 9 and counts["deduplicate"] is False
 
 
+@pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("seed", range(N_RUNS))
-def test_run_losses_cover_every_epoch(smoke_run: Path, seed: int) -> None:
-    rows = read_csv(smoke_run / f"results/runs/seed{seed}/losses.csv")
-    assert list(rows[0]) == ["epoch", "d_loss", "g_loss"]
+def test_run_losses_cover_every_epoch(smoke_run: Path, seed: int, variant: str) -> None:
+    rows = read_csv(smoke_run / f"results/{variant}/runs/seed{seed}/losses.csv")
+    keys = ["d_loss", "g_loss", "ess", "half_weight_length"]
+    assert list(rows[0]) == ["epoch", *keys]
     assert [int(row["epoch"]) for row in rows] == list(range(EPOCHS))
-    values = [float(row[key]) for row in rows for key in ("d_loss", "g_loss")]
+    values = [float(row[key]) for row in rows for key in keys]
     assert all(math.isfinite(value) for value in values)
+    assert all(1 <= float(row["ess"]) <= 128 for row in rows)
+    final = json.loads((smoke_run / f"results/{variant}/runs/seed{seed}/final.json").read_text())
+    assert 0 <= final["d_accuracy"] <= 1 and final["n_real"] == N_FILTERED_NAMES
 
 
 @pytest.mark.parametrize("seed", range(N_RUNS))
 def test_run_samples_and_forced_names(smoke_run: Path, seed: int) -> None:
-    folder = smoke_run / f"results/runs/seed{seed}"
+    folder = smoke_run / f"results/corrected/runs/seed{seed}"
     samples = read_lines(folder / "samples.txt")
     forced = read_lines(folder / "forced.txt")
     assert len(samples) == N_SAMPLES and len(forced) == N_SAMPLES
     assert all(re.fullmatch(r"[a-z]*", name) for name in samples)
     assert all(re.fullmatch(rf"[a-z]{{{FORCED_LETTERS}}}", name) for name in forced)
+    # paper_code keeps every sampled symbol: 10, `$` anywhere
+    paper = read_lines(smoke_run / f"results/paper_code/runs/seed{seed}/samples.txt")
+    assert all(re.fullmatch(rf"[a-z$]{{{FORCED_LETTERS}}}", name) for name in paper)
 
 
-def test_checkpoint_holds_the_configured_settings(smoke_run: Path) -> None:
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_checkpoint_holds_the_configured_settings(smoke_run: Path, variant: str) -> None:
     from discrete_gan.outputs import load_checkpoint
 
-    checkpoint, _, _ = load_checkpoint(smoke_run / "results/runs/seed1/checkpoint.pt")
+    path = smoke_run / f"results/{variant}/runs/seed1/checkpoint.pt"
+    checkpoint, _, _ = load_checkpoint(path)
     assert checkpoint["seed"] == 1
-    assert checkpoint["model"] == {"hidden_size": 8, "max_steps": FORCED_LETTERS}
+    expected = {"hidden_size": 8, "max_steps": FORCED_LETTERS, "variant": variant}
+    assert checkpoint["model"] == expected
     assert checkpoint["train"]["epochs"] == EPOCHS
     assert checkpoint["train"]["n_samples"] == N_SAMPLES
 
 
 def test_loss_summary_spans_the_runs(smoke_run: Path) -> None:
-    rows = read_csv(smoke_run / "results/losses_summary.csv")
+    rows = read_csv(smoke_run / "results/corrected/losses_summary.csv")
     columns = ["epoch", "n_runs", "d_min", "d_mean", "d_max", "g_min", "g_mean", "g_max"]
     assert list(rows[0]) == columns
     assert [int(row["epoch"]) for row in rows] == list(range(EPOCHS))
-    runs = [read_csv(smoke_run / f"results/runs/seed{seed}/losses.csv") for seed in range(N_RUNS)]
+    runs = [
+        read_csv(smoke_run / f"results/corrected/runs/seed{seed}/losses.csv")
+        for seed in range(N_RUNS)
+    ]
     for epoch, row in enumerate(rows):
         assert int(row["n_runs"]) == N_RUNS
         for loss in ("d", "g"):
@@ -213,21 +253,32 @@ def test_loss_summary_spans_the_runs(smoke_run: Path) -> None:
             assert mean == pytest.approx(sum(per_run) / N_RUNS, rel=1e-9)
 
 
-def test_length_table_counts_both_sources(smoke_run: Path) -> None:
-    rows = read_csv(smoke_run / "results/lengths.csv")
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_length_table_counts_both_sources(smoke_run: Path, variant: str) -> None:
+    rows = read_csv(smoke_run / f"results/{variant}/lengths.csv")
     assert list(rows[0]) == ["source", "length", "count"]
     totals: dict[str, int] = {}
     for row in rows:
         totals[row["source"]] = totals.get(row["source"], 0) + int(row["count"])
     assert totals == {"generated": N_SAMPLES, "real": N_SAMPLES}
-    generated = read_lines(smoke_run / "results/runs/seed0/samples.txt")
+    generated = read_lines(smoke_run / f"results/{variant}/runs/seed0/samples.txt")
     for row in rows:
-        if row["source"] == "generated":
-            expected = sum(len(name) == int(row["length"]) for name in generated)
+        if row["source"] == "generated":  # a name's length counts its letters, not `$`
+            expected = sum(len(name.replace("$", "")) == int(row["length"]) for name in generated)
             assert int(row["count"]) == expected
 
 
-@pytest.mark.parametrize("figure", ["figure5", "figure6"])
+@pytest.mark.parametrize(
+    "figure",
+    [
+        "corrected/figure5",
+        "corrected/figure6",
+        "paper_code/figure5",
+        "figure5_variants",
+        "figure6_variants",
+        "diagnostics",
+    ],
+)
 def test_figures_are_images(smoke_run: Path, figure: str) -> None:
     width, height = png_size(smoke_run / f"figures/{figure}.png")
     assert width >= 300 and height >= 300
@@ -235,7 +286,7 @@ def test_figures_are_images(smoke_run: Path, figure: str) -> None:
 
 
 def test_samples_report_lists_picks_from_run(smoke_run: Path) -> None:
-    text = (smoke_run / "results/samples.md").read_text(encoding="utf-8")
+    text = (smoke_run / "results/corrected/samples.md").read_text(encoding="utf-8")
     sections = {
         "## Random sample of generated names": "samples.txt",
         f"## Names forced to length {FORCED_LETTERS}": "forced.txt",
@@ -245,18 +296,20 @@ def test_samples_report_lists_picks_from_run(smoke_run: Path) -> None:
         body = text.split(heading, 1)[1].split("\n## ", 1)[0]
         bullets = re.findall(r"^- (.*)$", body, flags=re.MULTILINE)
         assert len(bullets) == N_SHOW, f"{heading}: {bullets}"
-        names = set(read_lines(smoke_run / "results/runs/seed0" / source)) | {"(empty)"}
+        names = set(read_lines(smoke_run / "results/corrected/runs/seed0" / source))
+        names |= {"(empty)"}
         assert set(bullets) <= names
 
 
 def test_training_benchmark_and_rule_logs(smoke_run: Path) -> None:
     rows = list(
         csv.DictReader(
-            (smoke_run / "results/benchmarks/train_seeds_0-1.tsv").open(), delimiter="\t"
+            (smoke_run / "results/benchmarks/train_corrected_seeds_0-1.tsv").open(),
+            delimiter="\t",
         )
     )
     assert len(rows) == 1 and float(rows[0]["s"]) > 0 and "max_rss" in rows[0]
-    train_log = (smoke_run / "logs/train/seeds_0-1.log").read_text()
+    train_log = (smoke_run / "logs/train/paper_code_seeds_0-1.log").read_text()
     assert "training seeds [0, 1]" in train_log
     assert f"epoch {EPOCHS}/{EPOCHS}" in train_log
 
@@ -269,15 +322,16 @@ def test_finished_run_leaves_nothing_to_do(smoke_run: Path, corpus_dir: Path) ->
 def test_single_target_rebuilds_alone(smoke_run: Path, corpus_dir: Path, tmp_path: Path) -> None:
     workdir = tmp_path / "copy"
     shutil.copytree(smoke_run, workdir)  # copy2 keeps modification times
-    target = workdir / "figures/figure6.png"
+    name = "figures/corrected/figure6.png"
+    target = workdir / name
     target.unlink()
-    others = [workdir / name for name in EXPECTED_FILES if name != "figures/figure6.png"]
+    others = [workdir / path for path in EXPECTED_FILES if path != name]
     before = {path: path.stat().st_mtime_ns for path in others if "logs/figure6" not in str(path)}
-    output = succeed(snakemake(workdir, corpus_dir, "figures/figure6.png", "--cores", "1"), workdir)
+    output = succeed(snakemake(workdir, corpus_dir, name, "--cores", "1"), workdir)
     assert job_counts(output) == {"figure6": 1}
     assert png_size(target)[0] >= 300
     changed = [str(path) for path, mtime in before.items() if path.stat().st_mtime_ns != mtime]
-    assert changed == [str(workdir / "figures/figure6.pdf")]
+    assert changed == [str(workdir / "figures/corrected/figure6.pdf")]
 
 
 @pytest.mark.parametrize(
@@ -308,11 +362,15 @@ def test_figure_run_beyond_the_runs_is_refused(fresh_copy: Path, corpus_dir: Pat
 @pytest.mark.parametrize(
     ("config", "train_jobs"),
     [
-        ((), {"train_seeds_0_1"}),
-        (("seeds_per_job=1",), {"train_seeds_0_0", "train_seeds_1_1"}),
+        ((), {"train_corrected_seeds_0_1", "train_paper_code_seeds_0_1"}),
         (
-            ("n_runs=5", "seeds_per_job=2"),
-            {"train_seeds_0_1", "train_seeds_2_3", "train_seeds_4_4"},
+            ("seeds_per_job=1", "variants=[corrected]"),
+            {"train_corrected_seeds_0_0", "train_corrected_seeds_1_1"},
+        ),
+        (
+            ("n_runs=5", "seeds_per_job=2", "variants=[paper_code]"),
+            {"train_paper_code_seeds_0_1", "train_paper_code_seeds_2_3"}
+            | {"train_paper_code_seeds_4_4"},
         ),
     ],
 )
@@ -324,9 +382,11 @@ def test_slurm_profile_dry_run_groups_seeds(
     assert "Using profile profiles/slurm" in output
     counts = job_counts(output)
     assert {rule for rule in counts if rule.startswith("train_")} == train_jobs
-    assert all(counts[rule] == 1 for rule in counts)
-    others = {"download", "filter_names", "aggregate_losses", "aggregate_lengths"}
-    others |= {"samples_report", "figure5", "figure6", "all"}
+    variants = {job.removeprefix("train_").split("_seeds_")[0] for job in train_jobs}
+    per_variant = set(PER_VARIANT_RULES)
+    assert all(counts[rule] == (len(variants) if rule in per_variant else 1) for rule in counts)
+    others = {"download", "filter_names", "all", "claims", *per_variant}
+    others |= {"figure5_variants", "figure6_variants", "diagnostics_figure"}
     assert set(counts) - train_jobs == others
 
 
@@ -409,3 +469,20 @@ def test_comparison_summary_table(comparison_run: Path) -> None:
     assert all(r["n_seeds"] == "2" for r in rows)
     text = (comparison_run / "results/comparison/summary.md").read_text()
     assert "| is_gan |" in text and "| mle |" in text and "Temperature 1.3" in text
+
+
+def test_claims_table_has_every_claim_per_variant(smoke_run: Path) -> None:
+    rows = read_csv(smoke_run / "results/claims.csv")
+    assert {(r["variant"], int(r["number"])) for r in rows} == {
+        (variant, number) for variant in VARIANTS for number in range(1, 6)
+    }
+    assert {r["verdict"] for r in rows} <= {"holds", "partly", "does not hold"}
+    text = (smoke_run / "results/claims.md").read_text()
+    assert "| corrected | paper_code |" in text and "Rules:" in text
+
+
+def test_snakemake_report_builds(smoke_run: Path, corpus_dir: Path) -> None:
+    report = smoke_run / "report.html"
+    succeed(snakemake(smoke_run, corpus_dir, "--report", "report.html"), smoke_run)
+    html = report.read_text(encoding="utf-8", errors="replace")
+    assert len(html) > 10_000 and "claims" in html.lower()
