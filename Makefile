@@ -35,11 +35,14 @@ smoke: replicate
 comparison: setup
 	$(SNAKEMAKE) comparison
 
+# Each variant's figure and both side by side (the default variants: corrected, paper_code).
 figure5: setup
-	$(SNAKEMAKE) figures/figure5.png figures/figure5.pdf
+	$(SNAKEMAKE) figures/corrected/figure5.png figures/paper_code/figure5.png \
+		figures/figure5_variants.png
 
 figure6: setup
-	$(SNAKEMAKE) figures/figure6.png figures/figure6.pdf
+	$(SNAKEMAKE) figures/corrected/figure6.png figures/paper_code/figure6.png \
+		figures/figure6_variants.png
 
 report: setup
 	$(SNAKEMAKE) --report report.html

@@ -122,7 +122,9 @@ class BatchedTrainer:
         if heldout:
             ids = encode_batch(heldout, model.real_steps).T  # (steps, names)
             self.heldout = ids.expand(len(self.seeds), -1, -1).contiguous().to(device)
-            self.heldout_chars = sum(len(name) + 1 for name in heldout)  # `$` included
+            # symbols scored: each name's letters and its `$` (all padded positions if whole)
+            per_name = [model.real_steps if self.whole else len(n) + 1 for n in heldout]
+            self.heldout_chars = sum(per_name)
 
     def _draws(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """This epoch's shuffles (runs, names), sampling uniforms (batches, runs, draws, batch)
@@ -144,6 +146,7 @@ class BatchedTrainer:
 
         real (runs, real_steps, batch) symbol ids, uniforms (runs, free_draws, batch); gumbel
         (runs, max_steps - 1, batch, vocab) only for the Gumbel-softmax method."""
+        relaxed_fake = None
         if gumbel is not None:
             relaxed_fake = relaxed.relaxed_sample(self.gen, gumbel, self.tau)
             fake = relaxed.hard_ids(relaxed_fake)
@@ -151,13 +154,15 @@ class BatchedTrainer:
             fake = self.net.generator_sample(self.gen, uniforms, stop=not self.model.paper_code)
         d_loss, grads = self.net.discriminator_step(self.disc, real, fake)  # (runs,)
         self.discriminator.step(grads)
-        if gumbel is not None:
-            logits = relaxed.discriminator_logits(self.disc, relaxed_fake)  # (runs, batch)
-            g_loss = self.objective.loss(logits)
-            (grad,) = torch.autograd.grad(g_loss.sum(), self.generator.flat)
-            self.generator.step(grad)
-            return d_loss.detach(), g_loss.detach()
-        names = real if self.objective.names == "real" else fake
+        if relaxed_fake is not None:
+            g_loss = self._relaxed_generator_step(relaxed_fake)
+        else:
+            g_loss = self._generator_step(real if self.objective.names == "real" else fake)
+        return d_loss.detach(), g_loss.detach()
+
+    def _generator_step(self, names: torch.Tensor) -> torch.Tensor:
+        """A generator step of a log-likelihood objective on names (runs, steps, batch), real
+        or generated; returns the loss (runs,)."""
         with torch.no_grad():
             logits = self.net.discriminator_logits(self.disc, names)  # updated discriminator
         log_p, pullback = self.net.generator_log_likelihood_vjp(self.gen, names, self.whole)
@@ -165,7 +170,16 @@ class BatchedTrainer:
         if self.train.objective == "is_gan":
             self._weights.append(-grad_log_p)  # the normalised importance weights
         self.generator.step(pullback(grad_log_p))
-        return d_loss.detach(), g_loss.detach()
+        return g_loss
+
+    def _relaxed_generator_step(self, relaxed_fake: torch.Tensor) -> torch.Tensor:
+        """A generator step of the Gumbel-softmax method: autograd from the updated
+        discriminator's logits back through the relaxed samples; returns the loss (runs,)."""
+        logits = relaxed.discriminator_logits(self.disc, relaxed_fake)  # (runs, batch)
+        g_loss = self.objective.loss(logits)
+        (grad,) = torch.autograd.grad(g_loss.sum(), self.generator.flat)
+        self.generator.step(grad)
+        return g_loss
 
     def _objective(self, logits: torch.Tensor, log_p: torch.Tensor):
         """The generator loss (runs,) and its gradient with respect to log_p (runs, batch)."""
