@@ -242,3 +242,33 @@ def test_discriminator_step_on_sequences_of_different_lengths() -> None:
     for key, grad_ref in grads_ref.items():
         atol = 1e-4 * grad_ref.abs().max()
         torch.testing.assert_close(grads[key], grad_ref, rtol=1e-4, atol=atol, msg=key)
+
+
+def test_kernel_adam_matches_torch_adam() -> None:
+    g = torch.Generator().manual_seed(4)
+    start = torch.randn(500, generator=g)
+    ours, theirs = start.clone(), start.clone().requires_grad_()
+    adam, reference = fast.Adam(ours, lr=0.02), torch.optim.Adam([theirs], lr=0.02)
+    for step in range(30):
+        grad = torch.randn(500, generator=g) * (step + 1)
+        if step == 10:  # as the trainer's learning-rate schedule
+            adam.lr = 0.002
+            reference.param_groups[0]["lr"] = 0.002
+        adam.step([grad[:200].view(10, 20), grad[200:]])
+        theirs.grad = grad.clone()
+        reference.step()
+    torch.testing.assert_close(ours, theirs.detach(), rtol=1e-5, atol=1e-6)
+
+
+def test_kernel_is_gan_closed_form_matches_torch() -> None:
+    from discrete_gan import objectives
+
+    g = torch.Generator().manual_seed(5)
+    logits = torch.randn(6, 128, generator=g) * 8
+    logits[0, :3] = torch.tensor([-60.0, 45.0, -36.9])  # both sides of the linear cutoff
+    log_p = torch.randn(6, 128, generator=g) * 4 - 200  # every P_G(x) underflows float32
+    loss, grad = fast.is_gan_value_and_grad(logits, log_p)
+    loss_ref, grad_ref = objectives.is_gan_value_and_grad(logits.double(), log_p.double())
+    torch.testing.assert_close(loss.double(), loss_ref, rtol=1e-6, atol=1e-4)
+    torch.testing.assert_close(grad.double(), grad_ref, rtol=1e-5, atol=1e-7)
+    assert loss.dtype == grad.dtype == torch.float32

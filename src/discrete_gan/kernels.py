@@ -295,3 +295,49 @@ def generator_sample(w_ih, w_hh, b_ih, b_hh, out_w, out_b, uniforms, forced, sto
                     ended[lane] |= finish and symbol == END_ID
                     ids[r, t, b0 + lane] = END_ID if ended[lane] else symbol
     return ids
+
+
+serial = nb.njit(fastmath=False, cache=True, error_model="numpy")
+
+
+@serial
+def adam_step(param, grad, m, v, lr, beta1, beta2, eps, step):
+    """One Adam step in place on flat float32 arrays, as `torch.optim.Adam` (no weight decay):
+    moments m and v, bias corrections of step `step` (1-based)."""
+    correction1 = 1.0 - beta1**step
+    correction2_sqrt = math.sqrt(1.0 - beta2**step)
+    step_size = lr / correction1
+    for i in range(param.size):
+        g = grad[i]
+        m[i] = beta1 * m[i] + (1.0 - beta1) * g
+        v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
+        param[i] -= step_size * m[i] / (math.sqrt(v[i]) / correction2_sqrt + eps)
+
+
+@serial
+def is_gan_value_and_grad(logits, log_p, cutoff):
+    """The paper's loss `log N - logsumexp_i(log softplus(l_i) + log p_i)` (runs,) and its
+    gradient `-softmax_i(...)` (runs, N) w.r.t. log_p, as `objectives.is_gan_value_and_grad`
+    (float64 inside); below `cutoff`, log softplus(l) is taken as l."""
+    runs, n = logits.shape
+    loss = np.empty(runs, np.float32)
+    grad = np.empty((runs, n), np.float32)
+    terms = np.empty(n, np.float64)
+    for r in range(runs):
+        top = -np.inf
+        for i in range(n):
+            x = np.float64(logits[r, i])
+            if x < cutoff:
+                log_w = x
+            else:  # log(softplus(x)), softplus computed stably
+                log_w = math.log(max(x, 0.0) + math.log1p(math.exp(-abs(x))))
+            terms[i] = log_w + log_p[r, i]
+            top = max(top, terms[i])
+        total = 0.0
+        for i in range(n):
+            terms[i] = math.exp(terms[i] - top)
+            total += terms[i]
+        loss[r] = math.log(n) - (top + math.log(total))
+        for i in range(n):
+            grad[r, i] = -terms[i] / total
+    return loss, grad

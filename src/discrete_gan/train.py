@@ -64,9 +64,10 @@ def check_finite(losses: torch.Tensor, name: str, seeds: list[int], epoch: int) 
 class Network:
     """One network's stacked parameters {name: (runs, ...)} as views of one flat tensor, with
     its Adam optimiser: one tensor to update makes the optimiser step cheap. Adam is
-    elementwise, so each run keeps its own optimiser state."""
+    elementwise, so each run keeps its own optimiser state. `adam` is PyTorch's (fused), or a
+    class like `fast.Adam` taking the flat tensor and the learning rate."""
 
-    def __init__(self, states: list[dict[str, torch.Tensor]], device, dtype, lr: float):
+    def __init__(self, states: list[dict[str, torch.Tensor]], device, dtype, lr: float, adam=None):
         stacked = batched.stack_states(states, device, dtype)
         self.flat = torch.cat([v.detach().reshape(-1) for v in stacked.values()])
         self.flat.requires_grad_()
@@ -74,17 +75,27 @@ class Network:
         for key, value in stacked.items():
             self.params[key] = self.flat[start : start + value.numel()].view(value.shape)
             start += value.numel()
-        self.optimizer = torch.optim.Adam([self.flat], lr=lr, fused=True)
+        self.kernel_adam = adam(self.flat, lr) if adam is not None else None
+        self.optimizer = torch.optim.Adam([self.flat], lr=lr, fused=True) if adam is None else None
 
     def step(self, grads: dict[str, torch.Tensor] | torch.Tensor) -> None:
         """One Adam step with the gradients {name: (runs, ...)} of the parameters, or with the
         gradient of the flat tensor."""
         if isinstance(grads, dict):
-            grads = torch.cat([grads[key].reshape(-1) for key in self.params])
+            grads = [grads[key] for key in self.params]
+        if self.kernel_adam is not None:
+            with torch.no_grad():
+                self.kernel_adam.step(grads)
+            return
+        if isinstance(grads, list):
+            grads = torch.cat([grad.reshape(-1) for grad in grads])
         self.flat.grad = grads
         self.optimizer.step()
 
     def set_lr(self, lr: float) -> None:
+        if self.kernel_adam is not None:
+            self.kernel_adam.lr = lr
+            return
         for group in self.optimizer.param_groups:
             group["lr"] = lr
 
@@ -111,10 +122,14 @@ class BatchedTrainer:
         self.whole = model.paper_code  # likelihoods over every padded position
         self.rngs = [run_generator(seed) for seed in self.seeds]
         gen_states, disc_states = zip(*(initial_states(rng, model) for rng in self.rngs))
-        self.generator = Network(list(gen_states), device, dtype, train.lr)
-        self.discriminator = Network(list(disc_states), device, dtype, train.lr)
+        adam = getattr(backend, "Adam", None)  # the numba backend's kernel Adam
+        self.generator = Network(list(gen_states), device, dtype, train.lr, adam)
+        self.discriminator = Network(list(disc_states), device, dtype, train.lr, adam)
         self.gen, self.disc = self.generator.params, self.discriminator.params
         self.objective = generator_objective(train.objective)
+        closed_form = self.objective.value_and_grad
+        kernels = getattr(backend, "OBJECTIVE_KERNELS", {})  # the same closed forms in numba
+        self.value_and_grad = kernels.get(closed_form, closed_form)
         self.baseline = None  # reinforce's moving-average reward (runs,)
         self.n_batches = len(names) // train.batch_size  # the last partial batch is dropped
         self.net = backend  # module with the three model functions: batched or fast
@@ -186,8 +201,8 @@ class BatchedTrainer:
         objective = self.objective
         if objective.names == "fake" and self.baseline is None:
             self.baseline = update_baseline(None, logits, self.train.baseline_decay)
-        if objective.value_and_grad is not None:
-            loss, grad = objective.value_and_grad(logits, log_p, self.baseline)
+        if self.value_and_grad is not None:
+            loss, grad = self.value_and_grad(logits, log_p, self.baseline)
         else:
             log_p.requires_grad_()
             loss = objective.loss(logits, log_p, self.baseline)
