@@ -292,3 +292,13 @@ def test_main_rejects_bad_variant(tmp_path):
             ["--variant", "corrected", "--seeds", "1", "--real-names", "x"]
             + ["--out-csv", "a", "--out-md", "b"]
         )
+
+
+def test_still_improving_ignores_one_run_spike():
+    """One run whose tiny D loss jumps from 1e-6 to 1e-3 does not make the median run's loss
+    move; the mean curve would have risen a hundredfold in the other direction."""
+    d = {1: [0.5, 0.5, 0.5], 2: [0.4, 0.4, 0.4], 3: [1e-6, 1e-6, 1e-3]}
+    g = {seed: [10.0, 10.0, 10.0] for seed in d}
+    claim = claim_still_improving(losses_frame(d, g), window=2)
+    assert "median D +0," in claim.detail
+    assert claim.verdict == FAILS
