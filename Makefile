@@ -7,12 +7,14 @@ VENV ?= .venv
 CONFIG ?= config/config.yaml
 CORES ?= 8
 CORPUS ?=
+SET ?=
 SNAKEMAKE_ARGS ?=
 
 BIN := $(CURDIR)/$(VENV)/bin
 # Rules call `python -m discrete_gan.<step>`: make that the environment's python.
 export PATH := $(BIN):$(PATH)
-OVERRIDES := $(if $(CORPUS),--config corpus_source=$(CORPUS))
+# Config overrides go into one --config (a second --config would replace the first).
+OVERRIDES := $(if $(CORPUS)$(SET),--config $(if $(CORPUS),corpus_source=$(CORPUS)) $(SET))
 SNAKEMAKE := $(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) $(OVERRIDES) $(SNAKEMAKE_ARGS)
 
 .PHONY: setup replicate smoke comparison figure5 figure6 report test lint bench clean

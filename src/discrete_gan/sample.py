@@ -1,9 +1,10 @@
 """Sample names from a trained generator checkpoint.
 
-`python -m discrete_gan.sample --checkpoint results/runs/seed0/checkpoint.pt -n 20 [--length 10]`
+`python -m discrete_gan.sample --checkpoint results/corrected/runs/seed0/checkpoint.pt -n 20`
 prints one name per line. Sampling is seeded (`--seed`, default 0), so the same command prints
 the same names; `--length L` forces every name to exactly L letters by giving the end symbol
-probability zero for the first L steps.
+probability zero for the first L steps. A generator of the paper_code variant samples as it
+was trained: all max_steps symbols, going on after `$`, printed raw.
 """
 
 from __future__ import annotations
@@ -15,16 +16,19 @@ import torch
 from .io import UserError, run_cli
 from .models import Generator
 from .outputs import load_checkpoint
-from .vocab import decode_batch
+from .vocab import decode_batch, decode_raw
 
 
 @torch.no_grad()
 def sample_names(generator: Generator, n: int, seed: int, length: int | None = None) -> list[str]:
     """n names from `generator`; with `length`, every name has exactly that many letters."""
     rng = torch.Generator().manual_seed(seed)
+    model = generator.config
     if length is None:
-        uniforms = torch.rand(n, generator.config.max_steps - 1, generator=rng, dtype=torch.float64)
-        return decode_batch(generator.sample(uniforms.float()))
+        uniforms = torch.rand(n, model.free_draws, generator=rng, dtype=torch.float64).float()
+        if model.paper_code:
+            return decode_raw(generator.sample(uniforms, stop=False))
+        return decode_batch(generator.sample(uniforms))
     if length < 1:
         raise UserError(f"--length must be at least 1, not {length}")
     uniforms = torch.rand(n, length, generator=rng, dtype=torch.float64)

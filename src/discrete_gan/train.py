@@ -1,7 +1,8 @@
 """Train independent GAN runs (one per seed) together as one batched model.
 
-`python -m discrete_gan.train --names data/processed/names.txt --seeds 0 1 2 --out-dir results/runs`
-writes, per seed, `seed{N}/losses.csv`, `checkpoint.pt`, `samples.txt` and `forced.txt`.
+`python -m discrete_gan.train --names data/processed/names.txt --seeds 0 1 2
+--out-dir results/corrected/runs` writes, per seed, `seed{N}/losses.csv`, `checkpoint.pt`,
+`samples.txt`, `forced.txt` and `final.json` (and `heldout_nll.csv` with `--heldout`).
 Each run's numbers come from its own seed only (see `seeding.py`), so training seeds together
 or one by one gives the same results to float tolerance.
 """
