@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from discrete_gan.aggregate import read_losses, write_csv
-from discrete_gan.io import UserError, run_cli, write_text
+from discrete_gan.io import UserError, parse_named, run_cli, write_text
+from discrete_gan.outputs import read_names
 
 HOLDS, PARTLY, FAILS = "holds", "partly", "does not hold"
 NAN = float("nan")
@@ -346,18 +347,6 @@ def read_variant(runs_dir: Path, seeds: list[int]) -> VariantData:
     return VariantData(losses=losses, samples=samples, forced=forced, accuracies=accuracies)
 
 
-def read_real_names(path: Path) -> list[str]:
-    """The corpus names, one per line, blank lines skipped."""
-    try:
-        names = [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines()]
-    except (OSError, UnicodeDecodeError) as err:
-        raise UserError(f"cannot read real-names file {path} ({err}); check the path.") from None
-    names = [name for name in names if name]
-    if not names:
-        raise UserError(f"real-names file {path} holds no names; run the filter step first.")
-    return names
-
-
 def claims_frame(claims: Sequence[Claim]) -> pd.DataFrame:
     """One row per variant and claim, with every field of Claim as a column."""
     columns = [field.name for field in fields(Claim)]
@@ -397,14 +386,6 @@ def claims_markdown(claims: Sequence[Claim]) -> str:
     return "\n".join(lines) + f"\n\nRules: {rules}.\n"
 
 
-def parse_variant(text: str) -> tuple[str, Path]:
-    """Split 'NAME=RUNS_DIR'."""
-    name, sep, folder = text.partition("=")
-    if not sep or not name or not folder:
-        raise UserError(f"--variant {text!r} is not NAME=RUNS_DIR; write e.g. corrected=runs/c.")
-    return name, Path(folder)
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m discrete_gan.claims", description=__doc__.splitlines()[0]
@@ -426,13 +407,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    variants = [parse_variant(text) for text in args.variant]
+    variants = [parse_named(text, "NAME=RUNS_DIR") for text in args.variant]
     names = [name for name, _ in variants]
     if len(set(names)) < len(names):
         raise UserError(f"variant names repeat in {names}; give each --variant its own name.")
     if args.window < 1:
         raise UserError(f"--window must be at least 1, got {args.window}.")
-    real_names = read_real_names(args.real_names)
+    real_names = read_names(args.real_names)
     claims = [
         claim
         for name, folder in variants

@@ -20,7 +20,7 @@ import pandas as pd
 import torch
 
 from . import metrics
-from .io import UserError, atomic_path, run_cli
+from .io import UserError, atomic_path, parse_named, run_cli
 from .models import Generator
 from .outputs import load_checkpoint, read_names, run_dir
 from .vocab import decode_batch, encode_batch
@@ -71,13 +71,7 @@ def read_curve(path: Path) -> pd.DataFrame:
 
 def parse_runs(items: list[str]) -> dict[str, Path]:
     """`method=folder` items as {method: folder}."""
-    runs = {}
-    for item in items:
-        method, sep, folder = item.partition("=")
-        if not sep or not method or not folder:
-            raise UserError(f"--runs takes method=folder items, not {item!r}")
-        runs[method] = Path(folder)
-    return runs
+    return dict(parse_named(item, "method=folder") for item in items)
 
 
 def evaluate_all(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -21,7 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from discrete_gan.aggregate import DIAGNOSTICS_SUMMARY_COLUMNS, LENGTH_COLUMNS, SUMMARY_COLUMNS
-from discrete_gan.io import UserError, atomic_path, run_cli
+from discrete_gan.io import UserError, atomic_path, parse_named, run_cli
 
 DPI = 150
 SOURCE_COLORS = {"generated": "tab:blue", "real": "tab:orange"}
@@ -163,13 +163,8 @@ def plot_diagnostics(summaries: dict[str, pd.DataFrame], png: Path, pdf: Path) -
 
 def variant_tables(items: list[str], columns: list[str]) -> dict[str, pd.DataFrame]:
     """`variant=path` items as {variant: table}."""
-    tables = {}
-    for item in items:
-        variant, sep, path = item.partition("=")
-        if not sep or not variant or not path:
-            raise UserError(f"expected variant=path, not {item!r}; name each variant's table.")
-        tables[variant] = read_table(Path(path), columns)
-    return tables
+    named = (parse_named(item, "variant=path") for item in items)
+    return {variant: read_table(path, columns) for variant, path in named}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

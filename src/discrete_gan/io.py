@@ -47,6 +47,15 @@ def write_lines(path: str | Path, lines: list[str]) -> None:
     write_text(path, "".join(f"{line}\n" for line in lines))
 
 
+def parse_named(item: str, form: str) -> tuple[str, Path]:
+    """Split a `name=path` command-line item; `form` (e.g. "variant=path") names both parts in
+    the error."""
+    name, sep, path = item.partition("=")
+    if not sep or not name or not path:
+        raise UserError(f"expected {form}, not {item!r}; give each item as {form}.")
+    return name, Path(path)
+
+
 def run_cli(main: Callable[[list[str] | None], None], argv: list[str] | None = None) -> None:
     """Run a step's `main`, turning a UserError into one line on stderr and exit status 1."""
     try:
