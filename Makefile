@@ -13,9 +13,10 @@ SNAKEMAKE_ARGS ?=
 BIN := $(CURDIR)/$(VENV)/bin
 # Rules call `python -m discrete_gan.<step>`: make that the environment's python.
 export PATH := $(BIN):$(PATH)
-# Config overrides go into one --config (a second --config would replace the first).
+# Config overrides go into one --config (a second --config would replace the first), placed
+# last: Snakemake would read a target written after `--config k=v` as one more config entry.
 OVERRIDES := $(if $(CORPUS)$(SET),--config $(if $(CORPUS),corpus_source=$(CORPUS)) $(SET))
-SNAKEMAKE := $(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) $(OVERRIDES) $(SNAKEMAKE_ARGS)
+SNAKEMAKE := $(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) $(SNAKEMAKE_ARGS)
 
 .PHONY: setup replicate smoke comparison figure5 figure6 report test lint bench clean
 
@@ -29,25 +30,23 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 setup: $(VENV)/.installed
 
 replicate: setup
-	$(SNAKEMAKE)
+	$(SNAKEMAKE) $(OVERRIDES)
 
 smoke: CONFIG = config/smoke.yaml
 smoke: replicate
 
 comparison: setup
-	$(SNAKEMAKE) comparison
+	$(SNAKEMAKE) comparison $(OVERRIDES)
 
-# Each variant's figure and both side by side (the default variants: corrected, paper_code).
+# Each variant's figure, and all variants side by side.
 figure5: setup
-	$(SNAKEMAKE) figures/corrected/figure5.png figures/paper_code/figure5.png \
-		figures/figure5_variants.png
+	$(SNAKEMAKE) figure5_all $(OVERRIDES)
 
 figure6: setup
-	$(SNAKEMAKE) figures/corrected/figure6.png figures/paper_code/figure6.png \
-		figures/figure6_variants.png
+	$(SNAKEMAKE) figure6_all $(OVERRIDES)
 
 report: setup
-	$(SNAKEMAKE) --report report.html
+	$(SNAKEMAKE) --report report.html $(OVERRIDES)
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

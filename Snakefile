@@ -29,6 +29,8 @@ include: "workflow/rules/comparison.smk"
 localrules:
     all,
     comparison,
+    figure5_all,
+    figure6_all,
     download,
 
 

@@ -1,4 +1,5 @@
-"""Tests for the comparison report: summary numbers, Markdown tables, figures and the CLI."""
+"""Tests for the comparison report: summary numbers, Markdown tables, figures, reference points
+and the CLI."""
 
 from __future__ import annotations
 
@@ -12,16 +13,20 @@ import pytest
 from matplotlib.collections import LineCollection, PathCollection
 
 from discrete_gan.comparison_report import (
+    CSV_COLUMNS,
     SUMMARY_COLUMNS,
     closest_to_one,
     draw_curves,
     draw_metrics,
+    draw_reference_lines,
     draw_seed_points,
     draw_tradeoff,
     main,
+    reference_legend,
     significant,
     summarise,
     summary_markdown,
+    summary_table,
 )
 from discrete_gan.figures import new_figure
 from discrete_gan.io import UserError, run_cli
@@ -65,6 +70,16 @@ def tiny_curves() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["method", "seed", "epoch", "heldout_nll_per_char"])
 
 
+def tiny_reference() -> pd.DataFrame:
+    """Two n-gram NLLs, and a metric (bigram JSD) that the tiny methods table lacks."""
+    rows = [
+        ("uniform", NLL, math.log(27)),
+        ("trigram", NLL, 2.05),
+        ("train_names", "bigram_jsd", 0.0185),
+    ]
+    return pd.DataFrame(rows, columns=["reference", "metric", "value"])
+
+
 def summary_row(summary: pd.DataFrame, method: str, temperature: float, metric: str) -> pd.Series:
     match = summary.loc[
         (summary["method"] == method)
@@ -77,15 +92,18 @@ def summary_row(summary: pd.DataFrame, method: str, temperature: float, metric: 
 
 def table_cells(markdown: str, temperature: str, method: str) -> list[str]:
     """The cells of one method's row in one temperature's table."""
-    section = re.search(
-        rf"^## Temperature {re.escape(temperature)}\n(.*?)(?=^## |\Z)", markdown, re.M | re.S
-    )
-    assert section, f"no table for temperature {temperature}"
+    return section_cells(markdown, f"Temperature {temperature}", method)
+
+
+def section_cells(markdown: str, heading: str, first: str) -> list[str]:
+    """The cells of the row that starts with `first` in the table under `## heading`."""
+    section = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", markdown, re.M | re.S)
+    assert section, f"no section {heading}"
     for line in section.group(1).splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if cells[0] == method:
+        if cells[0] == first:
             return cells[1:]
-    raise AssertionError(f"no row for {method} at temperature {temperature}")
+    raise AssertionError(f"no row {first} under {heading}")
 
 
 def assert_png(path: Path) -> None:
@@ -140,7 +158,7 @@ def test_significant_keeps_three_digits(value, text):
 
 
 def test_markdown_has_one_table_per_temperature_with_mean_and_std():
-    markdown = summary_markdown(summarise(tiny_metrics()))
+    markdown = summary_markdown(summarise(tiny_metrics()), tiny_reference())
     assert markdown.index("## Temperature 0.5") < markdown.index("## Temperature 1.0")
     assert "mean ± sample standard deviation over 2 seeds" in markdown
     assert table_cells(markdown, "1.0", "mle") == [
@@ -157,7 +175,7 @@ def test_markdown_has_one_table_per_temperature_with_mean_and_std():
 
 
 def test_markdown_legend_gives_better_direction():
-    markdown = summary_markdown(summarise(tiny_metrics()))
+    markdown = summary_markdown(summarise(tiny_metrics()), tiny_reference())
     assert "↓ lower is better: held-out NLL per char" in markdown
     assert "↑ higher is better: held-out real-name share" in markdown
     assert "no better direction: novelty" in markdown
@@ -169,16 +187,68 @@ def test_markdown_marks_missing_cells_and_fewer_seeds():
     drop = (metrics["method"] == "is_gan") & (metrics["temperature"] == 0.5)
     metrics = metrics.loc[~(drop & (metrics["metric"] == SHARE))]
     metrics = metrics.loc[~(drop & (metrics["metric"] == NLL) & (metrics["seed"] == 1))]
-    markdown = summary_markdown(summarise(metrics))
+    markdown = summary_markdown(summarise(metrics), tiny_reference())
     assert table_cells(markdown, "0.5", "is_gan") == ["2.30 (n=1)", "0.600 ± 0", "–"]
     assert "(n=k) marks a cell with fewer seeds" in markdown
 
 
 def test_markdown_for_a_single_seed_shows_plain_values():
     metrics = tiny_metrics()
-    markdown = summary_markdown(summarise(metrics.loc[metrics["seed"] == 1]))
+    markdown = summary_markdown(summarise(metrics.loc[metrics["seed"] == 1]), tiny_reference())
     assert "single seed" in markdown
     assert table_cells(markdown, "1.0", "mle") == ["2.20", "0.700", "0.140"]
+
+
+def test_markdown_lists_reference_points_after_the_methods():
+    markdown = summary_markdown(summarise(tiny_metrics()), tiny_reference())
+    assert markdown.index("## Temperature 1.0") < markdown.index("## Reference points")
+    assert "Reference points, not methods" in markdown
+    assert "| reference | held-out NLL per char ↓ | bigram JSD ↓ |" in markdown
+    assert section_cells(markdown, "Reference points", "uniform (1/27 each)") == ["3.30", "–"]
+    assert section_cells(markdown, "Reference points", "trigram model") == ["2.05", "–"]
+    assert section_cells(markdown, "Reference points", "training names as samples") == [
+        "–",
+        "0.0185",
+    ]
+    assert "| uniform |" not in markdown.split("## Reference points")[0]
+
+
+def test_summary_table_appends_reference_rows():
+    summary = summarise(tiny_metrics())
+    table = summary_table(summary, tiny_reference())
+    assert list(table.columns) == CSV_COLUMNS
+    assert list(table["kind"]) == ["method"] * len(summary) + ["reference"] * 3
+    methods = table.loc[table["kind"] == "method", SUMMARY_COLUMNS]
+    pd.testing.assert_frame_equal(methods, summary, check_dtype=False)
+    points = table.loc[table["kind"] == "reference"].reset_index(drop=True)
+    assert list(points["method"]) == ["uniform", "trigram", "train_names"]
+    assert points["mean"].tolist() == pytest.approx([math.log(27), 2.05, 0.0185])
+    assert points["mean"].equals(points["min"]) and points["mean"].equals(points["max"])
+    assert points[["temperature", "std", "n_seeds"]].isna().all().all()
+
+
+def test_reference_lines_are_drawn_where_the_metric_matches():
+    ax = new_figure(3, 3).subplots()
+    lines = draw_reference_lines(ax, tiny_reference(), NLL)
+    assert list(lines) == ["uniform", "trigram"]
+    assert [line.get_ydata()[0] for line in lines.values()] == pytest.approx([math.log(27), 2.05])
+    assert lines["uniform"].get_linestyle() != lines["trigram"].get_linestyle()
+    assert draw_reference_lines(ax, tiny_reference(), NOVELTY) == {}
+
+
+def test_reference_legend_names_each_line_once():
+    fig = new_figure(6, 3)
+    left, right = fig.subplots(1, 2)
+    lines = draw_reference_lines(left, tiny_reference(), NLL)
+    lines |= draw_reference_lines(right, tiny_reference(), "bigram_jsd")
+    reference_legend(fig, lines)
+    (legend,) = fig.legends
+    assert [text.get_text() for text in legend.get_texts()] == [
+        "uniform (1/27 each)",
+        "trigram model",
+        "training names as samples",
+    ]
+    reference_legend(new_figure(3, 3), {})  # nothing to name: no legend, no error
 
 
 def test_closest_to_one_prefers_one_then_the_nearest():
@@ -200,11 +270,11 @@ def test_seed_points_show_every_seed_and_the_mean():
 
 
 def test_figures_are_written_as_png(tmp_path):
-    metrics = tiny_metrics()
-    draw_metrics(metrics, tmp_path / "metrics.png")
-    draw_metrics(metrics.loc[metrics["temperature"] != 1.0], tmp_path / "no_one.png")
-    draw_curves(tiny_curves(), tmp_path / "curves.png")
-    draw_tradeoff(summarise(metrics), tmp_path / "tradeoff.png")
+    metrics, reference = tiny_metrics(), tiny_reference()
+    draw_metrics(metrics, reference, tmp_path / "metrics.png")
+    draw_metrics(metrics.loc[metrics["temperature"] != 1.0], reference, tmp_path / "no_one.png")
+    draw_curves(tiny_curves(), reference, tmp_path / "curves.png")
+    draw_tradeoff(summarise(metrics), reference, tmp_path / "tradeoff.png")
     for name in ("metrics", "no_one", "curves", "tradeoff"):
         assert_png(tmp_path / f"{name}.png")
 
@@ -213,7 +283,7 @@ def test_tradeoff_needs_novelty(tmp_path):
     metrics = tiny_metrics()
     summary = summarise(metrics.loc[metrics["metric"] != NOVELTY])
     with pytest.raises(UserError, match="no novelty rows"):
-        draw_tradeoff(summary, tmp_path / "tradeoff.png")
+        draw_tradeoff(summary, tiny_reference(), tmp_path / "tradeoff.png")
     assert not list(tmp_path.iterdir())
 
 
@@ -221,12 +291,14 @@ def write_inputs(folder: Path) -> tuple[Path, Path]:
     metrics, curves = folder / "metrics.csv", folder / "curves.csv"
     tiny_metrics().to_csv(metrics, index=False)
     tiny_curves().to_csv(curves, index=False)
+    tiny_reference().to_csv(folder / "reference.csv", index=False)
     return metrics, curves
 
 
 def cli_args(metrics: Path, curves: Path, out: Path) -> list[str]:
+    reference = metrics.parent / "reference.csv"
     return [
-        "--metrics", str(metrics), "--curves", str(curves),
+        "--metrics", str(metrics), "--curves", str(curves), "--reference", str(reference),
         "--summary-csv", str(out / "summary.csv"), "--summary-md", str(out / "summary.md"),
         "--figure-metrics", str(out / "metrics.png"), "--figure-curves", str(out / "curves.png"),
         "--figure-tradeoff", str(out / "tradeoff.png"),
@@ -239,12 +311,19 @@ def test_main_writes_every_output(tmp_path, capsys):
     main(cli_args(metrics, curves, out))
     expected = summarise(tiny_metrics())
     written = pd.read_csv(out / "summary.csv")
-    assert list(written.columns) == SUMMARY_COLUMNS
-    pd.testing.assert_frame_equal(written, expected, check_exact=False, rtol=1e-9)
-    assert (out / "summary.md").read_text(encoding="utf-8") == summary_markdown(expected)
+    assert list(written.columns) == CSV_COLUMNS
+    methods = written.loc[written["kind"] == "method", SUMMARY_COLUMNS]
+    pd.testing.assert_frame_equal(
+        methods, expected, check_exact=False, rtol=1e-9, check_dtype=False
+    )
+    points = written.loc[written["kind"] == "reference"]
+    assert points["mean"].tolist() == pytest.approx(tiny_reference()["value"].tolist())
+    markdown = summary_markdown(expected, tiny_reference())
+    assert (out / "summary.md").read_text(encoding="utf-8") == markdown
     for name in ("metrics", "curves", "tradeoff"):
         assert_png(out / f"{name}.png")
-    assert "summarised 2 methods at 2 temperatures" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "summarised 2 methods at 2 temperatures and 3 reference points" in printed
 
 
 def test_main_writes_missing_std_as_empty(tmp_path):
@@ -253,7 +332,8 @@ def test_main_writes_missing_std_as_empty(tmp_path):
     table.loc[table["seed"] == 0].to_csv(metrics, index=False)
     main(cli_args(metrics, curves, tmp_path))
     lines = (tmp_path / "summary.csv").read_text().splitlines()
-    assert lines[1].startswith("mle,0.5,heldout_nll_per_char,1.8,,1.8,1.8,1")
+    assert lines[1].startswith("method,mle,0.5,heldout_nll_per_char,1.8,,1.8,1.8,1")
+    assert lines[-1].startswith("reference,train_names,,bigram_jsd,0.0185,,0.0185,0.0185,")
 
 
 @pytest.mark.parametrize(
@@ -273,6 +353,25 @@ def test_main_rejects_bad_metrics_table(tmp_path, content, message):
     with pytest.raises(UserError, match=message) as err:
         main(cli_args(metrics, curves, tmp_path / "report"))
     assert str(metrics) in str(err.value)
+    assert not (tmp_path / "report").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("reference,metric\nuniform,heldout_nll_per_char\n", "lacks column.*value"),
+        ("reference,metric,value\n", "has no rows"),
+        ("reference,metric,value\nuniform,heldout_nll_per_char,inf\n", "infinite"),
+        ("reference,metric,value\nuniform,novelty,0.5\nuniform,novelty,0.6\n", "repeats"),
+    ],
+)
+def test_main_rejects_bad_reference_table(tmp_path, content, message):
+    metrics, curves = write_inputs(tmp_path)
+    reference = tmp_path / "reference.csv"
+    reference.write_text(content)
+    with pytest.raises(UserError, match=message) as err:
+        main(cli_args(metrics, curves, tmp_path / "report"))
+    assert f"reference table {reference}" in str(err.value)
     assert not (tmp_path / "report").exists()
 
 

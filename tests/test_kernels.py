@@ -272,3 +272,54 @@ def test_kernel_is_gan_closed_form_matches_torch() -> None:
     torch.testing.assert_close(loss.double(), loss_ref, rtol=1e-6, atol=1e-4)
     torch.testing.assert_close(grad.double(), grad_ref, rtol=1e-5, atol=1e-7)
     assert loss.dtype == grad.dtype == torch.float32
+
+
+@pytest.mark.parametrize("forced", [False, True])
+def test_start_symbol_as_output_matches_torch_backend_and_modules(forced: bool) -> None:
+    """code_softmax and paper_code: `.` is one of the generator's outputs, as in the paper's
+    code; the kernels, the PyTorch backend and the module agree on its likelihood and draws."""
+    model = ModelConfig(variant="code_softmax")
+    gen, _ = stacked(SEEDS, 3.0)
+    ids = paper_code_ids(len(SEEDS), 150, seed=13)
+    ids[:, ::3, 2] = 0  # some names hold a `.`, which only the unbanned softmax can emit
+    ids = step_major(ids)
+    weights = torch.randn(len(SEEDS), 150, generator=torch.Generator().manual_seed(6))
+    log_p, pullback = fast.generator_log_likelihood_vjp(gen, ids, True, ban_start=False)
+    log_p_ref, pullback_ref = batched.generator_log_likelihood_vjp(gen, ids, True, ban_start=False)
+    torch.testing.assert_close(log_p, log_p_ref, rtol=1e-5, atol=1e-4)
+    assert torch.isfinite(log_p).all()
+    banned = batched.generator_log_likelihood(gen, ids, True).detach()
+    assert torch.isinf(banned[:, ::3]).all() and (log_p[:, 1::3] < banned[:, 1::3]).all()
+    grads, grads_ref = pullback(weights), pullback_ref(weights)
+    for key, grad_ref in grads_ref.items():
+        atol = 1e-4 * grad_ref.abs().max()
+        torch.testing.assert_close(grads[key], grad_ref, rtol=1e-4, atol=atol, msg=key)
+    module = Generator(model)
+    module.load_state_dict({k: v[2].detach() for k, v in gen.items()})
+    with torch.no_grad():
+        expected = module.log_likelihood(step_major(ids)[2], whole=True)
+    torch.testing.assert_close(log_p[2], expected, rtol=1e-5, atol=1e-4)
+    uniforms = torch.rand(len(SEEDS), 3000, MODEL.max_steps, generator=torch.Generator())
+    draw = {"forced": forced, "stop": False, "ban_start": False}
+    got = step_major(fast.generator_sample(gen, step_major(uniforms), **draw))
+    expected = step_major(batched.generator_sample(gen, step_major(uniforms), **draw))
+    assert (got != expected).any(-1).sum() <= 1e-3 * got.shape[0] * got.shape[1]
+    assert (got == 0).any()  # `.` is drawn
+    assert (got == END_ID).any() != forced
+    assert torch.equal(module.sample(uniforms[2], forced=forced, stop=False), expected[2])
+    banned_draws = fast.generator_sample(gen, step_major(uniforms), forced=forced, stop=False)
+    assert not (banned_draws == 0).any()
+
+
+def test_log_sigmoid_discriminator_step_matches_torch_backend_and_saturates() -> None:
+    """paper_code: the discriminator loss as the paper's code computes it, float32
+    `log(sigmoid)` (its saturation is tested in test_objectives.py)."""
+    _, disc = stacked(SEEDS, 1.0)
+    real = step_major(paper_code_ids(len(SEEDS), 40, seed=14))
+    fake = step_major(random_ids(len(SEEDS), 40, seed=15))
+    loss, grads = fast.discriminator_step(disc, real, fake, log_sigmoid=True)
+    loss_ref, grads_ref = batched.discriminator_step(disc, real, fake, log_sigmoid=True)
+    torch.testing.assert_close(loss, loss_ref, rtol=1e-5, atol=1e-6)
+    for key, grad_ref in grads_ref.items():
+        atol = 1e-4 * grad_ref.abs().max()
+        torch.testing.assert_close(grads[key], grad_ref, rtol=1e-4, atol=atol, msg=key)

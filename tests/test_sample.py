@@ -97,10 +97,10 @@ def test_cli_subprocess_prints_names(checkpoint) -> None:
     assert len(done.stdout.splitlines()) == 6
 
 
-def test_paper_code_generator_samples_as_it_was_trained(corpus_dir, tmp_path, capsys) -> None:
+def test_code_data_generator_samples_as_it_was_trained(corpus_dir, tmp_path, capsys) -> None:
     """All 10 symbols, going on after `$`, as the run's own samples.txt holds them."""
     names, _ = filter_files([corpus_dir / "female.txt", corpus_dir / "male.txt"])
-    model = ModelConfig(variant="paper_code")
+    model = ModelConfig(variant="code_data")
     config = TrainConfig(epochs=1, batch_size=32, n_samples=5)
     (result,) = train_runs(
         names[::40], [2], model, config, "cpu", torch.float32, "numba", lambda *a, **k: None
@@ -112,3 +112,20 @@ def test_paper_code_generator_samples_as_it_was_trained(corpus_dir, tmp_path, ca
     assert any("$" in line.rstrip("$") for line in lines)  # letters after a `$`
     status, forced, _ = run_sample(capsys, "--checkpoint", str(path), "-n", "5", "--length", "7")
     assert all(len(line) == 7 and set(line) <= set(LETTERS) for line in forced)
+
+
+def test_paper_code_generator_can_emit_the_start_symbol(corpus_dir, tmp_path, capsys) -> None:
+    """The published generator's softmax includes `.`: its samples, free and forced, keep it."""
+    names, _ = filter_files([corpus_dir / "female.txt", corpus_dir / "male.txt"])
+    model = ModelConfig(variant="paper_code")
+    config = TrainConfig(epochs=1, batch_size=32, n_samples=5)
+    (result,) = train_runs(
+        names[::40], [2], model, config, "cpu", torch.float32, "numba", lambda *a, **k: None
+    )
+    path = write_run(result, tmp_path, model, config) / "checkpoint.pt"
+    status, lines, _ = run_sample(capsys, "--checkpoint", str(path), "-n", "2000")
+    assert status == 0 and all(len(line) == model.max_steps for line in lines)
+    assert any("." in line for line in lines)
+    status, forced, _ = run_sample(capsys, "--checkpoint", str(path), "-n", "500", "--length", "7")
+    assert all(len(line) == 7 and "$" not in line for line in forced)
+    assert any("." in line for line in forced)

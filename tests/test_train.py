@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 import torch
 
 from discrete_gan import batched, objectives, train
-from discrete_gan.config import ModelConfig, TrainConfig, as_dict
+from discrete_gan.config import VARIANTS, ModelConfig, TrainConfig, as_dict
 from discrete_gan.filter import filter_files
 from discrete_gan.io import UserError, run_cli
 from discrete_gan.models import Generator
@@ -63,7 +64,8 @@ def restore_threads():
             (name, "corrected")
             for name in ("is_gan", "mle", "weighted_mle", "reinforce", "maligan")
         ),
-        ("is_gan", "paper_code"),
+        *(("is_gan", variant) for variant in VARIANTS if variant != "corrected"),
+        ("reinforce", "code_data"),
         ("reinforce", "paper_code"),
     ],
 )
@@ -123,7 +125,7 @@ def test_same_seed_same_losses_different_seed_different_losses(names300) -> None
     assert other.d_loss != first.d_loss and other.g_loss != first.g_loss
 
 
-@pytest.mark.parametrize("variant", ["corrected", "paper_code"])
+@pytest.mark.parametrize("variant", list(VARIANTS))
 def test_numba_backend_agrees_with_torch_backend(names300, variant: str) -> None:
     config = TrainConfig(epochs=1, batch_size=64, n_samples=10)
     model = ModelConfig(variant=variant)
@@ -308,10 +310,10 @@ def test_train_cli_missing_names_file(tmp_path) -> None:
     assert not (tmp_path / "o").exists()
 
 
-def test_paper_code_variant_switches(names300) -> None:
+def test_code_data_variant_switches(names300) -> None:
     """Real names padded to 15 symbols, generated sequences of 10 drawn without stopping at `$`
     (kept whole in samples.txt), and likelihoods over every padded position."""
-    model = ModelConfig(variant="paper_code")
+    model = ModelConfig(variant="code_data")
     assert (model.real_steps, model.free_draws) == (15, 10)
     assert (MODEL.real_steps, MODEL.free_draws) == (10, 9)
     config = TrainConfig(epochs=1, batch_size=64, n_samples=300)
@@ -325,13 +327,14 @@ def test_paper_code_variant_switches(names300) -> None:
     trainer.net.generator_sample = lambda *a, **k: seen.append(k) or sample(*a, **k)
     trainer.net.generator_log_likelihood = batched.generator_log_likelihood
 
-    def step(params, real, fake):
-        seen.append((real.shape[1], fake.shape[1]))
+    def step(params, real, fake, log_sigmoid):
+        seen.append((real.shape[1], fake.shape[1], log_sigmoid))
         return batched.discriminator_step(params, real, fake)
 
     trainer.net.discriminator_step = step
     trainer.train_epoch(0)
-    assert seen[0] == {"stop": False} and seen[1] == (15, 10)
+    assert seen[0] == {"forced": False, "stop": False, "ban_start": True}
+    assert seen[1] == (15, 10, False)
     free, forced = trainer.final_names()
     assert all(len(name) == 10 for name in free[0])  # raw sequences, `$` included
     assert any("$" in name.rstrip("$") for name in free[0])  # letters after a `$`
@@ -349,3 +352,26 @@ def test_paper_code_with_gumbel_is_refused(names300) -> None:
 def test_unknown_variant_is_refused() -> None:
     with pytest.raises(UserError, match="unknown variant 'paper'"):
         ModelConfig(variant="paper")
+
+
+def test_training_flushes_subnormals_in_every_kernel_thread() -> None:
+    """A saturating discriminator makes subnormal gradients, which slow x86 arithmetic many
+    times: the training process flushes them to zero in its own and every kernel thread."""
+    probe = (
+        "import numpy as np, numba\n"
+        "from discrete_gan import fast, kernels, train\n"
+        "tiny = np.full(64, 1e-20, np.float32)\n"
+        "print(kernels.subnormal_probe(tiny, 64)[0].max() > 0)\n"
+        "train.set_threads(2, fast)\n"
+        "products, threads = kernels.subnormal_probe(tiny, 64)\n"
+        "print(products.max(), len(set(threads.tolist())), numba.get_num_threads())\n"
+    )
+    env = {**os.environ, "NUMBA_NUM_THREADS": "2"}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    before, after = done.stdout.splitlines()
+    assert before == "True"  # the probe sees subnormals where they are not flushed
+    product, n_threads, wanted = after.split()
+    assert float(product) == 0.0 and int(n_threads) == int(wanted) == 2

@@ -28,7 +28,7 @@ N_SAMPLES = 200  # config/config.yaml, as the paper
 N_SHOW = 5
 FORCED_LETTERS = 10  # max_steps
 N_FILTERED_NAMES = 7769  # the paper's filter on the names corpus
-VARIANTS = ("corrected", "paper_code")
+VARIANTS = ("corrected", "code_data", "code_loss", "code_softmax", "paper_code")
 RUN_FILES = ("losses.csv", "checkpoint.pt", "samples.txt", "forced.txt", "final.json")
 PER_VARIANT_RULES = (
     "aggregate_losses",
@@ -398,6 +398,7 @@ COMPARISON_FILES = (
     "results/comparison/heldout_nll.csv",
     "results/comparison/summary.csv",
     "results/comparison/summary.md",
+    "results/comparison/reference.csv",
     "figures/comparison_metrics.png",
     "figures/comparison_curves.png",
     "figures/comparison_tradeoff.png",
@@ -465,10 +466,25 @@ def test_comparison_curves_every_epoch(comparison_run: Path) -> None:
 
 def test_comparison_summary_table(comparison_run: Path) -> None:
     rows = read_csv(comparison_run / "results/comparison/summary.csv")
-    assert {r["method"] for r in rows} == set(COMPARISON_METHODS)
-    assert all(r["n_seeds"] == "2" for r in rows)
+    methods = [r for r in rows if r["kind"] == "method"]
+    assert {r["method"] for r in methods} == set(COMPARISON_METHODS)
+    assert all(r["n_seeds"] == "2" for r in methods)
+    references = {(r["method"], r["metric"]) for r in rows if r["kind"] == "reference"}
+    assert ("trigram", "heldout_nll_per_char") in references
     text = (comparison_run / "results/comparison/summary.md").read_text()
     assert "| is_gan |" in text and "| mle |" in text and "Temperature 1.3" in text
+    assert "## Reference points" in text and "| trigram model |" in text
+
+
+def test_comparison_reference_points(comparison_run: Path) -> None:
+    rows = read_csv(comparison_run / "results/comparison/reference.csv")
+    assert list(rows[0]) == ["reference", "metric", "value"]
+    nll = {r["reference"]: float(r["value"]) for r in rows if r["metric"] == "heldout_nll_per_char"}
+    assert list(nll) == ["uniform", "unigram", "bigram", "trigram"]
+    assert nll["uniform"] == pytest.approx(math.log(27))
+    assert nll["uniform"] > nll["unigram"] > nll["bigram"] > nll["trigram"] > 1
+    jsd = [float(r["value"]) for r in rows if r["metric"] == "bigram_jsd"]
+    assert len(jsd) == 1 and 0 < jsd[0] < 0.1
 
 
 def test_claims_table_has_every_claim_per_variant(smoke_run: Path) -> None:

@@ -13,7 +13,7 @@ import torch
 
 from .lstm import lstm_sampler, lstm_scan
 from .models import draw_symbol, finish_names, output_log_probs, up_to_first_end
-from .objectives import discriminator_loss
+from .objectives import discriminator_loss, discriminator_loss_log_sigmoid
 from .vocab import START_ID
 
 Params = dict[str, torch.Tensor]
@@ -55,38 +55,47 @@ def discriminator_logits(params: Params, ids: torch.Tensor) -> torch.Tensor:
     return _linear(params, _scan(params, ids)[:, :, -batch:]).squeeze(1)
 
 
-def discriminator_step(params: Params, real: torch.Tensor, fake: torch.Tensor):
+def discriminator_step(
+    params: Params, real: torch.Tensor, fake: torch.Tensor, log_sigmoid: bool = False
+):
     """The discriminator loss (runs,) on real and fake ids (runs, steps, batch), detached, and
-    its gradients {name: (runs, ...)}; run r's gradients are those of run r's loss."""
+    its gradients {name: (runs, ...)}; run r's gradients are those of run r's loss. The loss is
+    computed from logits, or as the paper's code computes it if `log_sigmoid`."""
     if real.shape[1] == fake.shape[1]:  # one pass over both
         logits = discriminator_logits(params, torch.cat([real, fake], dim=2))
         real_logits, fake_logits = logits[:, : real.shape[2]], logits[:, real.shape[2] :]
     else:  # sequences of different lengths (the paper_code variant)
         real_logits = discriminator_logits(params, real)
         fake_logits = discriminator_logits(params, fake)
-    loss = discriminator_loss(real_logits, fake_logits)
+    loss_fn = discriminator_loss_log_sigmoid if log_sigmoid else discriminator_loss
+    loss = loss_fn(real_logits, fake_logits)
     grads = torch.autograd.grad(loss.sum(), list(params.values()))
     return loss.detach(), dict(zip(params, grads))
 
 
-def generator_log_likelihood(params: Params, ids: torch.Tensor, whole: bool = False):
+def generator_log_likelihood(
+    params: Params, ids: torch.Tensor, whole: bool = False, ban_start: bool = True
+):
     """log P_G (runs, batch) of `$`-padded names ids (runs, steps, batch), by teacher forcing:
     the log output probabilities of each name's symbols up to and including its first `$`, or
-    of every symbol if `whole`."""
+    of every symbol if `whole`; the start symbol is an output too unless `ban_start`."""
     runs, steps, batch = ids.shape
     start = torch.full_like(ids[:, :1], START_ID)
     hidden = _scan(params, torch.cat([start, ids[:, :-1]], dim=1))  # (runs, H, steps*batch)
-    log_probs = output_log_probs(_linear(params, hidden), dim=1)  # (runs, vocab, steps*batch)
+    logits = _linear(params, hidden)  # (runs, vocab, steps*batch)
+    log_probs = output_log_probs(logits, dim=1, ban_start=ban_start)
     step_log_p = log_probs.gather(1, ids.reshape(runs, 1, steps * batch)).view(ids.shape)
     if whole:
         return step_log_p.sum(1)
     return step_log_p.where(up_to_first_end(ids, dim=1) > 0, 0.0).sum(1)
 
 
-def generator_log_likelihood_vjp(params: Params, ids: torch.Tensor, whole: bool = False):
+def generator_log_likelihood_vjp(
+    params: Params, ids: torch.Tensor, whole: bool = False, ban_start: bool = True
+):
     """log P_G (runs, batch), detached, and `pullback(grad_log_p) -> {name: gradient}` of
     sum(grad_log_p * log P_G) w.r.t. the parameters."""
-    log_p = generator_log_likelihood(params, ids, whole)
+    log_p = generator_log_likelihood(params, ids, whole, ban_start)
 
     def pullback(grad_log_p: torch.Tensor) -> dict[str, torch.Tensor]:
         return dict(zip(params, torch.autograd.grad(log_p, list(params.values()), grad_log_p)))
@@ -96,7 +105,11 @@ def generator_log_likelihood_vjp(params: Params, ids: torch.Tensor, whole: bool 
 
 @torch.no_grad()
 def generator_sample(
-    params: Params, uniforms: torch.Tensor, forced: bool = False, stop: bool = True
+    params: Params,
+    uniforms: torch.Tensor,
+    forced: bool = False,
+    stop: bool = True,
+    ban_start: bool = True,
 ) -> torch.Tensor:
     """Sample names (runs, steps, batch) with uniforms (runs, n_draws, batch).
 
@@ -113,7 +126,7 @@ def generator_sample(
     for t in range(n_draws):
         h, c = step(token, h, c)
         logits = _linear(params, h).transpose(1, 2)  # (runs, batch, vocab)
-        token = draw_symbol(logits, uniforms[:, t], forced)
+        token = draw_symbol(logits, uniforms[:, t], forced, ban_start)
         drawn.append(token)
     ids = torch.stack(drawn, dim=2)  # (runs, batch, n_draws)
     return (finish_names(ids) if stop and not forced else ids).transpose(1, 2)

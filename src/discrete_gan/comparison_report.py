@@ -1,12 +1,14 @@
 """Summarise a comparison of generator objectives over seeds and sampling temperatures.
 
-Reads the long metrics table (method, seed, temperature, metric, value) and the training-curve
-table (method, seed, epoch, heldout_nll_per_char), and writes: a summary CSV with the mean,
-sample standard deviation, min, max and seed count per method, temperature and metric; a Markdown
-report with one table per temperature; and three PNG figures: every seed's metrics at the
-temperature closest to 1.0, held-out NLL per character over training with a min-max band over
-seeds, and the quality-diversity trade-off over temperature. Methods, metrics and temperatures
-are taken from the tables, never fixed here.
+Reads the long metrics table (method, seed, temperature, metric, value), the training-curve
+table (method, seed, epoch, heldout_nll_per_char) and the reference points (reference, metric,
+value; `ngram.py`), and writes: a summary CSV with the mean, sample standard deviation, min, max
+and seed count per method, temperature and metric, then one row per reference point (`kind`
+tells them apart); a Markdown report with one table per temperature and a table of the reference
+points; and three PNG figures: every seed's metrics at the temperature closest to 1.0, held-out
+NLL per character over training with a min-max band over seeds, and the quality-diversity
+trade-off over temperature, each with the reference points of its metrics as horizontal lines.
+Methods, metrics, temperatures and reference points are taken from the tables, never fixed here.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import LogFormatter
 
 from discrete_gan.aggregate import write_csv
 from discrete_gan.figures import DPI, new_figure
@@ -26,7 +30,9 @@ from discrete_gan.io import UserError, atomic_path, run_cli, write_text
 
 METRIC_COLUMNS = ["method", "seed", "temperature", "metric", "value"]
 CURVE_COLUMNS = ["method", "seed", "epoch", "heldout_nll_per_char"]
+REFERENCE_COLUMNS = ["reference", "metric", "value"]
 SUMMARY_COLUMNS = ["method", "temperature", "metric", "mean", "std", "min", "max", "n_seeds"]
+CSV_COLUMNS = ["kind", *SUMMARY_COLUMNS]  # kind: "method" or "reference"
 METRIC_LABELS = {
     "heldout_nll_per_char": "held-out NLL per char",
     "length_tv": "length TV distance",
@@ -48,6 +54,22 @@ TRADEOFF_PANELS = (
     ("heldout_share", "(b) Held-out real-name share vs novelty"),
 )
 PANEL_SIZE = (3.2, 3.0)  # inches per metric panel
+REFERENCES = {  # display label, colour and line style of each reference point (`ngram.py`)
+    "uniform": ("uniform (1/27 each)", "0.4", ":"),
+    "unigram": ("unigram model", "0.4", "-."),
+    "bigram": ("bigram model", "0.4", "--"),
+    "trigram": ("trigram model", "0.4", "-"),
+    "train_names": ("training names as samples", "black", (0, (4, 1, 1, 1, 1, 1))),
+    "heldout_names": ("held-out names", "black", (0, (8, 3))),
+}
+OTHER_REFERENCE_STYLE = ("0.4", (0, (1, 3)))  # colour and line style of any other reference
+REFERENCE_NOTE = (
+    "Reference points, not methods: computed from the data by `python -m discrete_gan.ngram`, "
+    "the same at every temperature. Character n-gram models fitted to the training split "
+    "(interpolated Witten-Bell smoothing) are scored on the held-out names in nats per character, "
+    "as the generators are; the training names, scored as if they were a generator's samples, "
+    "give the floor of the metrics that compare samples with the held-out names."
+)
 
 
 def label(metric: str) -> str:
@@ -98,6 +120,10 @@ def read_curves(path: Path) -> pd.DataFrame:
     return read_table(path, CURVE_COLUMNS, ["seed", "epoch", "heldout_nll_per_char"], "curves")
 
 
+def read_reference(path: Path) -> pd.DataFrame:
+    return read_table(path, REFERENCE_COLUMNS, ["value"], "reference")
+
+
 def summarise(metrics: pd.DataFrame) -> pd.DataFrame:
     """Per method, temperature and metric: mean, sample std (ddof=1), min, max, seed count.
 
@@ -121,6 +147,23 @@ def summarise(metrics: pd.DataFrame) -> pd.DataFrame:
         kind="stable",
     )
     return summary.reset_index(drop=True)[SUMMARY_COLUMNS]
+
+
+def summary_table(summary: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
+    """The summary CSV: the methods' rows, then one row per reference point (its value as mean,
+    min and max; no temperature, spread or seed count)."""
+    points = pd.DataFrame(
+        {
+            "kind": "reference",
+            "method": reference["reference"],
+            "metric": reference["metric"],
+            "mean": reference["value"],
+            "min": reference["value"],
+            "max": reference["value"],
+        }
+    )
+    table = pd.concat([summary.assign(kind="method"), points], ignore_index=True)
+    return table.astype({"n_seeds": "Int64"})[CSV_COLUMNS]
 
 
 def significant(x: float, digits: int = 3) -> str:
@@ -172,8 +215,29 @@ def legend(metrics: list[str]) -> str:
     return "; ".join(parts) + "."
 
 
-def summary_markdown(summary: pd.DataFrame) -> str:
-    """Markdown report: a header, a legend line and one table per temperature."""
+def reference_label(reference: str) -> str:
+    return REFERENCES[reference][0] if reference in REFERENCES else reference
+
+
+def reference_markdown(reference: pd.DataFrame, metrics: list[str]) -> str:
+    """The reference points as a table: a row per reference, a column per metric it has,
+    in the order of `metrics` first."""
+    names = [m for m in metrics if m in set(reference["metric"])]
+    names += [m for m in in_order(reference["metric"]) if m not in names]
+    values = {(row["reference"], row["metric"]): row["value"] for _, row in reference.iterrows()}
+    lines = [
+        "| reference | " + " | ".join(label(metric) for metric in names) + " |",
+        "| --- |" + " ---: |" * len(names),
+    ]
+    for point in in_order(reference["reference"]):
+        cells = [significant(values[point, m]) if (point, m) in values else "–" for m in names]
+        lines.append(f"| {reference_label(point)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def summary_markdown(summary: pd.DataFrame, reference: pd.DataFrame) -> str:
+    """Markdown report: a header, a legend line, one table per temperature, and the reference
+    points."""
     methods, metrics = in_order(summary["method"]), in_order(summary["metric"])
     n_max = int(summary["n_seeds"].max())
     if n_max > 1:
@@ -192,6 +256,7 @@ def summary_markdown(summary: pd.DataFrame) -> str:
     for temperature, table in summary.groupby("temperature", sort=True):
         sections.append(f"## Temperature {float(temperature)}")
         sections.append(markdown_table(table, methods, metrics, n_max))
+    sections += ["## Reference points", REFERENCE_NOTE, reference_markdown(reference, metrics)]
     return "\n\n".join(sections) + "\n"
 
 
@@ -203,6 +268,39 @@ def save_png(fig: Figure, path: Path) -> None:
 def closest_to_one(temperatures: pd.Series) -> float:
     """The temperature equal or closest to 1.0 (the lower one on a tie)."""
     return min(temperatures.unique(), key=lambda t: (abs(t - 1.0), t))
+
+
+def log_y(ax: Axes) -> None:
+    """A log-scale y axis (methods' NLLs differ by orders of magnitude) labelled in plain
+    numbers, minor ticks too where the range is narrow."""
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(LogFormatter())
+    ax.yaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+
+
+def draw_reference_lines(ax: Axes, reference: pd.DataFrame, metric: str) -> dict[str, Line2D]:
+    """Each reference point of `metric` as a horizontal line in its reference's style (the same
+    in every panel); the lines by reference."""
+    lines = {}
+    for _, row in reference.loc[reference["metric"] == metric].iterrows():
+        point = row["reference"]
+        color, style = REFERENCES[point][1:] if point in REFERENCES else OTHER_REFERENCE_STYLE
+        lines[point] = ax.axhline(row["value"], color=color, ls=style, lw=1.2, zorder=2)
+    return lines
+
+
+def reference_legend(fig: Figure, lines: dict[str, Line2D]) -> None:
+    """One legend below the panels naming the reference lines drawn in any of them."""
+    if lines:
+        fig.legend(
+            list(lines.values()),
+            [reference_label(point) for point in lines],
+            loc="outside lower center",
+            ncols=min(len(lines), 6),
+            fontsize=8,
+            title="reference points (from the data, not methods)",
+            title_fontsize=8,
+        )
 
 
 def draw_seed_points(ax: Axes, table: pd.DataFrame, methods: list[str]) -> None:
@@ -220,8 +318,9 @@ def draw_seed_points(ax: Axes, table: pd.DataFrame, methods: list[str]) -> None:
     ax.grid(True, axis="y", alpha=0.3)
 
 
-def draw_metrics(metrics: pd.DataFrame, path: Path) -> None:
-    """One panel per metric: each seed's value per method at the temperature closest to 1.0."""
+def draw_metrics(metrics: pd.DataFrame, reference: pd.DataFrame, path: Path) -> None:
+    """One panel per metric: each seed's value per method at the temperature closest to 1.0, and
+    the metric's reference points as lines."""
     temperature = closest_to_one(metrics["temperature"])
     chosen = metrics.loc[metrics["temperature"] == temperature]
     methods, names = in_order(metrics["method"]), in_order(chosen["metric"])
@@ -229,9 +328,13 @@ def draw_metrics(metrics: pd.DataFrame, path: Path) -> None:
     nrows = math.ceil(len(names) / ncols)
     fig = new_figure(PANEL_SIZE[0] * ncols, PANEL_SIZE[1] * nrows + 0.5)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    lines = {}
     for ax, metric in zip(axes, names):
         draw_seed_points(ax, chosen.loc[chosen["metric"] == metric], methods)
+        lines |= draw_reference_lines(ax, reference, metric)
         ax.set_title(label(metric))
+        if metric == "heldout_nll_per_char":
+            log_y(ax)
     for ax in axes[len(names) :]:
         ax.set_visible(False)
     note = "" if temperature == 1.0 else ", the one closest to 1.0 in the table"
@@ -239,11 +342,13 @@ def draw_metrics(metrics: pd.DataFrame, path: Path) -> None:
         f"Final generators at temperature {float(temperature)}{note}: "
         "one point per seed, black bar = mean"
     )
+    reference_legend(fig, lines)
     save_png(fig, path)
 
 
-def draw_curves(curves: pd.DataFrame, path: Path) -> None:
-    """Held-out NLL per character over epochs: mean over seeds per method, min-max band."""
+def draw_curves(curves: pd.DataFrame, reference: pd.DataFrame, path: Path) -> None:
+    """Held-out NLL per character over epochs: mean over seeds per method, min-max band, and the
+    n-gram reference points as lines."""
     fig = new_figure(7, 4.5)
     ax = fig.subplots()
     methods = in_order(curves["method"])
@@ -267,9 +372,10 @@ def draw_curves(curves: pd.DataFrame, path: Path) -> None:
     ax.set_title("Held-out NLL per character during training (band: min-max over seeds)")
     ax.set_xlabel("epoch")
     ax.set_ylabel("held-out NLL per character (nats, log scale) ↓")
-    ax.set_yscale("log")
+    log_y(ax)
     ax.grid(True, alpha=0.3)
-    ax.legend()
+    ax.legend(fontsize=8)
+    reference_legend(fig, draw_reference_lines(ax, reference, "heldout_nll_per_char"))
     save_png(fig, path)
 
 
@@ -309,16 +415,20 @@ def draw_tradeoff_panel(ax: Axes, summary: pd.DataFrame, metric: str, methods: l
     ax.legend(fontsize=8)
 
 
-def draw_tradeoff(summary: pd.DataFrame, path: Path) -> None:
-    """Quality vs diversity over sampling temperature, as two panels sharing the novelty axis."""
+def draw_tradeoff(summary: pd.DataFrame, reference: pd.DataFrame, path: Path) -> None:
+    """Quality vs diversity over sampling temperature, as two panels sharing the novelty axis;
+    the reference points of each panel's quality metric as lines."""
     methods = in_order(summary["method"])
     fig = new_figure(11, 4.5)
+    lines = {}
     for ax, (metric, title) in zip(fig.subplots(1, 2), TRADEOFF_PANELS, strict=True):
         draw_tradeoff_panel(ax, summary, metric, methods)
+        lines |= draw_reference_lines(ax, reference, metric)
         ax.set_title(title)
-        if metric == "heldout_nll_per_char":  # methods differ by orders of magnitude
-            ax.set_yscale("log")
+        if metric == "heldout_nll_per_char":
+            log_y(ax)
     fig.suptitle("Quality-diversity trade-off over sampling temperature (T)")
+    reference_legend(fig, lines)
     save_png(fig, path)
 
 
@@ -329,6 +439,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     for flag, help_text in (
         ("--metrics", "metrics CSV: method,seed,temperature,metric,value"),
         ("--curves", "curves CSV: method,seed,epoch,heldout_nll_per_char"),
+        ("--reference", "reference points CSV: reference,metric,value"),
         ("--summary-csv", "summary CSV to write"),
         ("--summary-md", "Markdown report to write"),
         ("--figure-metrics", "PNG of every seed's metrics at temperature ~1.0 to write"),
@@ -342,15 +453,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     metrics, curves = read_metrics(args.metrics), read_curves(args.curves)
+    reference = read_reference(args.reference)
     summary = summarise(metrics)
-    draw_tradeoff(summary, args.figure_tradeoff)
-    draw_metrics(metrics, args.figure_metrics)
-    draw_curves(curves, args.figure_curves)
-    write_csv(summary, args.summary_csv)
-    write_text(args.summary_md, summary_markdown(summary))
+    draw_tradeoff(summary, reference, args.figure_tradeoff)
+    draw_metrics(metrics, reference, args.figure_metrics)
+    draw_curves(curves, reference, args.figure_curves)
+    write_csv(summary_table(summary, reference), args.summary_csv)
+    write_text(args.summary_md, summary_markdown(summary, reference))
     print(
         f"summarised {metrics['method'].nunique()} methods at "
-        f"{metrics['temperature'].nunique()} temperatures into {args.summary_csv} and "
+        f"{metrics['temperature'].nunique()} temperatures and {len(reference)} reference "
+        f"points into {args.summary_csv} and "
         f"{args.summary_md}; drew {args.figure_metrics}, {args.figure_curves} and "
         f"{args.figure_tradeoff}"
     )

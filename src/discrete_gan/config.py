@@ -13,21 +13,51 @@ def _require(ok: bool, message: str) -> None:
         raise UserError(message)
 
 
-# Symbols of a real name in the `paper_code` variant: the paper's code pads names to 15.
+# Symbols of a real name in the variants with the paper code's data: its code pads names to 15.
 PAPER_CODE_REAL_STEPS = 15
-VARIANTS = ("corrected", "paper_code")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Where a variant follows the paper's published code instead of its text; one switch each.
+
+    code_data: real names are padded with `$` to 15 symbols, the generator samples max_steps
+        symbols without stopping at `$` (the discriminator sees letters after a `$`), and a real
+        name's likelihood runs over all 15 padded positions.
+    broadcast_loss: the generator loss is the code's `log(1 - D(x)) * P_G(x)` with D of shape
+        (N, 1) and P_G of shape (N,), which broadcasts to (N, N): `-log(-mean_i log(1 - D(x_i)))
+        - log(mean_j P_G(x_j))`, whose gradient does not depend on the discriminator.
+    start_output: the generator's output softmax includes the start symbol `.` (the text's
+        generator only ever reads it), so samples can contain `.`.
+    log_sigmoid_d_loss: the discriminator loss is `-mean[log(sigmoid(l_real)) + log(1 -
+        sigmoid(l_fake))]` in float32, as the code computes it, which saturates: a real name
+        whose sigmoid rounds to 1 adds nothing and gets no gradient. Otherwise it is computed
+        from the logits (softplus), exact for any logit.
+    """
+
+    code_data: bool = False
+    broadcast_loss: bool = False
+    start_output: bool = False
+    log_sigmoid_d_loss: bool = False
+
+
+# The ladder from the paper's text (`corrected`) to its published code (`paper_code`): each
+# variant adds one switch to the one before it.
+VARIANTS = {
+    "corrected": Variant(),
+    "code_data": Variant(code_data=True),
+    "code_loss": Variant(code_data=True, broadcast_loss=True),
+    "code_softmax": Variant(code_data=True, broadcast_loss=True, start_output=True),
+    "paper_code": Variant(
+        code_data=True, broadcast_loss=True, start_output=True, log_sigmoid_d_loss=True
+    ),
+}
 
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """Architecture shared by generator and discriminator (paper Section 4), and the variant.
-
-    `corrected` (the paper's text): generation stops at `$`, real and generated sequences have
-    max_steps symbols, a name's likelihood stops at its first `$`. `paper_code` (the paper's
-    published code): real names are padded with `$` to 15 symbols, the generator samples
-    max_steps symbols without stopping at `$`, and a real name's likelihood runs over all 15
-    padded positions.
-    """
+    """Architecture shared by generator and discriminator (paper Section 4), and the variant:
+    its switches (`Variant`, looked up in `VARIANTS`) say where it follows the paper's code."""
 
     hidden_size: int = 8
     max_steps: int = 10  # symbols per generated sequence: 9 letters + `$`
@@ -42,24 +72,34 @@ class ModelConfig:
         )
         _require(
             self.real_steps >= self.max_steps,
-            f"the paper_code variant pads names to {PAPER_CODE_REAL_STEPS} symbols, so "
+            f"the {self.variant} variant pads names to {PAPER_CODE_REAL_STEPS} symbols, so "
             f"max_steps must be at most {PAPER_CODE_REAL_STEPS}",
         )
 
     @property
-    def paper_code(self) -> bool:
-        return self.variant == "paper_code"
+    def switches(self) -> Variant:
+        return VARIANTS[self.variant]
+
+    @property
+    def code_data(self) -> bool:
+        """Padded real names, free-running samples and whole-sequence likelihoods."""
+        return self.switches.code_data
+
+    @property
+    def ban_start(self) -> bool:
+        """Whether the start symbol has output probability zero (the text's generator)."""
+        return not self.switches.start_output
 
     @property
     def real_steps(self) -> int:
         """Symbols of a real name as the discriminator and the likelihood see it."""
-        return PAPER_CODE_REAL_STEPS if self.paper_code else self.max_steps
+        return PAPER_CODE_REAL_STEPS if self.code_data else self.max_steps
 
     @property
     def free_draws(self) -> int:
-        """Symbols drawn per generated sequence: all of them in `paper_code`; else all but the
-        final `$`, which is appended."""
-        return self.max_steps if self.paper_code else self.max_steps - 1
+        """Symbols drawn per generated sequence: all of them with the code's data; else all but
+        the final `$`, which is appended."""
+        return self.max_steps if self.code_data else self.max_steps - 1
 
 
 @dataclass(frozen=True)

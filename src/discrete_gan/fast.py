@@ -14,7 +14,7 @@ import torch
 
 from . import kernels, objectives
 from .batched import Params
-from .objectives import discriminator_loss
+from .objectives import discriminator_loss, discriminator_loss_log_sigmoid
 
 # Free arrays for the generator's saved forward states, by shape (see `kernels`).
 _SAVED: dict[tuple, list] = {}
@@ -59,15 +59,15 @@ class _DiscriminatorLogits(torch.autograd.Function):
 
 class _GeneratorLogLikelihood(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, ids, whole, *weights):
+    def forward(ctx, ids, whole, ban_start, *weights):
         params = dict(zip(_KEYS, weights))
-        log_p, ctx.pullback = generator_log_likelihood_vjp(params, ids, whole)
+        log_p, ctx.pullback = generator_log_likelihood_vjp(params, ids, whole, ban_start)
         return log_p
 
     @staticmethod
     def backward(ctx, grad_log_p):
         grads = ctx.pullback(grad_log_p)
-        return (None, None, *(grads[key] for key in _KEYS))
+        return (None, None, None, *(grads[key] for key in _KEYS))
 
 
 def discriminator_logits(params: Params, ids: torch.Tensor) -> torch.Tensor:
@@ -86,10 +86,34 @@ def _discriminator_part(params: Params, ids: torch.Tensor, real: bool):
     return torch.from_numpy(logits), grads
 
 
-def discriminator_step(params: Params, real: torch.Tensor, fake: torch.Tensor):
+def _discriminator_step_log_sigmoid(params: Params, real: torch.Tensor, fake: torch.Tensor):
+    """The paper code's float32 `log(sigmoid)` loss: logits from the kernels, the loss and its
+    gradient with respect to the logits by PyTorch autograd (the code's own saturation
+    included), then the kernels' backward pass for each part."""
+    weights = list(map(_np, _weights(params)))
+    real_logits = torch.from_numpy(kernels.discriminator_logits(*weights, _np(real)))
+    fake_logits = torch.from_numpy(kernels.discriminator_logits(*weights, _np(fake)))
+    real_logits.requires_grad_()
+    fake_logits.requires_grad_()
+    loss = discriminator_loss_log_sigmoid(real_logits, fake_logits)
+    grad_real, grad_fake = torch.autograd.grad(loss.sum(), [real_logits, fake_logits])
+    grads = None
+    for ids, grad_logits in ((real, grad_real), (fake, grad_fake)):
+        logits = np.empty(grad_logits.shape, np.float32)
+        arrays = [*weights, _np(ids), _np(grad_logits), logits]
+        part = kernels.discriminator_grads(*arrays, -1)
+        grads = part if grads is None else tuple(a + b for a, b in zip(grads, part))
+    return loss.detach(), _param_grads(grads)
+
+
+def discriminator_step(
+    params: Params, real: torch.Tensor, fake: torch.Tensor, log_sigmoid: bool = False
+):
     """The discriminator loss (runs,) on real and fake ids (runs, steps, batch) and its
     gradients {name: (runs, ...)}, both from one kernel pass; as `batched.discriminator_step`.
     Real and fake sequences of different lengths take one pass each."""
+    if log_sigmoid:
+        return _discriminator_step_log_sigmoid(params, real, fake)
     if real.shape[1] != fake.shape[1]:
         real_logits, real_grads = _discriminator_part(params, real, True)
         fake_logits, fake_grads = _discriminator_part(params, fake, False)
@@ -106,19 +130,23 @@ def discriminator_step(params: Params, real: torch.Tensor, fake: torch.Tensor):
     return loss, _param_grads(grads)
 
 
-def generator_log_likelihood(params: Params, ids: torch.Tensor, whole: bool = False):
+def generator_log_likelihood(
+    params: Params, ids: torch.Tensor, whole: bool = False, ban_start: bool = True
+):
     """log P_G (runs, batch) of `$`-padded names ids (runs, steps, batch); see `batched.py`."""
-    return _GeneratorLogLikelihood.apply(ids, whole, *_weights(params))
+    return _GeneratorLogLikelihood.apply(ids, whole, ban_start, *_weights(params))
 
 
-def generator_log_likelihood_vjp(params: Params, ids: torch.Tensor, whole: bool = False):
+def generator_log_likelihood_vjp(
+    params: Params, ids: torch.Tensor, whole: bool = False, ban_start: bool = True
+):
     """log P_G (runs, batch), detached, and `pullback(grad_log_p) -> {name: gradient}` of
     sum(grad_log_p * log P_G) w.r.t. the parameters; as `batched`."""
     arrays = [*map(_np, _weights(params)), _np(ids)]
     (runs, four_h, vocab), hidden = arrays[0].shape, arrays[1].shape[2]
     key = (runs, ids.shape[1], ids.shape[2], four_h, hidden, vocab)
     saved = _SAVED[key].pop() if _SAVED.get(key) else kernels.generator_saved_states(*key)
-    log_p = torch.from_numpy(kernels.generator_log_likelihood(*arrays, saved, whole))
+    log_p = torch.from_numpy(kernels.generator_log_likelihood(*arrays, saved, whole, ban_start))
 
     def pullback(grad_log_p: torch.Tensor) -> dict[str, torch.Tensor]:
         grads = kernels.generator_log_likelihood_grads(*arrays, _np(grad_log_p), saved, whole)
@@ -132,10 +160,15 @@ def generator_log_likelihood_vjp(params: Params, ids: torch.Tensor, whole: bool 
 
 @torch.no_grad()
 def generator_sample(
-    params: Params, uniforms: torch.Tensor, forced: bool = False, stop: bool = True
+    params: Params,
+    uniforms: torch.Tensor,
+    forced: bool = False,
+    stop: bool = True,
+    ban_start: bool = True,
 ) -> torch.Tensor:
     """Names (runs, steps, batch) from uniforms (runs, n_draws, batch); see `batched.py`."""
-    ids = kernels.generator_sample(*map(_np, _weights(params)), _np(uniforms), forced, stop)
+    weights = map(_np, _weights(params))
+    ids = kernels.generator_sample(*weights, _np(uniforms), forced, stop, ban_start)
     return torch.from_numpy(ids)
 
 

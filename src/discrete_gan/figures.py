@@ -26,7 +26,10 @@ from discrete_gan.io import UserError, atomic_path, parse_named, run_cli
 DPI = 150
 SOURCE_COLORS = {"generated": "tab:blue", "real": "tab:orange"}
 LOSS_PANELS = (("d", "(a) Discriminator loss (log scale)"), ("g", "(b) Generator loss"))
-VARIANT_COLORS = ("tab:blue", "tab:red", "tab:green", "tab:purple")
+# One colour per variant (the ladder has five); zip() over them must never drop a variant.
+VARIANT_COLORS = tuple(
+    f"tab:{c}" for c in "blue red green purple orange brown pink olive cyan gray".split()
+)
 DIAGNOSTIC_PANELS = (
     ("ess", "(a) Effective sample size of the weights", "ESS (of the batch's names)"),
     (
@@ -138,11 +141,15 @@ def plot_figure5_variants(summaries: dict[str, pd.DataFrame], png: Path, pdf: Pa
 
 def plot_figure6_variants(tables: dict[str, pd.DataFrame], png: Path, pdf: Path) -> None:
     """Figure 6 of every variant, side by side on a shared count axis."""
-    fig = new_figure(5.5 * len(tables), 4)
-    axes = fig.subplots(1, len(tables), squeeze=False, sharey=True)[0]
+    cols = min(3, len(tables))
+    rows = -(-len(tables) // cols)
+    fig = new_figure(5.5 * cols, 4 * rows)
+    axes = fig.subplots(rows, cols, squeeze=False, sharey=True).ravel()
     for ax, (variant, lengths) in zip(axes, tables.items()):
         draw_length_bars(ax, lengths)
         ax.set_title(f"{variant}: {ax.get_title()}")
+    for ax in axes[len(tables) :]:
+        ax.set_visible(False)
     save_figure(fig, png, pdf)
 
 

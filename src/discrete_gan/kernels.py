@@ -139,10 +139,10 @@ def discriminator_grads(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, grad_logits, 
 
 
 @kernel
-def generator_log_likelihood(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, saved, whole):
+def generator_log_likelihood(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, saved, whole, ban_start):
     """log P_G (runs, batch) of `$`-padded names ids by teacher forcing: the sum of the log
     output probabilities of each name's symbols up to and including its first `$` (of every
-    symbol if `whole`).
+    symbol if `whole`); the start symbol has output probability zero if `ban_start`.
 
     `saved` (from `generator_saved_states`) receives every step's LSTM states and softmax
     terms, which `generator_log_likelihood_grads` reads instead of running the forward again.
@@ -166,7 +166,7 @@ def generator_log_likelihood(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, saved, w
             forward_tile(table, w_hh[r], tok, n, act, c, tc, h)
             for t in range(steps):
                 e, total = exps[r, tile, t], totals[r, tile, t]
-                softmax_terms(out_w[r], out_b[r], h[t + 1], n, logits, e, total)
+                softmax_terms(out_w[r], out_b[r], h[t + 1], n, logits, e, total, -1, ban_start)
                 for lane in range(n):
                     lse = e[vocab, lane] + math.log(total[lane])
                     term = logits[ids[r, t, b0 + lane], lane] - lse
@@ -251,19 +251,20 @@ def generator_log_likelihood_grads(
 
 
 @kernel
-def generator_sample(w_ih, w_hh, b_ih, b_hh, out_w, out_b, uniforms, forced, stop):
+def generator_sample(w_ih, w_hh, b_ih, b_hh, out_w, out_b, uniforms, forced, stop, ban_start):
     """Names (runs, steps, batch) drawn by inverse CDF with uniforms (runs, draws, batch).
 
     As `models.Generator.sample`: unforced, draws symbols until `$` (later positions are `$`)
     and ends every name with `$` (steps = draws + 1); forced, `$` has probability zero and
     steps = draws letters. Unforced without `stop`, every drawn symbol is kept, letters after
-    a `$` too, and steps = draws.
+    a `$` too, and steps = draws. Without `ban_start`, `.` can be drawn too.
     """
     runs, draws, batch = uniforms.shape
     four_h, hidden, vocab = w_ih.shape[1], w_hh.shape[2], out_w.shape[1]
     finish = stop and not forced
     ids = np.full((runs, draws + (1 if finish else 0), batch), END_ID, np.int64)
     banned, last = (END_ID, END_ID - 1) if forced else (-1, END_ID)
+    first = START_ID + 1 if ban_start else START_ID
     for r in nb.prange(runs):
         table = lookup_table(w_ih[r], b_ih[r], b_hh[r])
         ended = np.empty(TILE, np.bool_)
@@ -278,7 +279,7 @@ def generator_sample(w_ih, w_hh, b_ih, b_hh, out_w, out_b, uniforms, forced, sto
             for t in range(draws):
                 lstm_step(table, w_hh[r], tok[0], n, h[0], c[0], act[0], c[1], tc[0], h[1])
                 h[0], c[0] = h[1], c[1]
-                softmax_terms(out_w[r], out_b[r], h[0], n, logits, exps, total, banned)
+                softmax_terms(out_w[r], out_b[r], h[0], n, logits, exps, total, banned, ban_start)
                 # symbol = number of cumulative probabilities below the uniform (inverse CDF),
                 # in units of the unnormalised exps
                 for lane in range(n):
@@ -289,12 +290,24 @@ def generator_sample(w_ih, w_hh, b_ih, b_hh, out_w, out_b, uniforms, forced, sto
                         cdf[lane] += exps[v, lane]
                         count[lane] += cdf[lane] < total[lane]
                 for lane in range(n):
-                    # as models.draw_symbol: never `.`, nor past the last allowed symbol
-                    symbol = max(min(count[lane], last), START_ID + 1)
+                    # as models.draw_symbol: never a banned `.`, nor past the last allowed one
+                    symbol = max(min(count[lane], last), first)
                     tok[0, lane] = symbol
                     ended[lane] |= finish and symbol == END_ID
                     ids[r, t, b0 + lane] = END_ID if ended[lane] else symbol
     return ids
+
+
+@kernel
+def subnormal_probe(tiny, n):
+    """Per parallel iteration, `tiny * tiny` and the id of the thread that computed it: with
+    tiny = 1e-20 the product is the subnormal 1e-40, or 0 where subnormals are flushed."""
+    products = np.empty(n, np.float32)
+    threads = np.empty(n, np.int64)
+    for i in nb.prange(n):
+        products[i] = tiny[i] * tiny[i]
+        threads[i] = nb.get_thread_id()
+    return products, threads
 
 
 serial = nb.njit(fastmath=False, cache=True, error_model="numpy")

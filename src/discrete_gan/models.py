@@ -69,7 +69,8 @@ class Generator(nn.Module):
         start = torch.full_like(ids[:, :1], START_ID)
         inputs = torch.cat([start, ids[:, :-1]], dim=1)  # (batch, steps)
         hidden, _ = self.lstm(self._one_hot(inputs))  # (batch, steps, hidden)
-        log_probs = output_log_probs(self.out(hidden) / temperature)  # (batch, steps, vocab)
+        logits = self.out(hidden) / temperature  # (batch, steps, vocab)
+        log_probs = output_log_probs(logits, ban_start=self.config.ban_start)
         step_log_p = log_probs.gather(-1, ids.unsqueeze(-1)).squeeze(-1)  # (batch, steps)
         if whole:
             return step_log_p.sum(-1)
@@ -98,7 +99,8 @@ class Generator(nn.Module):
         for t in range(n_draws):
             hidden, state = self.lstm(self._one_hot(token), state)  # (batch, 1, hidden)
             logits = self.out(hidden[:, 0]) / temperature  # (batch, vocab)
-            token = draw_symbol(logits, uniforms[:, t], forced).unsqueeze(1)
+            token = draw_symbol(logits, uniforms[:, t], forced, self.config.ban_start)
+            token = token.unsqueeze(1)
             drawn.append(token)
         ids = torch.cat(drawn, dim=1)
         return finish_names(ids) if stop and not forced else ids
@@ -106,27 +108,33 @@ class Generator(nn.Module):
 
 def _ban(logits: torch.Tensor, symbols: list[int], dim: int = -1) -> torch.Tensor:
     """Logits with the given symbols' entries set to -inf (probability zero)."""
+    if not symbols:
+        return logits
     index = torch.tensor(symbols, device=logits.device)
     return logits.index_fill(dim, index, -torch.inf)
 
 
-def output_log_probs(logits: torch.Tensor, dim: int = -1) -> torch.Tensor:
+def output_log_probs(logits: torch.Tensor, dim: int = -1, ban_start: bool = True) -> torch.Tensor:
     """The generator's output distribution: softmax over the vocabulary except the start symbol
-    `.`, which is only ever an input (a name never contains it)."""
-    return _ban(logits, [START_ID], dim).log_softmax(dim)
+    `.`, which is only ever an input (a name never contains it); over all 28 symbols without
+    `ban_start`, as the paper's code does."""
+    return _ban(logits, [START_ID] if ban_start else [], dim).log_softmax(dim)
 
 
-def draw_symbol(logits: torch.Tensor, uniforms: torch.Tensor, forced: bool) -> torch.Tensor:
+def draw_symbol(
+    logits: torch.Tensor, uniforms: torch.Tensor, forced: bool, ban_start: bool = True
+) -> torch.Tensor:
     """Inverse-CDF draw from the output distribution of logits (..., vocab) with uniforms (...):
     the first symbol whose cumulative probability reaches the uniform; `$` too has probability
-    zero if `forced`."""
-    banned = [START_ID, END_ID] if forced else [START_ID]
+    zero if `forced`, and `.` has unless `ban_start` is off."""
+    banned = ([START_ID] if ban_start else []) + ([END_ID] if forced else [])
     cdf = _ban(logits, banned).softmax(-1).cumsum(-1)
     values = uniforms.unsqueeze(-1).to(cdf.dtype).contiguous()
     symbol = torch.searchsorted(cdf, values).squeeze(-1)
-    # Never the banned first symbol (a uniform of exactly 0) nor past the last allowed one (a
+    # Never a banned first symbol (a uniform of exactly 0) nor past the last allowed one (a
     # uniform above the rounded total of 1).
-    return symbol.clamp_(min=START_ID + 1, max=END_ID - 1 if forced else END_ID)
+    first = START_ID + 1 if ban_start else START_ID
+    return symbol.clamp_(min=first, max=END_ID - 1 if forced else END_ID)
 
 
 def finish_names(drawn: torch.Tensor) -> torch.Tensor:

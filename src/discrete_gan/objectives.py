@@ -31,6 +31,20 @@ def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> 
     return F.softplus(-real_logits).mean(-1) + F.softplus(fake_logits).mean(-1)
 
 
+def discriminator_loss_log_sigmoid(
+    real_logits: torch.Tensor, fake_logits: torch.Tensor
+) -> torch.Tensor:
+    """The same loss as the paper's code computes it: `log(sigmoid(l))` in the logits' dtype.
+
+    In float32 `sigmoid(l)` rounds to 1 for logits above about 16.6, so such a real name adds
+    exactly 0 to the loss and gets no gradient (autograd through `log(sigmoid)` multiplies by
+    `1 - sigmoid(l)` = 0); near 1 the loss is quantised in steps of 2^-24.
+    """
+    real_term = torch.log(torch.sigmoid(real_logits))
+    fake_term = torch.log(1 - torch.sigmoid(fake_logits))
+    return -(real_term + fake_term).mean(-1)
+
+
 def log_neg_log_one_minus_d(logits: torch.Tensor) -> torch.Tensor:
     """`log(-log(1 - sigmoid(x)))` = `log(softplus(x))`, finite for every finite logit."""
     safe = logits.clamp(min=_LOG_SOFTPLUS_LINEAR_BELOW)
@@ -75,6 +89,53 @@ def is_gan_value_and_grad(
     total = torch.logsumexp(log_terms, dim=-1, keepdim=True)
     loss = math.log(log_terms.shape[-1]) - total.squeeze(-1)
     return loss, -(log_terms - total).exp()
+
+
+def code_d_factor(real_logits: torch.Tensor) -> torch.Tensor:
+    """`-mean_i log(1 - D(x_i))` as the paper's code computes it, from `sigmoid` in the logits'
+    dtype (...); it is +inf once any D(x_i) rounds to 1."""
+    return -torch.log(1 - torch.sigmoid(real_logits)).mean(-1)
+
+
+def is_gan_broadcast_loss(
+    real_logits: torch.Tensor, log_p: torch.Tensor, baseline: torch.Tensor | None = None
+) -> torch.Tensor:
+    """The paper's generator loss as its published code computes it (the `broadcast_loss`
+    switch): `log(1 - D)` of shape (N, 1) times `P_G` of shape (N,) broadcasts to (N, N), so
+
+        -log(-mean_ij log(1 - D(x_i)) P_G(x_j))
+            = -log(-mean_i log(1 - D(x_i))) - log(mean_j P_G(x_j)).
+
+    The first term does not depend on the generator: its gradient is that of
+    `-log(mean_j P_G(x_j))`, whatever the discriminator says. The second term is computed in
+    log space (`log N - logsumexp_j log P_G(x_j)`), equal to the code's product wherever that is
+    representable. Shapes (..., N) -> (...).
+    """
+    n = log_p.shape[-1]
+    return -torch.log(code_d_factor(real_logits)) + math.log(n) - torch.logsumexp(log_p, dim=-1)
+
+
+def is_gan_broadcast_value_and_grad(
+    real_logits: torch.Tensor, log_p: torch.Tensor, baseline: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """`is_gan_broadcast_loss` and its gradient with respect to `log_p` in closed form:
+    `-softmax_j(log P_G(x_j))`, the normalised likelihoods of the batch, with no discriminator
+    in it."""
+    total = torch.logsumexp(log_p, dim=-1, keepdim=True)
+    loss = -torch.log(code_d_factor(real_logits)) + math.log(log_p.shape[-1]) - total.squeeze(-1)
+    return loss, -(log_p - total).exp()
+
+
+def batch_likelihood_loss(logits, log_p: torch.Tensor, baseline=None) -> torch.Tensor:
+    """`-log(mean_j P_G(x_j))` over the real batch, with no discriminator at all: the part of
+    the broadcast loss that the generator's gradient comes from."""
+    return math.log(log_p.shape[-1]) - torch.logsumexp(log_p, dim=-1)
+
+
+def batch_likelihood_value_and_grad(logits, log_p: torch.Tensor, baseline=None):
+    """`batch_likelihood_loss` and its gradient `-softmax_j(log P_G(x_j))` in closed form."""
+    total = torch.logsumexp(log_p, dim=-1, keepdim=True)
+    return math.log(log_p.shape[-1]) - total.squeeze(-1), -(log_p - total).exp()
 
 
 def is_gan_weight_diagnostics(
@@ -154,12 +215,14 @@ def gumbel_loss(relaxed_logits: torch.Tensor, log_p=None, baseline=None) -> torc
 @dataclass(frozen=True)
 class GeneratorObjective:
     """A generator objective: its loss, which names it scores (`real` corpus names, `fake`
-    generator samples, or `relaxed` for the Gumbel-softmax method) and optionally its loss and
-    gradient with respect to `log_p` in closed form, which saves the trainer an autograd pass."""
+    generator samples, or `relaxed` for the Gumbel-softmax method), optionally its loss and
+    gradient with respect to `log_p` in closed form, which saves the trainer an autograd pass,
+    and whether training has a discriminator at all."""
 
     loss: Callable[..., torch.Tensor]
     names: str
     value_and_grad: Callable[..., tuple[torch.Tensor, torch.Tensor]] | None = None
+    discriminator: bool = True
 
 
 GENERATOR_OBJECTIVES = {
@@ -169,7 +232,15 @@ GENERATOR_OBJECTIVES = {
     "reinforce": GeneratorObjective(reinforce_loss, "fake"),
     "maligan": GeneratorObjective(maligan_loss, "fake"),
     "gumbel": GeneratorObjective(gumbel_loss, "relaxed"),
+    "batch_likelihood": GeneratorObjective(
+        batch_likelihood_loss, "real", batch_likelihood_value_and_grad, discriminator=False
+    ),
 }
+
+# The paper's objective as its published code computes it (the `broadcast_loss` switch).
+IS_GAN_BROADCAST = GeneratorObjective(
+    is_gan_broadcast_loss, "real", is_gan_broadcast_value_and_grad
+)
 
 
 def generator_objective(name: str) -> GeneratorObjective:

@@ -7,9 +7,9 @@ import torch
 
 from .config import ModelConfig, TrainConfig
 from .models import Discriminator, Generator
-from .objectives import discriminator_loss, generator_objective, update_baseline
+from .objectives import discriminator_loss, discriminator_loss_log_sigmoid, update_baseline
 from .seeding import epoch_draws, run_generator
-from .train import initial_states
+from .train import initial_states, variant_objective
 from .vocab import encode_batch
 
 
@@ -24,9 +24,12 @@ def train_single(
     disc.load_state_dict(disc_state)
     gen_opt = torch.optim.Adam(gen.parameters(), lr=train.lr)
     disc_opt = torch.optim.Adam(disc.parameters(), lr=train.lr)
-    objective = generator_objective(train.objective)
-    if objective.names == "relaxed":
-        raise ValueError("the reference trainer covers the log-likelihood objectives only")
+    objective = variant_objective(model, train.objective)
+    if objective.names == "relaxed" or not objective.discriminator:
+        raise ValueError("the reference trainer covers the adversarial log-likelihood objectives")
+    d_loss_fn = (
+        discriminator_loss_log_sigmoid if model.switches.log_sigmoid_d_loss else discriminator_loss
+    )
     baseline = None
     ids = encode_batch(names, model.real_steps)
     size, n_batches = train.batch_size, len(names) // train.batch_size
@@ -39,8 +42,8 @@ def train_single(
         d_sum = g_sum = 0.0
         for b in range(n_batches):
             real = ids[order[b * size : (b + 1) * size]]
-            fake = gen.sample(uniforms[b].T.to(dtype), stop=not model.paper_code)
-            d_loss = discriminator_loss(disc(real), disc(fake))
+            fake = gen.sample(uniforms[b].T.to(dtype), stop=not model.code_data)
+            d_loss = d_loss_fn(disc(real), disc(fake))
             disc_opt.zero_grad()
             d_loss.backward()
             disc_opt.step()
@@ -49,7 +52,7 @@ def train_single(
                 logits = disc(scored)
             if objective.names == "fake" and baseline is None:
                 baseline = update_baseline(None, logits, train.baseline_decay)
-            log_p = gen.log_likelihood(scored, whole=model.paper_code)
+            log_p = gen.log_likelihood(scored, whole=model.code_data)
             g_loss = objective.loss(logits, log_p, baseline)
             if objective.names == "fake":
                 baseline = update_baseline(baseline, logits, train.baseline_decay)

@@ -3,8 +3,10 @@
 `python -m discrete_gan.sample --checkpoint results/corrected/runs/seed0/checkpoint.pt -n 20`
 prints one name per line. Sampling is seeded (`--seed`, default 0), so the same command prints
 the same names; `--length L` forces every name to exactly L letters by giving the end symbol
-probability zero for the first L steps. A generator of the paper_code variant samples as it
-was trained: all max_steps symbols, going on after `$`, printed raw.
+probability zero for the first L steps. A generator trained with the paper code's data
+(variants code_data to paper_code) samples as it was trained: all max_steps symbols, going on
+after `$`, printed raw; one whose outputs include the start symbol (code_softmax, paper_code)
+keeps its `.` symbols.
 """
 
 from __future__ import annotations
@@ -26,14 +28,13 @@ def sample_names(generator: Generator, n: int, seed: int, length: int | None = N
     model = generator.config
     if length is None:
         uniforms = torch.rand(n, model.free_draws, generator=rng, dtype=torch.float64).float()
-        if model.paper_code:
-            return decode_raw(generator.sample(uniforms, stop=False))
-        return decode_batch(generator.sample(uniforms))
+        ids = generator.sample(uniforms, stop=not model.code_data)
+        return decode_raw(ids) if model.code_data or not model.ban_start else decode_batch(ids)
     if length < 1:
         raise UserError(f"--length must be at least 1, not {length}")
     uniforms = torch.rand(n, length, generator=rng, dtype=torch.float64)
     ids = generator.sample(uniforms.float(), forced=True)  # (n, length), never `$`
-    return decode_batch(ids)
+    return decode_batch(ids) if model.ban_start else decode_raw(ids)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -164,20 +164,21 @@ def lstm_step_backward(w_hh, tok, n, act, c_prev, tc, h_prev, dh, dc, dpre, d_ta
 
 
 @inline
-def softmax_terms(out_w, out_b, h, n, logits, exps, total, banned=-1):
+def softmax_terms(out_w, out_b, h, n, logits, exps, total, banned=-1, ban_start=True):
     """logits (vocab, TILE) = out_w h + out_b; exps = exp(logits - max) and total = their sum
     per lane, so softmax = exps / total and log-sum-exp = max + log(total). The start symbol,
-    only ever an input, and symbol `banned` (if any) get a logit of -1e30, i.e. probability
-    zero: the output distribution of `models.output_log_probs`. `exps` has vocab + 1 rows:
-    the last one receives the max per lane."""
+    only ever an input (if `ban_start`), and symbol `banned` (if any) get a logit of -1e30, i.e.
+    probability zero: the output distribution of `models.output_log_probs`. `exps` has vocab + 1
+    rows: the last one receives the max per lane."""
     vocab, hidden = out_w.shape
     for v in range(vocab):
         row = logits[v]
         for lane in range(n):
             row[lane] = out_b[v]
         accumulate(row, out_w[v], h, n)
-    for lane in range(n):
-        logits[START_ID, lane] = f32(-1e30)
+    if ban_start:
+        for lane in range(n):
+            logits[START_ID, lane] = f32(-1e30)
     if banned >= 0:
         for lane in range(n):
             logits[banned, lane] = f32(-1e30)

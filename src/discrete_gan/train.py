@@ -20,7 +20,12 @@ from . import batched, relaxed
 from .config import ModelConfig, TrainConfig, add_arguments, from_arguments
 from .io import UserError, run_cli
 from .models import Discriminator, Generator, init_uniform_
-from .objectives import generator_objective, is_gan_weight_diagnostics, update_baseline
+from .objectives import (
+    IS_GAN_BROADCAST,
+    generator_objective,
+    is_gan_weight_diagnostics,
+    update_baseline,
+)
 from .outputs import read_names, write_run
 from .seeding import epoch_draws, final_draws, gumbel_draws, run_generator
 from .vocab import END_ID, VOCAB_SIZE, decode_batch, decode_raw, encode_batch
@@ -113,21 +118,24 @@ class BatchedTrainer:
         self.seeds, self.model, self.train = list(seeds), model, train
         self.device, self.dtype = device, dtype
         self.n_names = len(names)
-        if model.paper_code and train.objective == "gumbel":
+        if model.code_data and train.objective == "gumbel":
             raise UserError(
                 "the gumbel objective samples names that stop at `$`; train it with "
                 "variant corrected"
             )
         # (steps, names): real names padded to real_steps symbols
         self.ids = encode_batch(names, model.real_steps).T.contiguous().to(device)
-        self.whole = model.paper_code  # likelihoods over every padded position
+        self.whole = model.code_data  # likelihoods over every padded position
+        self.stop = not model.code_data  # sampling stops at `$`
+        self.ban_start = model.ban_start
+        self.log_sigmoid = model.switches.log_sigmoid_d_loss
         self.rngs = [run_generator(seed) for seed in self.seeds]
         gen_states, disc_states = zip(*(initial_states(rng, model) for rng in self.rngs))
         adam = getattr(backend, "Adam", None)  # the numba backend's kernel Adam
         self.generator = Network(list(gen_states), device, dtype, train.lr, adam)
         self.discriminator = Network(list(disc_states), device, dtype, train.lr, adam)
         self.gen, self.disc = self.generator.params, self.discriminator.params
-        self.objective = generator_objective(train.objective)
+        self.objective = variant_objective(model, train.objective)
         closed_form = self.objective.value_and_grad
         kernels = getattr(backend, "OBJECTIVE_KERNELS", {})  # the same closed forms in numba
         self.value_and_grad = kernels.get(closed_form, closed_form)
@@ -166,22 +174,38 @@ class BatchedTrainer:
         if gumbel is not None:
             relaxed_fake = relaxed.relaxed_sample(self.gen, gumbel, self.tau)
             fake = relaxed.hard_ids(relaxed_fake)
-        else:
-            fake = self.net.generator_sample(self.gen, uniforms, stop=not self.model.paper_code)
-        d_loss, grads = self.net.discriminator_step(self.disc, real, fake)  # (runs,)
-        self.discriminator.step(grads)
+        elif self.objective.discriminator:
+            fake = self._sample(uniforms)
+        if self.objective.discriminator:
+            d_loss, grads = self.net.discriminator_step(
+                self.disc, real, fake, log_sigmoid=self.log_sigmoid
+            )  # (runs,)
+            self.discriminator.step(grads)
+        else:  # no discriminator at all: nothing is sampled or judged
+            d_loss = torch.full((len(self.seeds),), torch.nan)
         if relaxed_fake is not None:
             g_loss = self._relaxed_generator_step(relaxed_fake)
         else:
             g_loss = self._generator_step(real if self.objective.names == "real" else fake)
         return d_loss.detach(), g_loss.detach()
 
+    def _sample(self, uniforms: torch.Tensor, forced: bool = False) -> torch.Tensor:
+        """Names (runs, steps, batch) drawn with uniforms (runs, draws, batch), as the variant
+        samples them."""
+        return self.net.generator_sample(
+            self.gen, uniforms, forced=forced, stop=self.stop, ban_start=self.ban_start
+        )
+
     def _generator_step(self, names: torch.Tensor) -> torch.Tensor:
         """A generator step of a log-likelihood objective on names (runs, steps, batch), real
         or generated; returns the loss (runs,)."""
-        with torch.no_grad():
-            logits = self.net.discriminator_logits(self.disc, names)  # updated discriminator
-        log_p, pullback = self.net.generator_log_likelihood_vjp(self.gen, names, self.whole)
+        logits = None
+        if self.objective.discriminator:
+            with torch.no_grad():
+                logits = self.net.discriminator_logits(self.disc, names)  # updated discriminator
+        log_p, pullback = self.net.generator_log_likelihood_vjp(
+            self.gen, names, self.whole, self.ban_start
+        )
         g_loss, grad_log_p = self._objective(logits, log_p)
         if self.train.objective == "is_gan":
             self._weights.append(-grad_log_p)  # the normalised importance weights
@@ -215,7 +239,9 @@ class BatchedTrainer:
     @torch.no_grad()
     def heldout_nll(self) -> torch.Tensor:
         """Each run's negative log-likelihood of the held-out names, nats per symbol (runs,)."""
-        log_p = self.net.generator_log_likelihood(self.gen, self.heldout, self.whole)
+        log_p = self.net.generator_log_likelihood(
+            self.gen, self.heldout, self.whole, self.ban_start
+        )
         return -log_p.sum(-1).double().cpu() / self.heldout_chars
 
     def train_epoch(self, epoch: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -237,7 +263,8 @@ class BatchedTrainer:
             d_losses.append(d)
             g_losses.append(g)
         d_losses, g_losses = torch.stack(d_losses), torch.stack(g_losses)  # (batches, runs)
-        check_finite(d_losses, "discriminator", self.seeds, epoch)
+        if self.objective.discriminator:
+            check_finite(d_losses, "discriminator", self.seeds, epoch)
         check_finite(g_losses, "generator", self.seeds, epoch)
         self.diagnostics = None
         if self._weights:  # (batches, runs, batch) weights and name lengths
@@ -248,7 +275,8 @@ class BatchedTrainer:
 
     def final_names(self) -> tuple[list[list[str]], list[list[str]]]:
         """Per run, `n_samples` freely sampled names and as many forced to max_steps letters.
-        In the paper_code variant the free samples keep all their symbols, `$` included."""
+        With the code's data the free samples keep all their symbols, `$` included, and with
+        the start symbol among the outputs every sample keeps its `.`."""
         model, n = self.model, self.train.n_samples
         free, forced = zip(
             *(final_draws(rng, n, model.free_draws, model.max_steps) for rng in self.rngs)
@@ -256,10 +284,9 @@ class BatchedTrainer:
         samples = []
         for uniforms, is_forced in ((free, False), (forced, True)):
             uniforms = torch.stack([u.T for u in uniforms]).to(self.device, self.dtype)
-            ids = self.net.generator_sample(
-                self.gen, uniforms, forced=is_forced, stop=not model.paper_code
-            ).cpu()
-            decode = decode_raw if model.paper_code and not is_forced else decode_batch
+            ids = self._sample(uniforms, forced=is_forced).cpu()
+            raw = (model.code_data and not is_forced) or not model.ban_start
+            decode = decode_raw if raw else decode_batch
             samples.append([decode(run_ids.T) for run_ids in ids])  # (batch, steps)
         return samples[0], samples[1]
 
@@ -268,10 +295,12 @@ class BatchedTrainer:
         """Per run, the final discriminator's accuracy (logit > 0 means "real") on every real
         name and on as many fresh samples, drawn after `final_names`'s."""
         n = self.n_names
+        if not self.objective.discriminator:
+            return [{} for _ in self.seeds]
         uniforms = torch.stack(
             [torch.rand(self.model.free_draws, n, generator=rng) for rng in self.rngs]
         ).to(self.device, self.dtype)  # (runs, draws, n)
-        fake = self.net.generator_sample(self.gen, uniforms, stop=not self.model.paper_code)
+        fake = self._sample(uniforms)
         real = self.ids.expand(len(self.seeds), -1, -1).contiguous()  # (runs, steps, n)
         real_ok = (self.net.discriminator_logits(self.disc, real) > 0).double().mean(1)
         fake_ok = (self.net.discriminator_logits(self.disc, fake) <= 0).double().mean(1)
@@ -344,6 +373,15 @@ def train_runs(
     ]
 
 
+def variant_objective(model: ModelConfig, name: str):
+    """The generator objective `name` as the model's variant computes it: under the
+    `broadcast_loss` switch the paper's `is_gan` becomes the published code's broadcast loss
+    (the switch concerns that loss only)."""
+    if model.switches.broadcast_loss and name == "is_gan":
+        return IS_GAN_BROADCAST
+    return generator_objective(name)
+
+
 def choose_backend(name: str, device: str, dtype: torch.dtype):
     """The module computing the batched models: `fast` (numba kernels, CPU float32) or `batched`
     (PyTorch, any device). `auto` takes the numba kernels wherever they apply."""
@@ -363,9 +401,16 @@ def choose_backend(name: str, device: str, dtype: torch.dtype):
 def set_threads(threads: int, backend) -> None:
     """Give `threads` CPU threads to the backend's parallel part: the numba kernels (which split
     the runs; PyTorch then keeps one thread, since two thread pools spinning on the same cores
-    slow each other down) or PyTorch's intra-op pool."""
+    slow each other down) or PyTorch's intra-op pool.
+
+    Subnormal floats are flushed to zero first, before any thread pool starts (new threads
+    inherit the setting): a saturating discriminator produces gradients around 1e-40, and
+    arithmetic on such numbers is many times slower on x86 CPUs while changing no result that
+    a float32 run can show (`tests/test_train.py` checks every kernel thread).
+    """
     if threads < 1:
         raise UserError(f"threads must be at least 1, not {threads}")
+    torch.set_flush_denormal(True)
     if backend is batched:
         torch.set_num_threads(threads)
         return

@@ -1,7 +1,8 @@
 # Beyond the paper: every generator objective on one harness, scored on held-out names.
 # `snakemake --cores 8 comparison` splits the distinct names (train / held out), trains each
 # method for comparison_seeds seeds on the training split, evaluates every final generator at
-# each temperature, and writes the tables and figures under results/comparison and figures/.
+# each temperature, computes reference points from the split alone (n-gram models, the training
+# names as samples), and writes the tables and figures under results/comparison and figures/.
 
 
 rule split_names:
@@ -103,10 +104,28 @@ rule evaluate_comparison:
         " > {log} 2>&1"
 
 
+rule reference_points:
+    input:
+        train=rules.split_names.output.train,
+        heldout=rules.split_names.output.heldout,
+    output:
+        reference=f"{COMPARISON_DIR}/reference.csv",
+    log:
+        "logs/reference_points/reference_points.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=10,
+    shell:
+        "python -m discrete_gan.ngram --train {input.train} --heldout {input.heldout}"
+        " --out {output.reference} > {log} 2>&1"
+
+
 rule comparison_report:
     input:
         metrics=rules.evaluate_comparison.output.metrics,
         curves=rules.evaluate_comparison.output.curves,
+        reference=rules.reference_points.output.reference,
     output:
         summary_csv=f"{COMPARISON_DIR}/summary.csv",
         summary_md=report(
@@ -137,7 +156,8 @@ rule comparison_report:
         runtime=10,
     shell:
         "python -m discrete_gan.comparison_report --metrics {input.metrics}"
-        " --curves {input.curves} --summary-csv {output.summary_csv}"
+        " --curves {input.curves} --reference {input.reference}"
+        " --summary-csv {output.summary_csv}"
         " --summary-md {output.summary_md} --figure-metrics {output.metrics}"
         " --figure-curves {output.curves} --figure-tradeoff {output.tradeoff} > {log} 2>&1"
 

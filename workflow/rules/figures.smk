@@ -116,3 +116,16 @@ rule diagnostics_figure:
     shell:
         "python -m discrete_gan.figures diagnostics --summaries {params.summaries}"
         " --png {output.png} --pdf {output.pdf} > {log} 2>&1"
+
+
+# Targets that rebuild one figure of the paper for every variant (`make figure5`, `make figure6`).
+rule figure5_all:
+    input:
+        per_variant("figures/{variant}/figure5.png"),
+        rules.figure5_variants.output,
+
+
+rule figure6_all:
+    input:
+        per_variant("figures/{variant}/figure6.png"),
+        rules.figure6_variants.output,
