@@ -17,6 +17,7 @@ from discrete_gan.models import Discriminator, Generator
 from discrete_gan.objectives import (
     GENERATOR_OBJECTIVES,
     IS_GAN_BROADCAST,
+    IS_GAN_BROADCAST_LOG_SIGMOID,
     discriminator_loss,
     discriminator_loss_log_sigmoid,
     is_gan_broadcast_loss,
@@ -75,14 +76,17 @@ def test_paper_code_generator_loss_equals_the_published_formula(disc_scale: floa
     log_p = gen.log_likelihood(ids, whole=True)  # (N,)
     prediction_real = torch.sigmoid(disc(ids)).unsqueeze(-1).detach()  # (N, 1), as the code's
     expected = published_generator_error(prediction_real, torch.exp(log_p))
-    got = is_gan_broadcast_loss(disc(ids).detach(), log_p)
+    got = is_gan_broadcast_loss(disc(ids).detach(), log_p, log_sigmoid=True)
+    from_logits = is_gan_broadcast_loss(disc(ids).detach(), log_p)
+    torch.testing.assert_close(from_logits, expected, rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-12)
     expected_grads = gradients(expected, gen)
     for ours, theirs in zip(gradients(got, gen), expected_grads):
         torch.testing.assert_close(ours, theirs, rtol=1e-10, atol=1e-14)
     # the trainer's closed form: loss and d loss / d log_p, then the chain rule
     log_p = gen.log_likelihood(ids, whole=True)
-    loss, grad_log_p = is_gan_broadcast_value_and_grad(disc(ids).detach(), log_p.detach())
+    closed_form = IS_GAN_BROADCAST_LOG_SIGMOID.value_and_grad
+    loss, grad_log_p = closed_form(disc(ids).detach(), log_p.detach())
     torch.testing.assert_close(loss, expected.detach(), rtol=1e-12, atol=1e-12)
     closed = gradients((grad_log_p * log_p).sum(), gen)
     for ours, theirs in zip(closed, expected_grads):
@@ -116,8 +120,10 @@ def test_the_ladder_switches_the_loss_at_code_loss() -> None:
     for variant in ("corrected", "code_data"):
         objective = variant_objective(ModelConfig(variant=variant), "is_gan")
         assert objective is GENERATOR_OBJECTIVES["is_gan"]
-    for variant in ("code_loss", "code_softmax", "paper_code"):
+    for variant in ("code_loss", "code_softmax"):
         assert variant_objective(ModelConfig(variant=variant), "is_gan") is IS_GAN_BROADCAST
+    paper = variant_objective(ModelConfig(variant="paper_code"), "is_gan")
+    assert paper is IS_GAN_BROADCAST_LOG_SIGMOID
     model = ModelConfig(variant="paper_code")
     assert variant_objective(model, "mle") is GENERATOR_OBJECTIVES["mle"]
     assert [ModelConfig(variant=v).ban_start for v in ("code_loss", "code_softmax")] == [
@@ -173,3 +179,18 @@ def test_paper_code_generator_trains_as_if_there_were_no_discriminator(
     (text,) = train_runs(names300, [5], text_model, config, *args)
     (text_alone,) = train_runs(names300, [5], text_model, no_disc, *args)
     assert not torch.allclose(text.generator["out.weight"], text_alone.generator["out.weight"])
+
+
+def test_the_code_d_factor_is_infinite_once_a_sigmoid_rounds_to_one() -> None:
+    """In float32, sigmoid(17) is exactly 1: the code's generator loss becomes -inf (its
+    gradient NaN), while the factor from the logits stays finite; the generator's gradient
+    is the same either way while the factor is finite."""
+    logits = torch.tensor([[2.0, 17.0, -3.0]])
+    log_p = torch.tensor([[-9.0, -12.0, -20.0]])
+    code, _ = IS_GAN_BROADCAST_LOG_SIGMOID.value_and_grad(logits, log_p)
+    assert code.item() == float("-inf")
+    exact, grad = is_gan_broadcast_value_and_grad(logits, log_p)
+    assert torch.isfinite(exact).all()
+    _, grad_code = IS_GAN_BROADCAST_LOG_SIGMOID.value_and_grad(logits[:, [0, 2]], log_p[:, [0, 2]])
+    _, grad_exact = is_gan_broadcast_value_and_grad(logits[:, [0, 2]], log_p[:, [0, 2]])
+    torch.testing.assert_close(grad_code, grad_exact)

@@ -29,16 +29,17 @@ class Variant:
         - log(mean_j P_G(x_j))`, whose gradient does not depend on the discriminator.
     start_output: the generator's output softmax includes the start symbol `.` (the text's
         generator only ever reads it), so samples can contain `.`.
-    log_sigmoid_d_loss: the discriminator loss is `-mean[log(sigmoid(l_real)) + log(1 -
-        sigmoid(l_fake))]` in float32, as the code computes it, which saturates: a real name
-        whose sigmoid rounds to 1 adds nothing and gets no gradient. Otherwise it is computed
-        from the logits (softplus), exact for any logit.
+    log_sigmoid: both losses take the log of a float32 sigmoid, as the code computes them: the
+        discriminator loss `-mean[log(sigmoid(l_real)) + log(1 - sigmoid(l_fake))]`, which
+        saturates (a real name whose sigmoid rounds to 1 adds nothing and gets no gradient), and
+        the generator loss's factor `log(1 - D(x_i))`, which is -inf once a D(x_i) rounds to 1.
+        Otherwise both are computed from the logits (softplus), exact and finite for any logit.
     """
 
     code_data: bool = False
     broadcast_loss: bool = False
     start_output: bool = False
-    log_sigmoid_d_loss: bool = False
+    log_sigmoid: bool = False
 
 
 # The ladder from the paper's text (`corrected`) to its published code (`paper_code`): each
@@ -49,7 +50,7 @@ VARIANTS = {
     "code_loss": Variant(code_data=True, broadcast_loss=True),
     "code_softmax": Variant(code_data=True, broadcast_loss=True, start_output=True),
     "paper_code": Variant(
-        code_data=True, broadcast_loss=True, start_output=True, log_sigmoid_d_loss=True
+        code_data=True, broadcast_loss=True, start_output=True, log_sigmoid=True
     ),
 }
 

@@ -14,6 +14,7 @@ Gumbel-softmax method, which differentiates through sampling instead, lives in `
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -91,14 +92,20 @@ def is_gan_value_and_grad(
     return loss, -(log_terms - total).exp()
 
 
-def code_d_factor(real_logits: torch.Tensor) -> torch.Tensor:
-    """`-mean_i log(1 - D(x_i))` as the paper's code computes it, from `sigmoid` in the logits'
-    dtype (...); it is +inf once any D(x_i) rounds to 1."""
-    return -torch.log(1 - torch.sigmoid(real_logits)).mean(-1)
+def broadcast_d_factor(real_logits: torch.Tensor, log_sigmoid: bool = False) -> torch.Tensor:
+    """`-mean_i log(1 - D(x_i))` over the real batch (...): from the logits (softplus, finite for
+    any logit), or as the paper's code computes it, from `sigmoid` in the logits' dtype, which
+    is +inf once any D(x_i) rounds to 1."""
+    if log_sigmoid:
+        return -torch.log(1 - torch.sigmoid(real_logits)).mean(-1)
+    return F.softplus(real_logits).mean(-1)
 
 
 def is_gan_broadcast_loss(
-    real_logits: torch.Tensor, log_p: torch.Tensor, baseline: torch.Tensor | None = None
+    real_logits: torch.Tensor,
+    log_p: torch.Tensor,
+    baseline: torch.Tensor | None = None,
+    log_sigmoid: bool = False,
 ) -> torch.Tensor:
     """The paper's generator loss as its published code computes it (the `broadcast_loss`
     switch): `log(1 - D)` of shape (N, 1) times `P_G` of shape (N,) broadcasts to (N, N), so
@@ -109,20 +116,25 @@ def is_gan_broadcast_loss(
     The first term does not depend on the generator: its gradient is that of
     `-log(mean_j P_G(x_j))`, whatever the discriminator says. The second term is computed in
     log space (`log N - logsumexp_j log P_G(x_j)`), equal to the code's product wherever that is
-    representable. Shapes (..., N) -> (...).
+    representable; the first as `broadcast_d_factor` computes it. Shapes (..., N) -> (...).
     """
     n = log_p.shape[-1]
-    return -torch.log(code_d_factor(real_logits)) + math.log(n) - torch.logsumexp(log_p, dim=-1)
+    d_term = -torch.log(broadcast_d_factor(real_logits, log_sigmoid))
+    return d_term + math.log(n) - torch.logsumexp(log_p, dim=-1)
 
 
 def is_gan_broadcast_value_and_grad(
-    real_logits: torch.Tensor, log_p: torch.Tensor, baseline: torch.Tensor | None = None
+    real_logits: torch.Tensor,
+    log_p: torch.Tensor,
+    baseline: torch.Tensor | None = None,
+    log_sigmoid: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """`is_gan_broadcast_loss` and its gradient with respect to `log_p` in closed form:
     `-softmax_j(log P_G(x_j))`, the normalised likelihoods of the batch, with no discriminator
     in it."""
     total = torch.logsumexp(log_p, dim=-1, keepdim=True)
-    loss = -torch.log(code_d_factor(real_logits)) + math.log(log_p.shape[-1]) - total.squeeze(-1)
+    d_term = -torch.log(broadcast_d_factor(real_logits, log_sigmoid))
+    loss = d_term + math.log(log_p.shape[-1]) - total.squeeze(-1)
     return loss, -(log_p - total).exp()
 
 
@@ -237,9 +249,15 @@ GENERATOR_OBJECTIVES = {
     ),
 }
 
-# The paper's objective as its published code computes it (the `broadcast_loss` switch).
+# The paper's objective with the published code's broadcast (the `broadcast_loss` switch); its
+# discriminator factor from the logits, or from a float32 sigmoid (with the `log_sigmoid` switch).
 IS_GAN_BROADCAST = GeneratorObjective(
     is_gan_broadcast_loss, "real", is_gan_broadcast_value_and_grad
+)
+IS_GAN_BROADCAST_LOG_SIGMOID = GeneratorObjective(
+    functools.partial(is_gan_broadcast_loss, log_sigmoid=True),
+    "real",
+    functools.partial(is_gan_broadcast_value_and_grad, log_sigmoid=True),
 )
 
 

@@ -28,7 +28,7 @@ def train_single(
     if objective.names == "relaxed" or not objective.discriminator:
         raise ValueError("the reference trainer covers the adversarial log-likelihood objectives")
     d_loss_fn = (
-        discriminator_loss_log_sigmoid if model.switches.log_sigmoid_d_loss else discriminator_loss
+        discriminator_loss_log_sigmoid if model.switches.log_sigmoid else discriminator_loss
     )
     baseline = None
     ids = encode_batch(names, model.real_steps)

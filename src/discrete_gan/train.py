@@ -22,6 +22,7 @@ from .io import UserError, run_cli
 from .models import Discriminator, Generator, init_uniform_
 from .objectives import (
     IS_GAN_BROADCAST,
+    IS_GAN_BROADCAST_LOG_SIGMOID,
     generator_objective,
     is_gan_weight_diagnostics,
     update_baseline,
@@ -128,7 +129,7 @@ class BatchedTrainer:
         self.whole = model.code_data  # likelihoods over every padded position
         self.stop = not model.code_data  # sampling stops at `$`
         self.ban_start = model.ban_start
-        self.log_sigmoid = model.switches.log_sigmoid_d_loss
+        self.log_sigmoid = model.switches.log_sigmoid
         self.rngs = [run_generator(seed) for seed in self.seeds]
         gen_states, disc_states = zip(*(initial_states(rng, model) for rng in self.rngs))
         adam = getattr(backend, "Adam", None)  # the numba backend's kernel Adam
@@ -377,8 +378,9 @@ def variant_objective(model: ModelConfig, name: str):
     """The generator objective `name` as the model's variant computes it: under the
     `broadcast_loss` switch the paper's `is_gan` becomes the published code's broadcast loss
     (the switch concerns that loss only)."""
-    if model.switches.broadcast_loss and name == "is_gan":
-        return IS_GAN_BROADCAST
+    switches = model.switches
+    if switches.broadcast_loss and name == "is_gan":
+        return IS_GAN_BROADCAST_LOG_SIGMOID if switches.log_sigmoid else IS_GAN_BROADCAST
     return generator_objective(name)
 
 
