@@ -89,6 +89,13 @@ rule claims:
             for name in ("losses.csv", "samples.txt", "forced.txt", "final.json")
         ],
         real=rules.filter_names.output.names,
+        # Claim 2's held-out NLL trend: the methods comparison's is_gan runs (the paper's
+        # objective, corrected variant, trained on the training split), when it trains them.
+        heldout=comparison_files(
+            "is_gan",
+            comparison_seeds() if "is_gan" in config["comparison_methods"] else [],
+            "heldout_nll.csv",
+        ),
     output:
         csv="results/claims.csv",
         md=report(
@@ -105,6 +112,13 @@ rule claims:
     params:
         variants=" ".join(f"--variant {v}={runs_dir(v)}" for v in VARIANTS),
         seeds=all_seeds(),
+        # followed directly by {input.heldout}: "--heldout-curve corrected=PATH PATH ..."
+        heldout=(
+            "--heldout-curve corrected="
+            if "is_gan" in config["comparison_methods"]
+            else ""
+        ),
     shell:
         "python -m discrete_gan.claims {params.variants} --seeds {params.seeds}"
-        " --real-names {input.real} --out-csv {output.csv} --out-md {output.md} > {log} 2>&1"
+        " --real-names {input.real} {params.heldout}{input.heldout}"
+        " --out-csv {output.csv} --out-md {output.md} > {log} 2>&1"
