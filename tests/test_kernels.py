@@ -311,14 +311,15 @@ def test_start_symbol_as_output_matches_torch_backend_and_modules(forced: bool) 
     assert not (banned_draws == 0).any()
 
 
-def test_log_sigmoid_discriminator_step_matches_torch_backend_and_saturates() -> None:
-    """paper_code: the discriminator loss as the paper's code computes it, float32
-    `log(sigmoid)` (its saturation is tested in test_objectives.py)."""
+@pytest.mark.parametrize(("log_sigmoid", "divisor"), [(True, None), (True, 15), (False, 15)])
+def test_code_discriminator_step_matches_torch_backend(log_sigmoid, divisor) -> None:
+    """code_sigmoid, paper_code: the discriminator loss as the paper's code computes it, float32
+    `log(sigmoid)` and sums over the 15 steps (both tested in test_published_code.py)."""
     _, disc = stacked(SEEDS, 1.0)
     real = step_major(paper_code_ids(len(SEEDS), 40, seed=14))
     fake = step_major(random_ids(len(SEEDS), 40, seed=15))
-    loss, grads = fast.discriminator_step(disc, real, fake, log_sigmoid=True)
-    loss_ref, grads_ref = batched.discriminator_step(disc, real, fake, log_sigmoid=True)
+    loss, grads = fast.discriminator_step(disc, real, fake, log_sigmoid, divisor)
+    loss_ref, grads_ref = batched.discriminator_step(disc, real, fake, log_sigmoid, divisor)
     torch.testing.assert_close(loss, loss_ref, rtol=1e-5, atol=1e-6)
     for key, grad_ref in grads_ref.items():
         atol = 1e-4 * grad_ref.abs().max()

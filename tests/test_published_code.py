@@ -41,9 +41,10 @@ def published_generator_error(prediction_real: torch.Tensor, likelihoods: torch.
     return -torch.log(-error)
 
 
-def published_discriminator_error(prediction_real, prediction_fake):
-    """`train_discriminator` of the published code: predictions (N, 1)."""
-    n = len(prediction_real)
+def published_discriminator_error(real_data, prediction_real, prediction_fake):
+    """`train_discriminator` of the published code: real_data (steps, N, vocab), step-major as
+    the code's tensors, predictions (N, 1)."""
+    n = len(real_data)  # the code's N: the number of steps, not of names
     error = torch.log(prediction_real) / n + torch.log(1 - prediction_fake) / n
     return -torch.sum(error)
 
@@ -122,8 +123,9 @@ def test_the_ladder_switches_the_loss_at_code_loss() -> None:
         assert objective is GENERATOR_OBJECTIVES["is_gan"]
     for variant in ("code_loss", "code_softmax"):
         assert variant_objective(ModelConfig(variant=variant), "is_gan") is IS_GAN_BROADCAST
-    paper = variant_objective(ModelConfig(variant="paper_code"), "is_gan")
-    assert paper is IS_GAN_BROADCAST_LOG_SIGMOID
+    for variant in ("code_sigmoid", "paper_code"):
+        objective = variant_objective(ModelConfig(variant=variant), "is_gan")
+        assert objective is IS_GAN_BROADCAST_LOG_SIGMOID
     model = ModelConfig(variant="paper_code")
     assert variant_objective(model, "mle") is GENERATOR_OBJECTIVES["mle"]
     assert [ModelConfig(variant=v).ban_start for v in ("code_loss", "code_softmax")] == [
@@ -133,13 +135,23 @@ def test_the_ladder_switches_the_loss_at_code_loss() -> None:
 
 
 def test_paper_code_discriminator_loss_equals_the_published_formula() -> None:
-    real = torch.tensor([0.3, 2.0, -1.0, 12.0])
-    fake = torch.tensor([-0.5, 1.5, -8.0, -3.0])
+    """The code divides its sums by len(real_data): with step-major tensors that is the 15
+    padded steps, so its loss is N / 15 times the mean; paper_code does the same, the rung
+    before it (code_sigmoid) takes the mean."""
+    real = torch.tensor([0.3, 2.0, -1.0, 12.0, 4.0, 1.0])
+    fake = torch.tensor([-0.5, 1.5, -8.0, -3.0, 0.2, -2.0])
+    real_data = torch.zeros(15, len(real), 28)  # only its length matters
     expected = published_discriminator_error(
-        torch.sigmoid(real).unsqueeze(-1), torch.sigmoid(fake).unsqueeze(-1)
+        real_data, torch.sigmoid(real).unsqueeze(-1), torch.sigmoid(fake).unsqueeze(-1)
     )
-    torch.testing.assert_close(discriminator_loss_log_sigmoid(real, fake), expected)
-    torch.testing.assert_close(discriminator_loss(real, fake), expected, rtol=1e-5, atol=1e-6)
+    paper, mean_rung = ModelConfig(variant="paper_code"), ModelConfig(variant="code_sigmoid")
+    assert (paper.d_loss_divisor, mean_rung.d_loss_divisor) == (15, None)
+    got = discriminator_loss_log_sigmoid(real, fake, paper.d_loss_divisor)
+    torch.testing.assert_close(got, expected)
+    mean = discriminator_loss_log_sigmoid(real, fake)
+    torch.testing.assert_close(got, mean * len(real) / 15)
+    torch.testing.assert_close(discriminator_loss(real, fake), mean, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(discriminator_loss(real, fake, 15), got, rtol=1e-5, atol=1e-6)
 
 
 def test_log_sigmoid_discriminator_loss_saturates_in_float32() -> None:

@@ -327,14 +327,14 @@ def test_code_data_variant_switches(names300) -> None:
     trainer.net.generator_sample = lambda *a, **k: seen.append(k) or sample(*a, **k)
     trainer.net.generator_log_likelihood = batched.generator_log_likelihood
 
-    def step(params, real, fake, log_sigmoid):
-        seen.append((real.shape[1], fake.shape[1], log_sigmoid))
+    def step(params, real, fake, log_sigmoid, divisor):
+        seen.append((real.shape[1], fake.shape[1], log_sigmoid, divisor))
         return batched.discriminator_step(params, real, fake)
 
     trainer.net.discriminator_step = step
     trainer.train_epoch(0)
     assert seen[0] == {"forced": False, "stop": False, "ban_start": True}
-    assert seen[1] == (15, 10, False)
+    assert seen[1] == (15, 10, False, None)
     free, forced = trainer.final_names()
     assert all(len(name) == 10 for name in free[0])  # raw sequences, `$` included
     assert any("$" in name.rstrip("$") for name in free[0])  # letters after a `$`

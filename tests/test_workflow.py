@@ -28,7 +28,7 @@ N_SAMPLES = 200  # config/config.yaml, as the paper
 N_SHOW = 5
 FORCED_LETTERS = 10  # max_steps
 N_FILTERED_NAMES = 7769  # the paper's filter on the names corpus
-VARIANTS = ("corrected", "code_data", "code_loss", "code_softmax", "paper_code")
+VARIANTS = ("corrected", "code_data", "code_loss", "code_softmax", "code_sigmoid", "paper_code")
 RUN_FILES = ("losses.csv", "checkpoint.pt", "samples.txt", "forced.txt", "final.json")
 PER_VARIANT_RULES = (
     "aggregate_losses",

@@ -56,11 +56,16 @@ def discriminator_logits(params: Params, ids: torch.Tensor) -> torch.Tensor:
 
 
 def discriminator_step(
-    params: Params, real: torch.Tensor, fake: torch.Tensor, log_sigmoid: bool = False
+    params: Params,
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    log_sigmoid: bool = False,
+    divisor: int | None = None,
 ):
     """The discriminator loss (runs,) on real and fake ids (runs, steps, batch), detached, and
     its gradients {name: (runs, ...)}; run r's gradients are those of run r's loss. The loss is
-    computed from logits, or as the paper's code computes it if `log_sigmoid`."""
+    computed from logits, or as the paper's code computes it if `log_sigmoid`; its sums are
+    divided by the batch size, or by `divisor` (see `objectives.discriminator_loss`)."""
     if real.shape[1] == fake.shape[1]:  # one pass over both
         logits = discriminator_logits(params, torch.cat([real, fake], dim=2))
         real_logits, fake_logits = logits[:, : real.shape[2]], logits[:, real.shape[2] :]
@@ -68,7 +73,7 @@ def discriminator_step(
         real_logits = discriminator_logits(params, real)
         fake_logits = discriminator_logits(params, fake)
     loss_fn = discriminator_loss_log_sigmoid if log_sigmoid else discriminator_loss
-    loss = loss_fn(real_logits, fake_logits)
+    loss = loss_fn(real_logits, fake_logits, divisor)
     grads = torch.autograd.grad(loss.sum(), list(params.values()))
     return loss.detach(), dict(zip(params, grads))
 

@@ -34,12 +34,16 @@ class Variant:
         saturates (a real name whose sigmoid rounds to 1 adds nothing and gets no gradient), and
         the generator loss's factor `log(1 - D(x_i))`, which is -inf once a D(x_i) rounds to 1.
         Otherwise both are computed from the logits (softplus), exact and finite for any logit.
+    length_divisor: the discriminator loss divides its sums by `len(real_data)`, which in the
+        code is the number of padded steps (15: its tensors are step-major), not the batch
+        size: the loss and its gradient are 128 / 15 = 8.53 times the mean over the batch.
     """
 
     code_data: bool = False
     broadcast_loss: bool = False
     start_output: bool = False
     log_sigmoid: bool = False
+    length_divisor: bool = False
 
 
 # The ladder from the paper's text (`corrected`) to its published code (`paper_code`): each
@@ -49,8 +53,15 @@ VARIANTS = {
     "code_data": Variant(code_data=True),
     "code_loss": Variant(code_data=True, broadcast_loss=True),
     "code_softmax": Variant(code_data=True, broadcast_loss=True, start_output=True),
-    "paper_code": Variant(
+    "code_sigmoid": Variant(
         code_data=True, broadcast_loss=True, start_output=True, log_sigmoid=True
+    ),
+    "paper_code": Variant(
+        code_data=True,
+        broadcast_loss=True,
+        start_output=True,
+        log_sigmoid=True,
+        length_divisor=True,
     ),
 }
 
@@ -85,6 +96,12 @@ class ModelConfig:
     def code_data(self) -> bool:
         """Padded real names, free-running samples and whole-sequence likelihoods."""
         return self.switches.code_data
+
+    @property
+    def d_loss_divisor(self) -> int | None:
+        """What the discriminator loss's sums are divided by instead of the batch size: the
+        padded steps of a real name under `length_divisor`, else None (a mean)."""
+        return self.real_steps if self.switches.length_divisor else None
 
     @property
     def ban_start(self) -> bool:

@@ -86,16 +86,18 @@ def _discriminator_part(params: Params, ids: torch.Tensor, real: bool):
     return torch.from_numpy(logits), grads
 
 
-def _discriminator_step_log_sigmoid(params: Params, real: torch.Tensor, fake: torch.Tensor):
-    """The paper code's float32 `log(sigmoid)` loss: logits from the kernels, the loss and its
-    gradient with respect to the logits by PyTorch autograd (the code's own saturation
-    included), then the kernels' backward pass for each part."""
+def _discriminator_step_autograd(params: Params, real, fake, log_sigmoid, divisor):
+    """The discriminator loss as the paper's code computes it (float32 `log(sigmoid)`, or sums
+    over `divisor`): logits from the kernels, the loss and its gradient with respect to the
+    logits by PyTorch autograd (the code's own saturation included), then the kernels'
+    backward pass for each part."""
     weights = list(map(_np, _weights(params)))
     real_logits = torch.from_numpy(kernels.discriminator_logits(*weights, _np(real)))
     fake_logits = torch.from_numpy(kernels.discriminator_logits(*weights, _np(fake)))
     real_logits.requires_grad_()
     fake_logits.requires_grad_()
-    loss = discriminator_loss_log_sigmoid(real_logits, fake_logits)
+    loss_fn = discriminator_loss_log_sigmoid if log_sigmoid else discriminator_loss
+    loss = loss_fn(real_logits, fake_logits, divisor)
     grad_real, grad_fake = torch.autograd.grad(loss.sum(), [real_logits, fake_logits])
     grads = None
     for ids, grad_logits in ((real, grad_real), (fake, grad_fake)):
@@ -107,13 +109,17 @@ def _discriminator_step_log_sigmoid(params: Params, real: torch.Tensor, fake: to
 
 
 def discriminator_step(
-    params: Params, real: torch.Tensor, fake: torch.Tensor, log_sigmoid: bool = False
+    params: Params,
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    log_sigmoid: bool = False,
+    divisor: int | None = None,
 ):
     """The discriminator loss (runs,) on real and fake ids (runs, steps, batch) and its
     gradients {name: (runs, ...)}, both from one kernel pass; as `batched.discriminator_step`.
     Real and fake sequences of different lengths take one pass each."""
-    if log_sigmoid:
-        return _discriminator_step_log_sigmoid(params, real, fake)
+    if log_sigmoid or divisor is not None:
+        return _discriminator_step_autograd(params, real, fake, log_sigmoid, divisor)
     if real.shape[1] != fake.shape[1]:
         real_logits, real_grads = _discriminator_part(params, real, True)
         fake_logits, fake_grads = _discriminator_part(params, fake, False)

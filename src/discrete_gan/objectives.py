@@ -26,16 +26,25 @@ import torch.nn.functional as F
 _LOG_SOFTPLUS_LINEAR_BELOW = -37.0
 
 
-def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-    """`-(1/N) sum_i [log D(x_i) + log(1 - D(G(z_i)))]` from logits; shape (..., N) -> (...)."""
+def discriminator_loss(
+    real_logits: torch.Tensor, fake_logits: torch.Tensor, divisor: int | None = None
+) -> torch.Tensor:
+    """`-(1/N) sum_i [log D(x_i) + log(1 - D(G(z_i)))]` from logits; shape (..., N) -> (...).
+    With a `divisor`, the sums are divided by it instead of by N (the paper's code divides by
+    its padded sequence length)."""
     # log D(x) = -softplus(-x) and log(1 - D(x)) = -softplus(x), exact for large |x|.
-    return F.softplus(-real_logits).mean(-1) + F.softplus(fake_logits).mean(-1)
+    real_term, fake_term = F.softplus(-real_logits), F.softplus(fake_logits)
+    if divisor is not None:
+        return (real_term + fake_term).sum(-1) / divisor
+    return real_term.mean(-1) + fake_term.mean(-1)
 
 
 def discriminator_loss_log_sigmoid(
-    real_logits: torch.Tensor, fake_logits: torch.Tensor
+    real_logits: torch.Tensor, fake_logits: torch.Tensor, divisor: int | None = None
 ) -> torch.Tensor:
-    """The same loss as the paper's code computes it: `log(sigmoid(l))` in the logits' dtype.
+    """The same loss as the paper's code computes it: `log(sigmoid(l))` in the logits' dtype,
+    divided by N, or by `divisor` as the code's `log(D(x)) / N + log(1 - D(G(z))) / N` with its
+    N = len(real_data), the 15 padded steps of its step-major tensors.
 
     In float32 `sigmoid(l)` rounds to 1 for logits above about 16.6, so such a real name adds
     exactly 0 to the loss and gets no gradient (autograd through `log(sigmoid)` multiplies by
@@ -43,6 +52,8 @@ def discriminator_loss_log_sigmoid(
     """
     real_term = torch.log(torch.sigmoid(real_logits))
     fake_term = torch.log(1 - torch.sigmoid(fake_logits))
+    if divisor is not None:
+        return -(real_term / divisor + fake_term / divisor).sum(-1)
     return -(real_term + fake_term).mean(-1)
 
 

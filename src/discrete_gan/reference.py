@@ -27,9 +27,7 @@ def train_single(
     objective = variant_objective(model, train.objective)
     if objective.names == "relaxed" or not objective.discriminator:
         raise ValueError("the reference trainer covers the adversarial log-likelihood objectives")
-    d_loss_fn = (
-        discriminator_loss_log_sigmoid if model.switches.log_sigmoid else discriminator_loss
-    )
+    d_loss_fn = discriminator_loss_log_sigmoid if model.switches.log_sigmoid else discriminator_loss
     baseline = None
     ids = encode_batch(names, model.real_steps)
     size, n_batches = train.batch_size, len(names) // train.batch_size
@@ -43,7 +41,7 @@ def train_single(
         for b in range(n_batches):
             real = ids[order[b * size : (b + 1) * size]]
             fake = gen.sample(uniforms[b].T.to(dtype), stop=not model.code_data)
-            d_loss = d_loss_fn(disc(real), disc(fake))
+            d_loss = d_loss_fn(disc(real), disc(fake), model.d_loss_divisor)
             disc_opt.zero_grad()
             d_loss.backward()
             disc_opt.step()

@@ -130,6 +130,7 @@ class BatchedTrainer:
         self.stop = not model.code_data  # sampling stops at `$`
         self.ban_start = model.ban_start
         self.log_sigmoid = model.switches.log_sigmoid
+        self.d_divisor = model.d_loss_divisor
         self.rngs = [run_generator(seed) for seed in self.seeds]
         gen_states, disc_states = zip(*(initial_states(rng, model) for rng in self.rngs))
         adam = getattr(backend, "Adam", None)  # the numba backend's kernel Adam
@@ -179,7 +180,7 @@ class BatchedTrainer:
             fake = self._sample(uniforms)
         if self.objective.discriminator:
             d_loss, grads = self.net.discriminator_step(
-                self.disc, real, fake, log_sigmoid=self.log_sigmoid
+                self.disc, real, fake, self.log_sigmoid, self.d_divisor
             )  # (runs,)
             self.discriminator.step(grads)
         else:  # no discriminator at all: nothing is sampled or judged
