@@ -1,5 +1,6 @@
 # Replication of "GAN Training for Discrete Generators" (Toth): data -> training -> tables ->
-# figures and claims, for each variant (the paper's text, `corrected`; its code, `paper_code`).
+# figures, claims and the comparison with the paper in its own units, for each variant (a ladder
+# from the paper's text, `corrected`, to its published code, `paper_code`).
 # The stages live in workflow/rules/*.smk; settings in config/config.yaml.
 #   snakemake --cores 4                                  # the paper's 30 runs x 200 epochs
 #   snakemake --cores 2 --configfile config/smoke.yaml   # 2 runs x 3 epochs
@@ -24,6 +25,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/comparison.smk"
+include: "workflow/rules/paper.smk"
 
 
 localrules:
@@ -47,3 +49,5 @@ rule all:
         rules.figure6_variants.output,
         rules.diagnostics_figure.output,
         rules.claims.output,
+        rules.length_check.output,
+        rules.paper_units.output,

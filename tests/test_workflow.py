@@ -47,6 +47,8 @@ RULE_LOGS = (
     "logs/figure6_variants/figure6_variants.log",
     "logs/diagnostics_figure/diagnostics_figure.log",
     "logs/claims/claims.log",
+    "logs/length_check/length_check.log",
+    "logs/paper_units/paper_units.log",
 )
 PER_VARIANT_FILES = (
     "results/{variant}/losses_summary.csv",
@@ -80,6 +82,12 @@ EXPECTED_FILES = (
     "figures/diagnostics.pdf",
     "results/claims.csv",
     "results/claims.md",
+    "results/length_check.csv",
+    "results/length_check.json",
+    "results/paper_units.csv",
+    "results/paper_units.md",
+    "figures/paper_units.png",
+    "figures/paper_units.pdf",
     *RULE_LOGS,
 )
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -362,7 +370,7 @@ def test_figure_run_beyond_the_runs_is_refused(fresh_copy: Path, corpus_dir: Pat
 @pytest.mark.parametrize(
     ("config", "train_jobs"),
     [
-        ((), {"train_corrected_seeds_0_1", "train_paper_code_seeds_0_1"}),
+        ((), {f"train_{variant}_seeds_0_1" for variant in VARIANTS}),
         (
             ("seeds_per_job=1", "variants=[corrected]"),
             {"train_corrected_seeds_0_0", "train_corrected_seeds_1_1"},
@@ -387,6 +395,7 @@ def test_slurm_profile_dry_run_groups_seeds(
     assert all(counts[rule] == (len(variants) if rule in per_variant else 1) for rule in counts)
     others = {"download", "filter_names", "all", "claims", *per_variant}
     others |= {"figure5_variants", "figure6_variants", "diagnostics_figure"}
+    others |= {"length_check", "paper_units", "split_names", "compare_is_gan_seeds_0_1"}
     assert set(counts) - train_jobs == others
 
 
@@ -492,9 +501,11 @@ def test_claims_table_has_every_claim_per_variant(smoke_run: Path) -> None:
     assert {(r["variant"], int(r["number"])) for r in rows} == {
         (variant, number) for variant in VARIANTS for number in range(1, 6)
     }
-    assert {r["verdict"] for r in rows} <= {"holds", "partly", "does not hold"}
+    assert {r["verdict"] for r in rows} <= {"holds", "partly", "does not hold", "n/a"}
+    claim2 = [r for r in rows if r["number"] == "2"]
+    assert all(r["verdict"] == "n/a" and "20-epoch window" in r["detail"] for r in claim2)
     text = (smoke_run / "results/claims.md").read_text()
-    assert "| corrected | paper_code |" in text and "Rules:" in text
+    assert "| " + " | ".join(VARIANTS) + " |" in text and "Rules:" in text
 
 
 def test_snakemake_report_builds(smoke_run: Path, corpus_dir: Path) -> None:

@@ -1,0 +1,82 @@
+# Beyond the paper's figures: every variant in the paper's own units (ln of the epoch losses,
+# as its plotting script draws them) beside the values read off its Figures 5 and 6, and the
+# length check, a discriminator that sees only the difference in sequence length (real names
+# padded to 15 symbols, the same names to max_steps) as the paper's code feeds it.
+
+PAPER_VALUES = "config/paper_figure_values.csv"
+# Runtime request of the length check: the training rules' generous bound per run and epoch,
+# on one thread (it trains only a discriminator, several times cheaper than a GAN run).
+LENGTH_CHECK_MINUTES = 10 + (
+    SECONDS_PER_RUN_EPOCH
+    * config["length_check_runs"]
+    * config["length_check_epochs"]
+    // 60
+)
+
+
+rule length_check:
+    input:
+        names=rules.filter_names.output.names,
+    output:
+        csv="results/length_check.csv",
+        json="results/length_check.json",
+    log:
+        "logs/length_check/length_check.log",
+    benchmark:
+        "results/benchmarks/length_check.tsv"
+    threads: config["threads"]
+    resources:
+        mem_mb=1000,
+        runtime=LENGTH_CHECK_MINUTES,
+    params:
+        runs=config["length_check_runs"],
+        epochs=config["length_check_epochs"],
+        hidden_size=config["hidden_size"],
+        fake_steps=config["max_steps"],
+        batch_size=config["batch_size"],
+        lr=config["lr"],
+        lr_after=config["lr_after"],
+        lr_decay_epoch=config["lr_decay_epoch"],
+        backend=config["backend"],
+    shell:
+        "python -m discrete_gan.length_check --names {input.names} --runs {params.runs}"
+        " --epochs {params.epochs} --hidden-size {params.hidden_size}"
+        " --fake-steps {params.fake_steps} --batch-size {params.batch_size}"
+        " --lr {params.lr} --lr-after {params.lr_after}"
+        " --lr-decay-epoch {params.lr_decay_epoch} --backend {params.backend}"
+        " --threads {threads} --out-csv {output.csv} --out-json {output.json} > {log} 2>&1"
+
+
+rule paper_units:
+    input:
+        summaries=per_variant("results/{variant}/losses_summary.csv"),
+        lengths=per_variant("results/{variant}/lengths.csv"),
+        paper=PAPER_VALUES,
+        length_check=rules.length_check.output.csv,
+    output:
+        csv="results/paper_units.csv",
+        md=report(
+            "results/paper_units.md",
+            caption="../report/paper_units.rst",
+            category="Paper units",
+        ),
+        png=report(
+            "figures/paper_units.png",
+            caption="../report/paper_units.rst",
+            category="Paper units",
+        ),
+        pdf="figures/paper_units.pdf",
+    log:
+        "logs/paper_units/paper_units.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        summaries=variant_items("results/{variant}/losses_summary.csv"),
+        lengths=variant_items("results/{variant}/lengths.csv"),
+    shell:
+        "python -m discrete_gan.paper_units --summaries {params.summaries}"
+        " --lengths {params.lengths} --paper {input.paper}"
+        " --length-check {input.length_check} --out-csv {output.csv} --out-md {output.md}"
+        " --png {output.png} --pdf {output.pdf} > {log} 2>&1"
