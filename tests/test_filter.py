@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from discrete_gan.filter import filter_files, filter_names
+from discrete_gan.filter import dropped_tsv, filter_files, filter_names
 from discrete_gan.io import UserError
 
 
@@ -20,8 +20,8 @@ def corpus_lists(corpus_dir: Path) -> list[Path]:
 def test_real_corpus_counts(corpus_dir: Path) -> None:
     names, counts = filter_files(corpus_lists(corpus_dir))
     assert counts["files"] == [
-        {"name": "female.txt", "lines_read": 5001},
-        {"name": "male.txt", "lines_read": 2943},
+        {"name": "female.txt", "lines_read": 5001, "bom_removed": False},
+        {"name": "male.txt", "lines_read": 2943, "bom_removed": False},
     ]
     assert counts["lines_read"] == 7944
     assert counts["non_letter"] == 39
@@ -97,11 +97,11 @@ def test_files_split_on_newline_only(tmp_path: Path) -> None:
     female, male = tmp_path / "female.txt", tmp_path / "male.txt"
     female.write_bytes(b"Anna\r\nBea\rCleo\r\n\r\n")  # a lone "\r" does not end a line
     male.write_bytes(b"\xff\xfe\nZed")
-    names, counts = filter_files([female, male])
+    names, counts = filter_files([female, male], min_names=1)
     assert names == ["anna", "zed"]
     assert counts["files"] == [
-        {"name": "female.txt", "lines_read": 3},
-        {"name": "male.txt", "lines_read": 2},
+        {"name": "female.txt", "lines_read": 3, "bom_removed": False},
+        {"name": "male.txt", "lines_read": 2, "bom_removed": False},
     ]
     assert counts["non_letter"] == 1 and counts["empty"] == 1 and counts["undecodable"] == 1
 
@@ -113,8 +113,8 @@ def test_missing_file_is_a_user_error(tmp_path: Path) -> None:
 
 def test_no_names_kept_is_a_user_error(tmp_path: Path) -> None:
     (tmp_path / "female.txt").write_bytes(b"\n O'Hara \nChristabella\n")
-    with pytest.raises(UserError, match="no names"):
-        filter_files([tmp_path / "female.txt"])
+    with pytest.raises(UserError, match="holds 0 names of 1 to 9 letters a-z, fewer than 1;"):
+        filter_files([tmp_path / "female.txt"], min_names=1)
 
 
 def test_cli_writes_names_and_counts(corpus_dir: Path, tmp_path: Path) -> None:
@@ -123,14 +123,22 @@ def test_cli_writes_names_and_counts(corpus_dir: Path, tmp_path: Path) -> None:
     command = [sys.executable, "-m", "discrete_gan.filter", "--female", str(female)]
     command += ["--male", str(male), "--max-len", "9", "--deduplicate"]
     command += ["--out", str(out), "--counts", str(counts_path)]
+    command += ["--dropped", str(out.parent / "dropped.tsv")]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "kept: 7769" in done.stdout
+    dropped = (out.parent / "dropped.tsv").read_text(encoding="utf-8").splitlines()
+    assert dropped[0] == "file\tline\treason\ttext" and len(dropped) == 1 + 39 + 136
+    assert "female.txt\t270\tnon_letter\tAnn-Mari" in dropped
     names = out.read_text(encoding="utf-8").splitlines()
     assert len(names) == len(set(names)) == 7401
     counts = json.loads(counts_path.read_text(encoding="utf-8"))
     assert counts["lines_read"] == 7944 and counts["written"] == 7401
-    assert sorted(p.name for p in out.parent.iterdir()) == ["counts.json", "names.txt"]
+    assert sorted(p.name for p in out.parent.iterdir()) == [
+        "counts.json",
+        "dropped.tsv",
+        "names.txt",
+    ]
 
 
 def test_cli_missing_file(tmp_path: Path) -> None:
@@ -141,3 +149,50 @@ def test_cli_missing_file(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stderr.startswith("error: ") and len(done.stderr.splitlines()) == 1
     assert not (tmp_path / "names.txt").exists()
+
+
+def names_file(path: Path, names: list[str], prefix: bytes = b"") -> Path:
+    path.write_bytes(prefix + "".join(f"{name}\n" for name in names).encode("utf-8"))
+    return path
+
+
+NAMES_200 = [f"{a}{b}{c}" for a in "abcde" for b in "fghij" for c in "klmnopqr"]
+
+
+def test_byte_order_mark_is_removed_not_a_dropped_name(tmp_path: Path) -> None:
+    """A UTF-8 BOM before the first name would make it a non-letter line and drop it."""
+    female = names_file(tmp_path / "female.txt", ["Abbe", *NAMES_200], prefix=b"\xef\xbb\xbf")
+    male = names_file(tmp_path / "male.txt", NAMES_200)
+    names, counts = filter_files([female, male])
+    assert names[0] == "abbe" and counts["kept"] == 401 and counts["non_letter"] == 0
+    assert [f["bom_removed"] for f in counts["files"]] == [True, False]
+
+
+@pytest.mark.parametrize("female_names", [[], NAMES_200[:99]])
+def test_empty_or_near_empty_list_is_refused(tmp_path: Path, female_names) -> None:
+    """An empty female.txt would otherwise train on the male names alone."""
+    female = names_file(tmp_path / "female.txt", female_names)
+    male = names_file(tmp_path / "male.txt", NAMES_200)
+    with pytest.raises(UserError) as err:
+        filter_files([female, male])
+    message = str(err.value)
+    assert f"female.txt holds {len(female_names)} names" in message
+    assert "download the corpus again" in message and "\n" not in message
+
+
+def test_dropped_lines_carry_file_line_and_reason(tmp_path: Path) -> None:
+    female = names_file(tmp_path / "female.txt", [*NAMES_200, "Zoë", "Ann-Marie", "Christabella"])
+    male = tmp_path / "male.txt"
+    male.write_bytes("".join(f"{n}\n" for n in NAMES_200).encode() + b"\xff\tx\n\n")
+    dropped: list = []
+    names, counts = filter_files([female, male], dropped=dropped)
+    assert len(names) == 400
+    rows = dropped_tsv(dropped).splitlines()
+    assert rows == [
+        "file\tline\treason\ttext",
+        "female.txt\t201\tnon_letter\tZoë",
+        "female.txt\t202\tnon_letter\tAnn-Marie",
+        "female.txt\t203\ttoo_long\tChristabella",
+        "male.txt\t201\tundecodable\t\\xff\\tx",
+        "male.txt\t202\tempty\t",
+    ]

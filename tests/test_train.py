@@ -375,3 +375,9 @@ def test_training_flushes_subnormals_in_every_kernel_thread() -> None:
     assert before == "True"  # the probe sees subnormals where they are not flushed
     product, n_threads, wanted = after.split()
     assert float(product) == 0.0 and int(n_threads) == int(wanted) == 2
+
+
+def test_names_without_room_for_the_end_symbol_are_refused(names300) -> None:
+    """A name of max_steps letters would be trained without its `$`."""
+    with pytest.raises(UserError, match="the longest name has 10 letters but a sequence"):
+        BatchedTrainer([*names300, "abcdefghij"], [0], MODEL, TrainConfig(), "cpu", torch.float32)

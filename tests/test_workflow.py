@@ -67,6 +67,7 @@ EXPECTED_FILES = (
     "data/raw/README",
     "data/processed/names.txt",
     "data/processed/counts.json",
+    "data/processed/dropped.tsv",
     *(
         f"results/{variant}/runs/seed{seed}/{name}"
         for variant in VARIANTS
@@ -362,6 +363,18 @@ def test_invalid_config_fails_schema_validation(
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "Error validating config file" in output and message in output, output[-3000:]
+
+
+@pytest.mark.parametrize("max_len", [10, 11])
+def test_max_len_of_max_steps_or_more_is_refused(
+    fresh_copy: Path, corpus_dir: Path, max_len: int
+) -> None:
+    """Names of max_steps letters would have no end symbol, longer ones no room at all."""
+    result = snakemake(fresh_copy, corpus_dir, "-n", config=(f"max_len={max_len}",))
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert f"max_len is {max_len} but a sequence of max_steps=10 symbols" in output
+    assert "Traceback" not in output
 
 
 def test_figure_run_beyond_the_runs_is_refused(fresh_copy: Path, corpus_dir: Path) -> None:

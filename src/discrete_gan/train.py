@@ -116,6 +116,13 @@ class BatchedTrainer:
                 f"the corpus has {len(names)} names, fewer than one batch of {train.batch_size}; "
                 "lower batch_size in the config or check the filtered names"
             )
+        longest = max(map(len, names))
+        if longest >= model.max_steps:
+            raise UserError(
+                f"the longest name has {longest} letters but a sequence of max_steps="
+                f"{model.max_steps} symbols holds at most {model.max_steps - 1} and its end "
+                "symbol; filter with a max_len below max_steps or raise max_steps"
+            )
         self.seeds, self.model, self.train = list(seeds), model, train
         self.device, self.dtype = device, dtype
         self.n_names = len(names)

@@ -46,6 +46,12 @@ def check_config():
             f"figure_run is {config['figure_run']} but only seeds 0..{config['n_runs'] - 1} "
             "are trained; set figure_run below n_runs"
         )
+    if config["max_len"] >= config["max_steps"]:
+        problems.append(
+            f"max_len is {config['max_len']} but a sequence of max_steps={config['max_steps']} "
+            f"symbols holds at most {config['max_steps'] - 1} letters and its end symbol; "
+            "set max_len below max_steps"
+        )
     for key in ("n_lengths", "n_show"):
         if config[key] > config["n_samples"]:
             problems.append(

@@ -28,6 +28,7 @@ rule filter_names:
     output:
         names="data/processed/names.txt",
         counts="data/processed/counts.json",
+        dropped="data/processed/dropped.tsv",
     log:
         "logs/filter_names/filter_names.log",
     threads: 1
@@ -40,4 +41,5 @@ rule filter_names:
     shell:
         "python -m discrete_gan.filter --female {input.female} --male {input.male}"
         " --max-len {params.max_len} {params.deduplicate}"
-        " --out {output.names} --counts {output.counts} > {log} 2>&1"
+        " --out {output.names} --counts {output.counts} --dropped {output.dropped}"
+        " > {log} 2>&1"
