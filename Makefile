@@ -10,13 +10,15 @@ CORPUS ?=
 SET ?=
 SNAKEMAKE_ARGS ?=
 
-BIN := $(CURDIR)/$(VENV)/bin
+BIN := $(abspath $(VENV))/bin
 # Rules call `python -m discrete_gan.<step>`: make that the environment's python.
 export PATH := $(BIN):$(PATH)
 # Config overrides go into one --config (a second --config would replace the first), placed
 # last: Snakemake would read a target written after `--config k=v` as one more config entry.
 OVERRIDES := $(if $(CORPUS)$(SET),--config $(if $(CORPUS),corpus_source=$(CORPUS)) $(SET))
-SNAKEMAKE := $(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) $(SNAKEMAKE_ARGS)
+# A failing step's log (its one-sentence error) is printed on the terminal, not only named.
+SNAKEMAKE := $(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) --show-failed-logs \
+	$(SNAKEMAKE_ARGS)
 
 .PHONY: setup replicate smoke comparison figure5 figure6 report test lint bench clean
 

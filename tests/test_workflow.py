@@ -532,3 +532,34 @@ def test_snakemake_report_builds(smoke_run: Path, corpus_dir: Path) -> None:
     succeed(snakemake(smoke_run, corpus_dir, "--report", "report.html"), smoke_run)
     html = report.read_text(encoding="utf-8", errors="replace")
     assert len(html) > 10_000 and "claims" in html.lower()
+
+
+def run_make(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    """`make ARGS` in a copy of the workflow with the project's Makefile, using this test
+    run's environment (already set up, so `make setup` has nothing to do)."""
+    shutil.copy2(PROJECT / "Makefile", workdir / "Makefile")
+    for name in ("requirements.txt", "pyproject.toml"):
+        shutil.copy2(PROJECT / name, workdir / name)
+    venv = Path(sys.executable).parent.parent
+    command = ["make", "-C", str(workdir), f"VENV={venv}", "CONFIG=config/smoke.yaml", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.parametrize("target", ["figure5", "figure6", "comparison"])
+def test_make_targets_with_corpus_and_settings(
+    tmp_path: Path, corpus_dir: Path, target: str
+) -> None:
+    """Targets come before `--config k=v`, where Snakemake would read them as config entries."""
+    workdir = copy_workflow(tmp_path / "copy")
+    done = run_make(workdir, target, f"CORPUS={corpus_dir}", "SET=epochs=2", "SNAKEMAKE_ARGS=-n")
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_make_shows_a_failed_steps_own_message(tmp_path: Path) -> None:
+    """The download step's one-sentence error reaches the terminal, not only its log file."""
+    workdir = copy_workflow(tmp_path / "copy")
+    done = run_make(workdir, "replicate", f"CORPUS={tmp_path / 'nowhere'}", "CORES=1")
+    output = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert f"error: corpus source {tmp_path / 'nowhere'} does not exist" in output, output[-3000:]
