@@ -381,3 +381,26 @@ def test_names_without_room_for_the_end_symbol_are_refused(names300) -> None:
     """A name of max_steps letters would be trained without its `$`."""
     with pytest.raises(UserError, match="the longest name has 10 letters but a sequence"):
         BatchedTrainer([*names300, "abcdefghij"], [0], MODEL, TrainConfig(), "cpu", torch.float32)
+
+
+@pytest.mark.parametrize("variant", ["corrected", "paper_code"])
+def test_run_files_are_byte_identical_across_groupings_and_threads(
+    corpus_names, tmp_path, variant, restore_threads
+) -> None:
+    """A run's files do not depend on which runs share its job, nor on the thread count (the
+    paper's 60 batches per epoch, whose mean a reduction over all runs would round otherwise)."""
+    model = ModelConfig(variant=variant)
+    config = TrainConfig(epochs=1, n_samples=30)
+    written = {}
+    for label, seeds, threads in (("alone", [3], 1), ("among", list(range(30)), 2)):
+        train.set_threads(threads, train.choose_backend("numba", "cpu", torch.float32))
+        results = train_runs(
+            corpus_names, seeds, model, config, "cpu", torch.float32, "numba", quiet
+        )
+        for result in results:
+            if result.seed == 3:
+                write_run(result, tmp_path / label, model, config)
+        written[label] = tmp_path / label / "seed3"
+    for name in ("losses.csv", "samples.txt", "forced.txt", "final.json"):
+        alone = (written["alone"] / name).read_bytes()
+        assert alone == (written["among"] / name).read_bytes(), name

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -55,6 +56,14 @@ def initial_states(rng: torch.Generator, model: ModelConfig) -> tuple[dict, dict
     init_uniform_(gen, model.hidden_size, rng)
     init_uniform_(disc, model.hidden_size, rng)
     return gen.state_dict(), disc.state_dict()
+
+
+def per_run_mean(values: torch.Tensor) -> torch.Tensor:
+    """Each run's mean over the batches of an epoch, (batches, runs) -> (runs,) float64, summed
+    exactly: a reduction over the whole tensor would round differently with the number of runs
+    beside it, and a run's losses.csv must not depend on which runs share its job."""
+    means = [math.fsum(column) / len(column) for column in values.T.double().cpu().tolist()]
+    return torch.tensor(means, dtype=torch.float64)
 
 
 def check_finite(losses: torch.Tensor, name: str, seeds: list[int], epoch: int) -> None:
@@ -279,8 +288,8 @@ class BatchedTrainer:
         if self._weights:  # (batches, runs, batch) weights and name lengths
             lengths = (reals != END_ID).sum(2)
             ess, half = is_gan_weight_diagnostics(torch.stack(self._weights), lengths)
-            self.diagnostics = (ess.mean(0).cpu(), half.mean(0).cpu())
-        return d_losses.mean(0).cpu(), g_losses.mean(0).cpu()
+            self.diagnostics = (per_run_mean(ess), per_run_mean(half))
+        return per_run_mean(d_losses), per_run_mean(g_losses)
 
     def final_names(self) -> tuple[list[list[str]], list[list[str]]]:
         """Per run, `n_samples` freely sampled names and as many forced to max_steps letters.
