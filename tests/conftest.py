@@ -6,31 +6,87 @@ import contextlib
 import functools
 import http.server
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
+
+from discrete_gan.download import ZIP_NAME, download_corpus, fetch, sha256_file
+from discrete_gan.io import UserError
+
+PROJECT = Path(__file__).resolve().parents[1]
 
 CORPUS_FILES = ("female.txt", "male.txt", "README", "names.zip", "SHA256SUMS")
+LISTS = ("female.txt", "male.txt", "README")
+
+
+def default_corpus() -> tuple[str, str]:
+    """The corpus URL and names.zip checksum of config/config.yaml."""
+    config = yaml.safe_load((PROJECT / "config" / "config.yaml").read_text(encoding="utf-8"))
+    return config["corpus_source"], config["corpus_sha256"]
+
+
+def complete(folder: Path) -> bool:
+    return all((folder / name).is_file() for name in CORPUS_FILES)
+
+
+def obtain_corpus(url: str, sha256: str, cache: Path) -> Path:
+    """The corpus in `cache`, downloaded from `url` and verified as the pipeline does it (the
+    lists, README, names.zip and a SHA256SUMS of them all) unless it is there already. Raises
+    the download step's UserError when it cannot be had."""
+    if complete(cache):
+        return cache
+    with tempfile.TemporaryDirectory(prefix="discrete-gan-corpus-") as tmp:
+        staging = Path(tmp) / "names-corpus"
+        staging.mkdir()
+        fetch(url, staging / ZIP_NAME, timeout=60.0)
+        download_corpus(str(staging / ZIP_NAME), staging, sha256)
+        sums = "".join(f"{sha256_file(staging / n)}  {n}\n" for n in (ZIP_NAME, *LISTS))
+        (staging / "SHA256SUMS").write_text(sums, encoding="utf-8")
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        if not complete(cache):
+            shutil.rmtree(cache, ignore_errors=True)
+            shutil.move(staging, cache)
+    return cache
 
 
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
-    """The shared names corpus folder (read-only: tests copy from it, never write into it).
+    """The names corpus folder (read-only: tests copy from it, never write into it).
 
-    $DISCRETE_GAN_CORPUS overrides the default, the shared/ folder next to the project root.
+    $DISCRETE_GAN_CORPUS names it; by default it is the shared/ folder next to the project
+    root, or else a copy that the tests download once, as the pipeline does, into
+    $DISCRETE_GAN_CACHE (default ~/.cache/discrete-gan).
     """
-    default = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "names-corpus"
-    folder = Path(os.environ.get("DISCRETE_GAN_CORPUS") or default).resolve()
-    missing = [name for name in CORPUS_FILES if not (folder / name).is_file()]
-    if missing:
+    if os.environ.get("DISCRETE_GAN_CORPUS"):
+        folder = Path(os.environ["DISCRETE_GAN_CORPUS"]).resolve()
+        if not complete(folder):
+            missing = [name for name in CORPUS_FILES if not (folder / name).is_file()]
+            pytest.fail(
+                f"names corpus folder {folder} (DISCRETE_GAN_CORPUS) lacks {', '.join(missing)}; "
+                "point it at a folder holding the corpus files and names.zip.",
+                pytrace=False,
+            )
+        return folder
+    shared = (PROJECT / ".." / "shared" / "data" / "names-corpus").resolve()
+    if complete(shared):
+        return shared
+    cache_root = os.environ.get("DISCRETE_GAN_CACHE") or Path.home() / ".cache" / "discrete-gan"
+    cache = Path(cache_root) / "names-corpus"
+    url, sha256 = default_corpus()
+    try:
+        return obtain_corpus(url, sha256, cache)
+    except UserError as err:
         pytest.fail(
-            f"names corpus folder {folder} lacks {', '.join(missing)}; "
-            "set DISCRETE_GAN_CORPUS to a folder holding the corpus files and names.zip.",
+            f"the tests need the names corpus, which is neither in {shared} nor in {cache} and "
+            f"could not be downloaded ({err}); set DISCRETE_GAN_CORPUS to a folder holding "
+            "female.txt, male.txt, README, names.zip and SHA256SUMS.",
             pytrace=False,
         )
-    return folder
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

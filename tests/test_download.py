@@ -200,3 +200,32 @@ def test_cli_success(http_corpus: str, corpus_dir: Path, tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr
     assert "sha256 verified" in done.stdout and "wrote" in done.stdout
     assert_corpus_copied(out_dir, corpus_dir)
+
+
+def test_tests_obtain_the_corpus_as_the_pipeline_does(http_corpus: str, corpus_dir, tmp_path):
+    """Without a local copy the tests download the corpus once into a cache, verified."""
+    from conftest import CORPUS_FILES as CACHED_FILES
+    from conftest import obtain_corpus
+
+    cache = tmp_path / "cache" / "names-corpus"
+    folder = obtain_corpus(f"{http_corpus}/names.zip", NAMES_ZIP_SHA256, cache)
+    assert folder == cache and all((cache / name).is_file() for name in CACHED_FILES)
+    for name in ("female.txt", "male.txt", "README", "names.zip"):
+        assert (cache / name).read_bytes() == (corpus_dir / name).read_bytes()
+    sums = dict(line.split()[::-1] for line in (cache / "SHA256SUMS").read_text().splitlines())
+    assert sums["names.zip"] == NAMES_ZIP_SHA256
+
+
+@pytest.mark.parametrize("case", ["unreachable", "wrong checksum"])
+def test_tests_without_corpus_or_network_fail_with_one_sentence(http_corpus, tmp_path, case):
+    from conftest import obtain_corpus
+
+    cache = tmp_path / "cache" / "names-corpus"
+    url, sha256 = f"{http_corpus}/names.zip", NAMES_ZIP_SHA256
+    if case == "unreachable":
+        url = "http://127.0.0.1:9/names.zip"
+    else:
+        sha256 = "0" * 64
+    with pytest.raises(UserError) as err:
+        obtain_corpus(url, sha256, cache)
+    assert "\n" not in str(err.value) and not cache.exists()
