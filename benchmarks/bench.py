@@ -4,7 +4,9 @@ Prints, for this machine, run-epochs per second of the batched trainer for 1 and
 1 and 2 threads, the same for a straightforward one-run-at-a-time loop (`reference.py`), the
 projected and measured time of the full replication's training (30 runs x 200 epochs), and
 peak memory. Each measurement runs in its own process, so thread settings and peak memory do
-not leak between them. The last line reads `run-epochs/s (30 runs, 2 threads): <number>`.
+not leak between them. A whole 200-epoch run of `paper_code` (30 runs, one thread, as a
+training job runs) shows whether an epoch gets slower as training goes on. The last line reads
+`run-epochs/s (30 runs, 2 threads): <number>`.
 """
 
 from __future__ import annotations
@@ -36,18 +38,23 @@ def corpus_names(names: Path, corpus: Path) -> list[str]:
     return kept
 
 
-def measure(names: list[str], mode: str, runs: int, threads: int, epochs: int) -> dict:
-    """Time `epochs` epochs of `runs` runs after a short warm-up; peak RSS of this process."""
+def measure(
+    names: list[str], mode: str, runs: int, threads: int, epochs: int, variant: str = "corrected"
+) -> dict:
+    """Time `epochs` epochs of `runs` runs of `variant` after a short warm-up; peak RSS of this
+    process; with 25 epochs or more, also the time per epoch of epochs 5-25 and of the last 20
+    (a slowdown over training, such as subnormal floats once caused, shows as their ratio)."""
     import torch
 
     from discrete_gan.config import ModelConfig, TrainConfig
     from discrete_gan.reference import train_single
     from discrete_gan.train import BatchedTrainer, choose_backend, set_threads
 
-    model, train = ModelConfig(), TrainConfig(epochs=epochs)
+    model, train = ModelConfig(variant=variant), TrainConfig(epochs=epochs)
     seeds = list(range(runs))
     backend = choose_backend("torch" if mode == "loop" else mode, "cpu", torch.float32)
     set_threads(threads, backend)
+    ends: list[float] = []  # seconds from the start to the end of each epoch
     if mode == "loop":
         start = time.perf_counter()
         for seed in seeds:
@@ -60,8 +67,17 @@ def measure(names: list[str], mode: str, runs: int, threads: int, epochs: int) -
         start = time.perf_counter()
         for epoch in range(epochs):
             trainer.train_epoch(epoch)
+            ends.append(time.perf_counter() - start)
     seconds = time.perf_counter() - start
+    flat = {}
+    if len(ends) >= 25:
+        flat = {
+            "early_s_per_epoch": (ends[24] - ends[4]) / 20,
+            "late_s_per_epoch": (ends[-1] - ends[-21]) / 20,
+        }
     return {
+        "variant": variant,
+        **flat,
         "mode": mode,
         "runs": runs,
         "threads": threads,
@@ -156,6 +172,21 @@ def run_benchmarks(names_file: Path, epochs: int, skip_full: bool) -> None:
         print(
             f"measured training time of the replication: {full['seconds']:.0f} s "
             f"(peak RSS {full['peak_rss_mib']:.0f} MiB)"
+        )
+        code = in_subprocess(
+            names_file,
+            mode="numba",
+            runs=PAPER_RUNS,
+            threads=1,
+            epochs=PAPER_EPOCHS,
+            variant="paper_code",
+        )
+        print(
+            f"measured training time of paper_code ({PAPER_RUNS} x {PAPER_EPOCHS}, 1 thread): "
+            f"{code['seconds']:.0f} s ({code['run_epochs_per_s']:.1f} run-epochs/s); seconds "
+            f"per epoch {code['early_s_per_epoch']:.2f} in epochs 5-25, "
+            f"{code['late_s_per_epoch']:.2f} in the last 20 "
+            f"(ratio {code['late_s_per_epoch'] / code['early_s_per_epoch']:.2f})"
         )
     print(f"run-epochs/s ({PAPER_RUNS} runs, 2 threads): {best:.1f}")
 
