@@ -114,3 +114,30 @@ def http_corpus(corpus_dir: Path) -> Iterator[str]:
     """Base URL of a loopback HTTP server serving `corpus_dir`."""
     with serve_directory(corpus_dir) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def corpus_names(corpus_dir: Path) -> list[str]:
+    """The 7,769 names the paper's filter keeps from the corpus."""
+    from discrete_gan.filter import filter_files
+
+    names, _ = filter_files([corpus_dir / "female.txt", corpus_dir / "male.txt"])
+    return names
+
+
+@pytest.fixture(scope="session")
+def names300(corpus_names: list[str]) -> list[str]:
+    """A deterministic subset of 299 real names (every 26th, from the sixth)."""
+    return corpus_names[5::26]
+
+
+@pytest.fixture
+def restore_threads():
+    """Training sets the thread counts of torch and numba; put them back afterwards."""
+    import numba
+    import torch
+
+    torch_threads, numba_threads = torch.get_num_threads(), numba.get_num_threads()
+    yield
+    torch.set_num_threads(torch_threads)
+    numba.set_num_threads(numba_threads)

@@ -41,6 +41,13 @@ def random_ids(runs: int, batch: int, seed: int) -> torch.Tensor:
     return torch.where(half[None, :, None], ids, names)
 
 
+def assert_grads_close(grads: dict, grads_ref: dict) -> None:
+    """Every parameter's gradient equal to the reference's to float32 kernel rounding."""
+    for key, grad_ref in grads_ref.items():
+        atol = 1e-4 * grad_ref.abs().max()
+        torch.testing.assert_close(grads[key], grad_ref, rtol=1e-4, atol=atol, msg=key)
+
+
 def step_major(x: torch.Tensor) -> torch.Tensor:
     """(runs, batch, steps) <-> (runs, steps, batch), the backends' layout."""
     return x.transpose(1, 2).contiguous()
@@ -166,9 +173,7 @@ def test_discriminator_step_matches_torch_backend(scale: float) -> None:
     loss_ref, grads_ref = batched.discriminator_step(disc, real, fake)
     torch.testing.assert_close(loss, loss_ref, rtol=1e-5, atol=1e-6)
     assert grads.keys() == grads_ref.keys() == disc.keys()
-    for key, grad_ref in grads_ref.items():
-        atol = 1e-4 * grad_ref.abs().max()
-        torch.testing.assert_close(grads[key], grad_ref, rtol=1e-4, atol=atol, msg=key)
+    assert_grads_close(grads, grads_ref)
 
 
 def test_generator_pullback_matches_torch_backend() -> None:
@@ -179,9 +184,7 @@ def test_generator_pullback_matches_torch_backend() -> None:
     log_p_ref, pullback_ref = batched.generator_log_likelihood_vjp(gen, ids)
     torch.testing.assert_close(log_p, log_p_ref, rtol=1e-5, atol=1e-4)
     grads, grads_ref = pullback(weights), pullback_ref(weights)
-    for key, grad_ref in grads_ref.items():
-        atol = 1e-4 * grad_ref.abs().max()
-        torch.testing.assert_close(grads[key], grad_ref, rtol=1e-4, atol=atol, msg=key)
+    assert_grads_close(grads, grads_ref)
 
 
 def paper_code_ids(runs: int, batch: int, seed: int) -> torch.Tensor:
@@ -202,9 +205,7 @@ def test_whole_likelihood_matches_torch_backend_and_modules() -> None:
     stopped = batched.generator_log_likelihood(gen, ids).detach()
     assert (log_p_ref < stopped - 1e-3).all()  # every name has `$` after its first `$`
     grads, grads_ref = pullback(weights), pullback_ref(weights)
-    for key, grad_ref in grads_ref.items():
-        atol = 1e-4 * grad_ref.abs().max()
-        torch.testing.assert_close(grads[key], grad_ref, rtol=1e-4, atol=atol, msg=key)
+    assert_grads_close(grads, grads_ref)
     module = Generator(MODEL)
     module.load_state_dict({k: v[1].detach() for k, v in gen.items()})
     with torch.no_grad():
@@ -239,9 +240,7 @@ def test_discriminator_step_on_sequences_of_different_lengths() -> None:
     )
     torch.testing.assert_close(loss_ref, expected.detach())
     torch.testing.assert_close(loss, loss_ref, rtol=1e-5, atol=1e-6)
-    for key, grad_ref in grads_ref.items():
-        atol = 1e-4 * grad_ref.abs().max()
-        torch.testing.assert_close(grads[key], grad_ref, rtol=1e-4, atol=atol, msg=key)
+    assert_grads_close(grads, grads_ref)
 
 
 def test_kernel_adam_matches_torch_adam() -> None:
@@ -291,9 +290,7 @@ def test_start_symbol_as_output_matches_torch_backend_and_modules(forced: bool) 
     banned = batched.generator_log_likelihood(gen, ids, True).detach()
     assert torch.isinf(banned[:, ::3]).all() and (log_p[:, 1::3] < banned[:, 1::3]).all()
     grads, grads_ref = pullback(weights), pullback_ref(weights)
-    for key, grad_ref in grads_ref.items():
-        atol = 1e-4 * grad_ref.abs().max()
-        torch.testing.assert_close(grads[key], grad_ref, rtol=1e-4, atol=atol, msg=key)
+    assert_grads_close(grads, grads_ref)
     module = Generator(model)
     module.load_state_dict({k: v[2].detach() for k, v in gen.items()})
     with torch.no_grad():
@@ -321,6 +318,4 @@ def test_code_discriminator_step_matches_torch_backend(log_sigmoid, divisor) -> 
     loss, grads = fast.discriminator_step(disc, real, fake, log_sigmoid, divisor)
     loss_ref, grads_ref = batched.discriminator_step(disc, real, fake, log_sigmoid, divisor)
     torch.testing.assert_close(loss, loss_ref, rtol=1e-5, atol=1e-6)
-    for key, grad_ref in grads_ref.items():
-        atol = 1e-4 * grad_ref.abs().max()
-        torch.testing.assert_close(grads[key], grad_ref, rtol=1e-4, atol=atol, msg=key)
+    assert_grads_close(grads, grads_ref)

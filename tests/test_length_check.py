@@ -6,20 +6,16 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
-import numba
 import numpy as np
 import pytest
 import torch
 
 from discrete_gan.config import TrainConfig
-from discrete_gan.filter import filter_files
 from discrete_gan.io import UserError
 from discrete_gan.length_check import (
     TABLE_COLUMNS,
     LossForm,
-    batches,
     loss_table,
     main,
     name_forms,
@@ -43,21 +39,6 @@ def quiet(*args, **kwargs) -> None:
     """A `log` that prints nothing."""
 
 
-@pytest.fixture(scope="module")
-def names300(corpus_dir: Path) -> list[str]:
-    names, _ = filter_files([corpus_dir / "female.txt", corpus_dir / "male.txt"])
-    return names[5::26]
-
-
-@pytest.fixture
-def restore_threads():
-    """main sets the thread counts of torch and numba; put them back afterwards."""
-    torch_threads, numba_threads = torch.get_num_threads(), numba.get_num_threads()
-    yield
-    torch.set_num_threads(torch_threads)
-    numba.set_num_threads(numba_threads)
-
-
 def test_name_forms_hold_the_same_letters_padded_to_two_lengths() -> None:
     real, fake = name_forms(["ann", "bo"], 15, 10)
     assert real.shape == (15, 2) and fake.shape == (10, 2)
@@ -65,14 +46,6 @@ def test_name_forms_hold_the_same_letters_padded_to_two_lengths() -> None:
     assert (real[10:] == END_ID).all()  # the extra five are all `$`
     with pytest.raises(UserError, match="letters"):
         name_forms(["abcdefghijk"], 15, 10)
-
-
-def test_batches_shuffle_each_run_on_its_own() -> None:
-    ids = torch.arange(7).expand(3, -1)  # (steps, n): name i is [i, i, i]
-    orders = torch.tensor([[6, 5, 4, 3, 2, 1, 0], [0, 1, 2, 3, 4, 5, 6]])
-    out = batches(ids, orders, n_batches=2, size=3)  # the seventh name is dropped
-    assert out.shape == (2, 2, 3, 3)  # (batches, runs, steps, batch)
-    assert out[0, 0, 0].tolist() == [6, 5, 4] and out[1, 1, 2].tolist() == [3, 4, 5]
 
 
 def test_loss_table_takes_ln_of_the_mean_and_is_nan_safe() -> None:

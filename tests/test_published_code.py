@@ -12,7 +12,6 @@ import pytest
 import torch
 
 from discrete_gan.config import ModelConfig, TrainConfig
-from discrete_gan.filter import filter_files
 from discrete_gan.models import Discriminator, Generator
 from discrete_gan.objectives import (
     GENERATOR_OBJECTIVES,
@@ -26,12 +25,6 @@ from discrete_gan.objectives import (
 from discrete_gan.seeding import run_generator
 from discrete_gan.train import initial_states, train_runs, variant_objective
 from discrete_gan.vocab import encode_batch
-
-
-@pytest.fixture(scope="module")
-def names300(corpus_dir) -> list[str]:
-    names, _ = filter_files([corpus_dir / "female.txt", corpus_dir / "male.txt"])
-    return names[5::26]
 
 
 def published_generator_error(prediction_real: torch.Tensor, likelihoods: torch.Tensor):

@@ -11,7 +11,6 @@ import torch
 
 from discrete_gan import sample
 from discrete_gan.config import ModelConfig, TrainConfig
-from discrete_gan.filter import filter_files
 from discrete_gan.io import run_cli
 from discrete_gan.outputs import write_run
 from discrete_gan.train import train_runs
@@ -21,13 +20,8 @@ MODEL = ModelConfig()
 
 
 @pytest.fixture(scope="module")
-def checkpoint(corpus_dir: Path, tmp_path_factory) -> Path:
-    names, _ = filter_files([corpus_dir / "female.txt", corpus_dir / "male.txt"])
-    config = TrainConfig(epochs=1, batch_size=32, n_samples=5)
-    (result,) = train_runs(
-        names[::40], [2], MODEL, config, "cpu", torch.float32, "numba", lambda *a, **k: None
-    )
-    return write_run(result, tmp_path_factory.mktemp("runs"), MODEL, config) / "checkpoint.pt"
+def checkpoint(corpus_names: list[str], tmp_path_factory) -> Path:
+    return one_epoch_checkpoint(corpus_names, "corrected", tmp_path_factory.mktemp("runs"))[1]
 
 
 def run_sample(capsys, *args: str) -> tuple[int, list[str], list[str]]:
@@ -97,15 +91,19 @@ def test_cli_subprocess_prints_names(checkpoint) -> None:
     assert len(done.stdout.splitlines()) == 6
 
 
-def test_code_data_generator_samples_as_it_was_trained(corpus_dir, tmp_path, capsys) -> None:
-    """All 10 symbols, going on after `$`, as the run's own samples.txt holds them."""
-    names, _ = filter_files([corpus_dir / "female.txt", corpus_dir / "male.txt"])
-    model = ModelConfig(variant="code_data")
+def one_epoch_checkpoint(names: list[str], variant: str, tmp_path) -> tuple[ModelConfig, Path]:
+    """A run of `variant` trained for one epoch on every 40th name, and its checkpoint."""
+    model = ModelConfig(variant=variant)
     config = TrainConfig(epochs=1, batch_size=32, n_samples=5)
     (result,) = train_runs(
         names[::40], [2], model, config, "cpu", torch.float32, "numba", lambda *a, **k: None
     )
-    path = write_run(result, tmp_path, model, config) / "checkpoint.pt"
+    return model, write_run(result, tmp_path, model, config) / "checkpoint.pt"
+
+
+def test_code_data_generator_samples_as_it_was_trained(corpus_names, tmp_path, capsys) -> None:
+    """All 10 symbols, going on after `$`, as the run's own samples.txt holds them."""
+    model, path = one_epoch_checkpoint(corpus_names, "code_data", tmp_path)
     status, lines, _ = run_sample(capsys, "--checkpoint", str(path), "-n", "300")
     assert status == 0 and len(lines) == 300
     assert all(len(line) == model.max_steps and set(line) <= set(LETTERS + "$") for line in lines)
@@ -114,15 +112,9 @@ def test_code_data_generator_samples_as_it_was_trained(corpus_dir, tmp_path, cap
     assert all(len(line) == 7 and set(line) <= set(LETTERS) for line in forced)
 
 
-def test_paper_code_generator_can_emit_the_start_symbol(corpus_dir, tmp_path, capsys) -> None:
+def test_paper_code_generator_can_emit_the_start_symbol(corpus_names, tmp_path, capsys) -> None:
     """The published generator's softmax includes `.`: its samples, free and forced, keep it."""
-    names, _ = filter_files([corpus_dir / "female.txt", corpus_dir / "male.txt"])
-    model = ModelConfig(variant="paper_code")
-    config = TrainConfig(epochs=1, batch_size=32, n_samples=5)
-    (result,) = train_runs(
-        names[::40], [2], model, config, "cpu", torch.float32, "numba", lambda *a, **k: None
-    )
-    path = write_run(result, tmp_path, model, config) / "checkpoint.pt"
+    model, path = one_epoch_checkpoint(corpus_names, "paper_code", tmp_path)
     status, lines, _ = run_sample(capsys, "--checkpoint", str(path), "-n", "2000")
     assert status == 0 and all(len(line) == model.max_steps for line in lines)
     assert any("." in line for line in lines)

@@ -8,15 +8,12 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-import numba
 import pytest
 import torch
 
 from discrete_gan import batched, objectives, train
 from discrete_gan.config import VARIANTS, ModelConfig, TrainConfig, as_dict
-from discrete_gan.filter import filter_files
 from discrete_gan.io import UserError, run_cli
 from discrete_gan.models import Generator
 from discrete_gan.outputs import load_checkpoint, write_run
@@ -32,29 +29,9 @@ def quiet(*args, **kwargs) -> None:
 
 
 @pytest.fixture(scope="module")
-def corpus_names(corpus_dir: Path) -> list[str]:
-    names, _ = filter_files([corpus_dir / "female.txt", corpus_dir / "male.txt"])
-    return names
-
-
-@pytest.fixture(scope="module")
 def names600(corpus_names: list[str]) -> list[str]:
     """A deterministic subset of ~600 real names (every 13th of the sorted filtered list)."""
     return corpus_names[::13]
-
-
-@pytest.fixture(scope="module")
-def names300(corpus_names: list[str]) -> list[str]:
-    return corpus_names[5::26]
-
-
-@pytest.fixture
-def restore_threads():
-    """train.main sets the thread counts of torch and numba; put them back afterwards."""
-    torch_threads, numba_threads = torch.get_num_threads(), numba.get_num_threads()
-    yield
-    torch.set_num_threads(torch_threads)
-    numba.set_num_threads(numba_threads)
 
 
 @pytest.mark.parametrize(
@@ -404,3 +381,11 @@ def test_run_files_are_byte_identical_across_groupings_and_threads(
     for name in ("losses.csv", "samples.txt", "forced.txt", "final.json"):
         alone = (written["alone"] / name).read_bytes()
         assert alone == (written["among"] / name).read_bytes(), name
+
+
+def test_epoch_batches_shuffle_each_run_on_its_own() -> None:
+    ids = torch.arange(7).expand(3, -1)  # (steps, n): name i is [i, i, i]
+    orders = torch.tensor([[6, 5, 4, 3, 2, 1, 0], [0, 1, 2, 3, 4, 5, 6]])
+    out = train.epoch_batches(ids, orders, n_batches=2, size=3)  # the seventh name is dropped
+    assert out.shape == (2, 2, 3, 3)  # (batches, runs, steps, batch)
+    assert out[0, 0, 0].tolist() == [6, 5, 4] and out[1, 1, 2].tolist() == [3, 4, 5]

@@ -65,6 +65,14 @@ def read_losses(path: Path, columns: tuple[str, ...] = LOSS_COLUMNS) -> pd.DataF
     return values.sort_values("epoch", ignore_index=True)
 
 
+def safe_log(values) -> np.ndarray:
+    """Natural log, NaN where a value is not positive (a loss of exactly 0 has no log)."""
+    values = np.asarray(values, dtype=float)
+    out = np.full(values.shape, np.nan)
+    np.log(values, out=out, where=values > 0)
+    return out
+
+
 def summarise_losses(paths: list[Path], columns: dict[str, str] | None = None) -> pd.DataFrame:
     """Per epoch: number of runs and the min, mean and max over runs of each column of
     `columns` ({column: prefix of its summary columns}; by default both losses)."""

@@ -9,6 +9,8 @@ dropped line can be written out with its reason (`--dropped`, `data/processed/dr
 from __future__ import annotations
 
 import argparse
+import bisect
+import itertools
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -104,12 +106,6 @@ def read_lines(path: str | Path) -> tuple[list[bytes], bool]:
     return lines, bom
 
 
-def kept_count(lines: list[bytes], max_len: int) -> int:
-    """How many of a file's lines the filter keeps."""
-    texts = (decode_line(line) for line in lines)
-    return sum(text is not None and classify(text, max_len)[0] == "kept" for text in texts)
-
-
 def filter_files(
     paths: Sequence[str | Path],
     max_len: int = 9,
@@ -121,22 +117,24 @@ def filter_files(
     keeps fewer than `min_names` names is refused. Given a `dropped` list, (file name, line
     number from 1, reason, line) of every line not kept is appended."""
     per_file = [(Path(p), *read_lines(p)) for p in paths]
-    for path, file_lines, _ in per_file:
-        kept = kept_count(file_lines, max_len)
+    lines = [line for _, file_lines, _ in per_file for line in file_lines]
+    indexed: list = []
+    names, counts = filter_names(lines, max_len, deduplicate, indexed)
+    starts = list(
+        itertools.accumulate((len(file_lines) for _, file_lines, _ in per_file), initial=0)
+    )
+    located = [(bisect.bisect_right(starts, i) - 1, i, bucket, line) for i, bucket, line in indexed]
+    for k, (path, file_lines, _) in enumerate(per_file):
+        kept = len(file_lines) - sum(file == k for file, *_ in located)
         if kept < min_names:
             raise UserError(
                 f"name list {path} holds {kept} names of 1 to {max_len} letters a-z, fewer than "
                 f"{min_names}; it is empty or cut short: download the corpus again."
             )
-    lines = [line for _, file_lines, _ in per_file for line in file_lines]
-    indexed: list | None = [] if dropped is not None else None
-    names, counts = filter_names(lines, max_len, deduplicate, indexed)
-    starts = [0]
-    for _, file_lines, _ in per_file:
-        starts.append(starts[-1] + len(file_lines))
-    for index, bucket, line in indexed or []:
-        k = max(i for i, start in enumerate(starts[:-1]) if start <= index)
-        dropped.append((per_file[k][0].name, index - starts[k] + 1, bucket, line))
+    if dropped is not None:
+        dropped.extend(
+            (per_file[k][0].name, i - starts[k] + 1, bucket, line) for k, i, bucket, line in located
+        )
     files = [
         {"name": p.name, "lines_read": len(file_lines), "bom_removed": bom}
         for p, file_lines, bom in per_file

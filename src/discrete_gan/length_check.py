@@ -28,13 +28,21 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .aggregate import write_csv
+from .aggregate import safe_log, write_csv
 from .config import PAPER_CODE_REAL_STEPS, ModelConfig, TrainConfig
 from .io import UserError, run_cli, write_text
 from .models import Discriminator, init_uniform_
 from .outputs import read_names
 from .seeding import run_generator
-from .train import Network, check_finite, choose_backend, set_threads
+from .train import (
+    Network,
+    check_finite,
+    choose_backend,
+    epoch_batches,
+    per_run_mean,
+    set_threads,
+    shares_right,
+)
 from .vocab import encode_batch
 
 TABLE_COLUMNS = ["epoch", "n_runs", "d_min", "d_mean", "d_max", "ln_d_mean"]
@@ -51,14 +59,6 @@ def name_forms(names: list[str], real_steps: int, fake_steps: int):
     real = encode_batch(names, real_steps).T.contiguous()
     fake = encode_batch(names, fake_steps).T.contiguous()
     return real, fake
-
-
-def batches(ids: torch.Tensor, orders: torch.Tensor, n_batches: int, size: int) -> torch.Tensor:
-    """Each run's shuffled names in batches: ids (steps, n), orders (runs, n) ->
-    (batches, runs, steps, batch); the last partial batch is dropped, as in training."""
-    steps, runs = ids.shape[0], orders.shape[0]
-    picked = ids[:, orders[:, : n_batches * size]]  # (steps, runs, batches*batch)
-    return picked.view(steps, runs, n_batches, size).permute(2, 1, 0, 3).contiguous()
 
 
 @dataclass(frozen=True)
@@ -100,8 +100,8 @@ class LengthCheck:
         n = self.real.shape[1]
         orders = torch.stack([torch.randperm(n, generator=rng) for rng in self.rngs])
         size = self.train.batch_size
-        reals = batches(self.real, orders, self.n_batches, size)
-        fakes = batches(self.fake, orders, self.n_batches, size)
+        reals = epoch_batches(self.real, orders, self.n_batches, size)
+        fakes = epoch_batches(self.fake, orders, self.n_batches, size)
         losses = []
         for real, fake in zip(reals, fakes):
             loss, grads = self.net.discriminator_step(
@@ -111,7 +111,7 @@ class LengthCheck:
             losses.append(loss.detach())
         losses = torch.stack(losses)  # (batches, runs)
         check_finite(losses, "length-check discriminator", self.seeds, epoch)
-        return losses.double().mean(0)
+        return per_run_mean(losses)
 
     @torch.no_grad()
     def accuracy(self) -> list[dict]:
@@ -120,8 +120,7 @@ class LengthCheck:
         params = self.network.params
         real = self.real.expand(runs, -1, -1).contiguous()  # (runs, steps, n)
         fake = self.fake.expand(runs, -1, -1).contiguous()
-        real_ok = (self.net.discriminator_logits(params, real) > 0).double().mean(1)
-        fake_ok = (self.net.discriminator_logits(params, fake) <= 0).double().mean(1)
+        real_ok, fake_ok = shares_right(self.net, params, real, fake)
         return [
             {"accuracy": float(r + f) / 2, "accuracy_real": float(r), "accuracy_fake": float(f)}
             for r, f in zip(real_ok, fake_ok)
@@ -132,8 +131,6 @@ def loss_table(losses: np.ndarray) -> pd.DataFrame:
     """Per epoch, min/mean/max over runs of losses (epochs, runs), and ln of the mean (NaN
     where the mean is not positive)."""
     mean = losses.mean(axis=1)
-    ln_mean = np.full_like(mean, np.nan)
-    np.log(mean, out=ln_mean, where=mean > 0)
     table = pd.DataFrame(
         {
             "epoch": np.arange(len(losses)),
@@ -141,7 +138,7 @@ def loss_table(losses: np.ndarray) -> pd.DataFrame:
             "d_min": losses.min(axis=1),
             "d_mean": mean,
             "d_max": losses.max(axis=1),
-            "ln_d_mean": ln_mean,
+            "ln_d_mean": safe_log(mean),
         }
     )
     return table[TABLE_COLUMNS]

@@ -112,6 +112,18 @@ def broadcast_d_factor(real_logits: torch.Tensor, log_sigmoid: bool = False) -> 
     return F.softplus(real_logits).mean(-1)
 
 
+def batch_likelihood_loss(logits, log_p: torch.Tensor, baseline=None) -> torch.Tensor:
+    """`-log(mean_j P_G(x_j))` over the real batch, with no discriminator at all: the part of
+    the broadcast loss that the generator's gradient comes from."""
+    return math.log(log_p.shape[-1]) - torch.logsumexp(log_p, dim=-1)
+
+
+def batch_likelihood_value_and_grad(logits, log_p: torch.Tensor, baseline=None):
+    """`batch_likelihood_loss` and its gradient `-softmax_j(log P_G(x_j))` in closed form."""
+    total = torch.logsumexp(log_p, dim=-1, keepdim=True)
+    return math.log(log_p.shape[-1]) - total.squeeze(-1), -(log_p - total).exp()
+
+
 def is_gan_broadcast_loss(
     real_logits: torch.Tensor,
     log_p: torch.Tensor,
@@ -125,13 +137,12 @@ def is_gan_broadcast_loss(
             = -log(-mean_i log(1 - D(x_i))) - log(mean_j P_G(x_j)).
 
     The first term does not depend on the generator: its gradient is that of
-    `-log(mean_j P_G(x_j))`, whatever the discriminator says. The second term is computed in
-    log space (`log N - logsumexp_j log P_G(x_j)`), equal to the code's product wherever that is
-    representable; the first as `broadcast_d_factor` computes it. Shapes (..., N) -> (...).
+    `batch_likelihood_loss`, whatever the discriminator says. The second term is computed in
+    log space, equal to the code's product wherever that is representable; the first as
+    `broadcast_d_factor` computes it. Shapes (..., N) -> (...).
     """
-    n = log_p.shape[-1]
     d_term = -torch.log(broadcast_d_factor(real_logits, log_sigmoid))
-    return d_term + math.log(n) - torch.logsumexp(log_p, dim=-1)
+    return d_term + batch_likelihood_loss(real_logits, log_p)
 
 
 def is_gan_broadcast_value_and_grad(
@@ -140,25 +151,11 @@ def is_gan_broadcast_value_and_grad(
     baseline: torch.Tensor | None = None,
     log_sigmoid: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """`is_gan_broadcast_loss` and its gradient with respect to `log_p` in closed form:
-    `-softmax_j(log P_G(x_j))`, the normalised likelihoods of the batch, with no discriminator
-    in it."""
-    total = torch.logsumexp(log_p, dim=-1, keepdim=True)
-    d_term = -torch.log(broadcast_d_factor(real_logits, log_sigmoid))
-    loss = d_term + math.log(log_p.shape[-1]) - total.squeeze(-1)
-    return loss, -(log_p - total).exp()
-
-
-def batch_likelihood_loss(logits, log_p: torch.Tensor, baseline=None) -> torch.Tensor:
-    """`-log(mean_j P_G(x_j))` over the real batch, with no discriminator at all: the part of
-    the broadcast loss that the generator's gradient comes from."""
-    return math.log(log_p.shape[-1]) - torch.logsumexp(log_p, dim=-1)
-
-
-def batch_likelihood_value_and_grad(logits, log_p: torch.Tensor, baseline=None):
-    """`batch_likelihood_loss` and its gradient `-softmax_j(log P_G(x_j))` in closed form."""
-    total = torch.logsumexp(log_p, dim=-1, keepdim=True)
-    return math.log(log_p.shape[-1]) - total.squeeze(-1), -(log_p - total).exp()
+    """`is_gan_broadcast_loss` and its gradient with respect to `log_p` in closed form: that of
+    `batch_likelihood_loss`, the normalised likelihoods of the batch, with no discriminator in
+    it."""
+    loss, grad = batch_likelihood_value_and_grad(real_logits, log_p)
+    return loss - torch.log(broadcast_d_factor(real_logits, log_sigmoid)), grad
 
 
 def is_gan_weight_diagnostics(

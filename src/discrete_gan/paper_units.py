@@ -24,7 +24,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from discrete_gan.aggregate import LENGTH_COLUMNS, SUMMARY_COLUMNS, mean_lengths, write_csv
+from discrete_gan.aggregate import (
+    LENGTH_COLUMNS,
+    SUMMARY_COLUMNS,
+    mean_lengths,
+    safe_log,
+    write_csv,
+)
 from discrete_gan.figures import new_figure, read_table, save_figure, variant_tables
 from discrete_gan.io import UserError, run_cli, write_text
 
@@ -120,14 +126,6 @@ def mean_length_tolerance(lengths: pd.DataFrame, source: str) -> float:
     rows = lengths[(lengths["source"] == source) & (lengths["count"] > 0)]
     mean = mean_lengths(rows)[source]
     return float(COUNT_TOLERANCE * (rows["length"] - mean).abs().sum() / rows["count"].sum())
-
-
-def safe_log(values) -> np.ndarray:
-    """Natural log, NaN where a value is not positive (a loss of exactly 0 has no log)."""
-    values = np.asarray(values, dtype=float)
-    out = np.full(values.shape, np.nan)
-    np.log(values, out=out, where=values > 0)
-    return out
 
 
 def log_summary(summary: pd.DataFrame) -> pd.DataFrame:

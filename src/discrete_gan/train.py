@@ -58,6 +58,23 @@ def initial_states(rng: torch.Generator, model: ModelConfig) -> tuple[dict, dict
     return gen.state_dict(), disc.state_dict()
 
 
+def epoch_batches(ids: torch.Tensor, orders: torch.Tensor, n_batches: int, size: int):
+    """Every batch of an epoch in one gather: ids (steps, names) shuffled by each run's order
+    (runs, names) -> (batches, runs, steps, batch); the last partial batch is dropped."""
+    steps, runs = ids.shape[0], orders.shape[0]
+    picked = ids[:, orders[:, : n_batches * size]]  # (steps, runs, batches*batch)
+    return picked.view(steps, runs, n_batches, size).permute(2, 1, 0, 3).contiguous()
+
+
+@torch.no_grad()
+def shares_right(backend, disc, real: torch.Tensor, fake: torch.Tensor):
+    """Per run, the share of real and of fake ids (runs, steps, n) that the discriminator
+    judges right (logit > 0 means "real"), each (runs,) on the CPU."""
+    real_ok = (backend.discriminator_logits(disc, real) > 0).double().mean(1)
+    fake_ok = (backend.discriminator_logits(disc, fake) <= 0).double().mean(1)
+    return real_ok.cpu(), fake_ok.cpu()
+
+
 def per_run_mean(values: torch.Tensor) -> torch.Tensor:
     """Each run's mean over the batches of an epoch, (batches, runs) -> (runs,) float64, summed
     exactly: a reduction over the whole tensor would round differently with the number of runs
@@ -271,10 +288,7 @@ class BatchedTrainer:
             epoch, train.epochs, train.gumbel_tau_start, train.gumbel_tau_end
         )
         orders, uniforms, gumbel = self._draws()
-        runs, steps, size = len(self.seeds), self.model.real_steps, self.train.batch_size
-        # every batch of the epoch in one gather: (batches, runs, steps, batch)
-        reals = self.ids[:, orders[:, : self.n_batches * size]]  # (steps, runs, batches*batch)
-        reals = reals.view(steps, runs, self.n_batches, size).permute(2, 1, 0, 3).contiguous()
+        reals = epoch_batches(self.ids, orders, self.n_batches, self.train.batch_size)
         d_losses, g_losses, self._weights = [], [], []
         for b in range(self.n_batches):
             d, g = self._step(reals[b], uniforms[b], None if gumbel is None else gumbel[b])
@@ -320,8 +334,7 @@ class BatchedTrainer:
         ).to(self.device, self.dtype)  # (runs, draws, n)
         fake = self._sample(uniforms)
         real = self.ids.expand(len(self.seeds), -1, -1).contiguous()  # (runs, steps, n)
-        real_ok = (self.net.discriminator_logits(self.disc, real) > 0).double().mean(1)
-        fake_ok = (self.net.discriminator_logits(self.disc, fake) <= 0).double().mean(1)
+        real_ok, fake_ok = shares_right(self.net, self.disc, real, fake)
         return [
             {
                 "d_accuracy": float(r + f) / 2,
@@ -330,7 +343,7 @@ class BatchedTrainer:
                 "n_real": n,
                 "n_fake": n,
             }
-            for r, f in zip(real_ok.cpu(), fake_ok.cpu())
+            for r, f in zip(real_ok, fake_ok)
         ]
 
 
