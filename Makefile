@@ -10,23 +10,25 @@ CORPUS ?=
 SET ?=
 SNAKEMAKE_ARGS ?=
 
-BIN := $(abspath $(VENV))/bin
+# The environment's bin folder as an absolute path; quoted wherever it is used, so that a
+# checkout path with a space works (make's own path functions would split it into words).
+BIN := $(if $(filter /%,$(VENV)),$(VENV),$(CURDIR)/$(VENV))/bin
 # Rules call `python -m discrete_gan.<step>`: make that the environment's python.
 export PATH := $(BIN):$(PATH)
 # Config overrides go into one --config (a second --config would replace the first), placed
 # last: Snakemake would read a target written after `--config k=v` as one more config entry.
 OVERRIDES := $(if $(CORPUS)$(SET),--config $(if $(CORPUS),corpus_source=$(CORPUS)) $(SET))
 # A failing step's log (its one-sentence error) is printed on the terminal, not only named.
-SNAKEMAKE := $(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) --show-failed-logs \
+SNAKEMAKE := "$(BIN)/snakemake" --cores $(CORES) --configfile $(CONFIG) --show-failed-logs \
 	$(SNAKEMAKE_ARGS)
 
 .PHONY: setup replicate smoke comparison figure5 figure6 report test lint bench clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(PYTHON) -m venv "$(VENV)"
+	"$(BIN)/python" -m pip install --quiet --upgrade pip
+	"$(BIN)/python" -m pip install --quiet -r requirements.txt
+	"$(BIN)/python" -m pip install --quiet --no-deps -e .
 	touch $@
 
 setup: $(VENV)/.installed
@@ -51,16 +53,17 @@ report: setup
 	$(SNAKEMAKE) --report report.html $(OVERRIDES)
 
 lint: setup
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/snakefmt --check Snakefile workflow
+	"$(BIN)/ruff" check src tests benchmarks
+	"$(BIN)/ruff" format --check src tests benchmarks
+	"$(BIN)/snakefmt" --check Snakefile workflow
 
 test: lint
-	$(BIN)/pytest
+	"$(BIN)/pytest"
 
 bench: setup
-	$(BIN)/python benchmarks/bench.py $(if $(CORPUS),--corpus $(CORPUS))
+	"$(BIN)/python" benchmarks/bench.py $(if $(CORPUS),--corpus $(CORPUS))
 
+# Keeps data/cache, the verified corpus zip, so that a clean tree rebuilds offline.
 clean:
 	rm -rf data/raw data/processed logs .snakemake report.html
 	find results figures -mindepth 1 -not -name README.md -delete

@@ -134,6 +134,49 @@ def test_failure_keeps_existing_files_and_leaves_no_temp(corpus_dir: Path, tmp_p
     assert [p.name for p in out_dir.iterdir()] == ["keep.txt"]
 
 
+def test_verified_zip_is_kept_and_used_before_the_source(
+    http_corpus: str, corpus_dir: Path, tmp_path: Path
+) -> None:
+    """The corpus's identity is its checksum: once verified, the source is never read again."""
+    cache = tmp_path / "cache"
+    download_corpus(
+        f"{http_corpus}/names.zip", tmp_path / "first", NAMES_ZIP_SHA256, cache_dir=cache
+    )
+    kept = cache / f"names-{NAMES_ZIP_SHA256}.zip"
+    assert [p.name for p in cache.iterdir()] == [kept.name]
+    assert kept.read_bytes() == (corpus_dir / "names.zip").read_bytes()
+    unreachable = f"http://127.0.0.1:{closed_port()}/names.zip"
+    log: list[str] = []
+    result = download_corpus(
+        unreachable, tmp_path / "second", NAMES_ZIP_SHA256, cache_dir=cache, log=log.append
+    )
+    assert result["kind"] == "cache" and result["verified"] is True
+    assert_corpus_copied(tmp_path / "second", corpus_dir)
+    assert any("the source is not read" in line for line in log)
+
+
+def test_corrupt_cached_zip_is_removed_and_the_source_used(
+    corpus_dir: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    kept = cache / f"names-{NAMES_ZIP_SHA256}.zip"
+    kept.write_bytes(b"not the corpus")
+    log: list[str] = []
+    result = download_corpus(
+        str(corpus_dir), tmp_path / "raw", NAMES_ZIP_SHA256, cache_dir=cache, log=log.append
+    )
+    assert result["kind"] == "zip"
+    assert any(f"removing {kept}" in line for line in log)
+    assert kept.read_bytes() == (corpus_dir / "names.zip").read_bytes()
+
+
+def test_unverified_zip_is_not_kept(corpus_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="checksum mismatch"):
+        download_corpus(str(corpus_dir), tmp_path / "raw", WRONG_SHA256, cache_dir=tmp_path / "c")
+    assert_nothing_written(tmp_path / "c")
+
+
 def test_http_404(http_corpus: str, tmp_path: Path) -> None:
     url = f"{http_corpus}/no-such.zip"
     with pytest.raises(UserError, match="HTTP error 404") as err:

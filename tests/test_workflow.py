@@ -92,6 +92,8 @@ EXPECTED_FILES = (
     *RULE_LOGS,
 )
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+RAW = "data/raw"
+CORPUS_FILES = ("female.txt", "male.txt", "README")
 
 
 def copy_workflow(dest: Path) -> Path:
@@ -331,6 +333,52 @@ def test_finished_run_leaves_nothing_to_do(smoke_run: Path, corpus_dir: Path) ->
     assert "Nothing to be done" in output, output[-3000:]
 
 
+@pytest.mark.parametrize("spelling", ["missing", "trailing slash", "relative"])
+def test_another_spelling_of_the_corpus_source_reruns_nothing(
+    smoke_run: Path, corpus_dir: Path, spelling: str
+) -> None:
+    """The corpus's identity is its checksum, not the string naming where it came from."""
+    source = {
+        "missing": f"{smoke_run}/no-such-folder",
+        "trailing slash": f"{corpus_dir}/",
+        "relative": os.path.relpath(corpus_dir, smoke_run),
+    }[spelling]
+    output = succeed(snakemake(smoke_run, source, "-n"), smoke_run)
+    assert "Nothing to be done" in output, output[-3000:]
+
+
+def test_make_without_corpus_on_a_finished_tree_reruns_nothing(
+    smoke_run: Path, tmp_path: Path
+) -> None:
+    """Forgetting CORPUS= once names the default URL, which this offline test cannot reach."""
+    workdir = tmp_path / "copy"
+    shutil.copytree(smoke_run, workdir)  # copy2 keeps modification times
+    done = run_make(workdir, "replicate", "SNAKEMAKE_ARGS=-n")
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    assert "Nothing to be done" in done.stdout + done.stderr
+
+
+def test_failed_source_keeps_the_verified_corpus(
+    smoke_run: Path, corpus_dir: Path, tmp_path: Path
+) -> None:
+    """A rerun of the download with an unreachable source installs the verified cached zip."""
+    workdir = tmp_path / "copy"
+    shutil.copytree(smoke_run, workdir)
+    before = {name: (workdir / RAW / name).read_bytes() for name in CORPUS_FILES}
+    result = snakemake(
+        workdir,
+        workdir / "no-such-folder",
+        f"{RAW}/female.txt",
+        "--forcerun",
+        "download",
+        "--cores",
+        "1",
+    )
+    succeed(result, workdir)
+    assert {name: (workdir / RAW / name).read_bytes() for name in CORPUS_FILES} == before
+    assert "the source is not read" in (workdir / "logs/download/download.log").read_text()
+
+
 def test_single_target_rebuilds_alone(smoke_run: Path, corpus_dir: Path, tmp_path: Path) -> None:
     workdir = tmp_path / "copy"
     shutil.copytree(smoke_run, workdir)  # copy2 keeps modification times
@@ -541,7 +589,9 @@ def run_make(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     for name in ("requirements.txt", "pyproject.toml"):
         shutil.copy2(PROJECT / name, workdir / name)
     venv = Path(sys.executable).parent.parent
-    command = ["make", "-C", str(workdir), f"VENV={venv}", "CONFIG=config/smoke.yaml", *args]
+    # -o: never remake this environment from the copy, even where its stamp is older
+    command = ["make", "-C", str(workdir), f"VENV={venv}", "-o", f"{venv}/.installed"]
+    command += ["CONFIG=config/smoke.yaml", *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=600)
 
 
@@ -563,3 +613,32 @@ def test_make_shows_a_failed_steps_own_message(tmp_path: Path) -> None:
     output = done.stdout + done.stderr
     assert done.returncode != 0
     assert f"error: corpus source {tmp_path / 'nowhere'} does not exist" in output, output[-3000:]
+
+
+def test_make_setup_in_a_path_with_a_space(tmp_path: Path) -> None:
+    """A real `make setup` (venv, pip, editable install) in a checkout path with a space.
+
+    The requirements file is emptied: the Makefile's quoting is under test, not the packages.
+    """
+    workdir = tmp_path / "my checkout"
+    shutil.copytree(PROJECT / "src", workdir / "src", ignore=shutil.ignore_patterns("*.egg-info"))
+    for name in ("Makefile", "pyproject.toml", "README.md"):
+        shutil.copy2(PROJECT / name, workdir / name)
+    (workdir / "requirements.txt").write_text("")
+    command = ["make", "-C", str(workdir), "setup", f"PYTHON={sys.executable}"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    probe = [
+        str(workdir / ".venv/bin/python"),
+        "-c",
+        "import discrete_gan; print(discrete_gan.__file__)",
+    ]
+    located = subprocess.run(probe, capture_output=True, text=True, check=True).stdout
+    assert located.startswith(str(workdir / "src"))
+
+
+def test_make_runs_the_workflow_in_a_path_with_a_space(tmp_path: Path, corpus_dir: Path) -> None:
+    workdir = copy_workflow(tmp_path / "my checkout")
+    done = run_make(workdir, "replicate", f"CORPUS={corpus_dir}", "SNAKEMAKE_ARGS=-n")
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    assert "Job stats" in done.stdout + done.stderr

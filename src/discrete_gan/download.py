@@ -2,6 +2,10 @@
 
 The source is an http(s) URL of names.zip, a file:// URL, or a local folder holding names.zip
 or the extracted files. README travels with the lists because the corpus license asks for it.
+
+The corpus's identity is the SHA-256 of names.zip, not where it came from: a verified zip is
+kept in a cache folder (`names-<sha256>.zip`), and a later call for the same digest installs
+from that copy without reading the source, so an unreachable source never loses verified data.
 """
 
 from __future__ import annotations
@@ -202,36 +206,78 @@ def install_folder(folder: Path, out_dir: Path, log: Log) -> dict:
     return {"kind": "folder", "sha256": None, "verified": verified, "files": files}
 
 
+def cached_zip(cache_dir: Path, expected: str, log: Log) -> Path | None:
+    """The cache's names.zip of digest `expected`, or None; a corrupt copy is removed."""
+    path = cache_dir / f"names-{expected}.zip"
+    if not path.is_file():
+        return None
+    if sha256_file(path) != expected:
+        log(f"warning: removing {path}: its sha256 no longer matches its name")
+        path.unlink()
+        return None
+    return path
+
+
+def keep_in_cache(zip_path: Path, cache_dir: Path, expected: str) -> None:
+    """Copy a verified names.zip into the cache, atomically."""
+    with atomic_path(cache_dir / f"names-{expected}.zip") as tmp:
+        shutil.copyfile(zip_path, tmp)
+
+
+def install_from_source(
+    source: str, out_dir: Path, expected: str, timeout: float, cache_dir: Path | None, log: Log
+) -> dict:
+    """Install the corpus from `source`; keep a verified zip in `cache_dir` when given."""
+    local = local_path_of(source)
+    if local is not None and local.is_dir() and not (local / ZIP_NAME).is_file():
+        return install_folder(local, out_dir, log)
+    with tempfile.TemporaryDirectory(prefix="discrete-gan-") as tmp:
+        if local is None:
+            zip_path, where = Path(tmp) / ZIP_NAME, source
+            log(f"downloading {source}")
+            log(f"downloaded {fetch(source, zip_path, timeout)} bytes")
+        elif local.exists():
+            zip_path = local / ZIP_NAME if local.is_dir() else local
+            where = str(zip_path)
+            log(f"using {zip_path}")
+        else:
+            raise UserError(
+                f"corpus source {source} does not exist; give a folder holding {ZIP_NAME}, "
+                "a path to names.zip, or an http(s) URL."
+            )
+        result = install_zip(zip_path, where, out_dir, expected, log)
+        if cache_dir is not None:
+            keep_in_cache(zip_path, cache_dir, expected)
+    return result
+
+
 def download_corpus(
-    source: str, out_dir: Path, sha256: str, timeout: float = 60.0, *, log: Log | None = None
+    source: str,
+    out_dir: Path,
+    sha256: str,
+    timeout: float = 60.0,
+    *,
+    cache_dir: Path | None = None,
+    log: Log | None = None,
 ) -> dict:
     """Put female.txt, male.txt and README into out_dir from `source`, verified by `sha256`.
 
-    Returns {"source", "kind" ("zip" or "folder"), "sha256" (of the zip, None for a folder),
-    "verified", "files" ({name: sha256 of the written file}), "out_dir"}.
+    With a `cache_dir`, a names.zip of that digest found there is used instead of the source,
+    and a zip verified from the source is kept there. Returns {"source", "kind" ("zip",
+    "folder" or "cache"), "sha256" (of the zip, None for a folder), "verified", "files" ({name:
+    sha256 of the written file}), "out_dir"}.
     """
     log = log or (lambda _message: None)
     expected, out_dir = normalize_sha256(sha256), Path(out_dir)
+    cache_dir = Path(cache_dir) if cache_dir is not None else None
     if timeout <= 0:
         raise UserError(f"timeout must be positive, got {timeout}; pass a positive --timeout.")
-    local = local_path_of(source)
-    if local is None:
-        with tempfile.TemporaryDirectory(prefix="discrete-gan-") as tmp:
-            zip_path = Path(tmp) / ZIP_NAME
-            log(f"downloading {source}")
-            log(f"downloaded {fetch(source, zip_path, timeout)} bytes")
-            result = install_zip(zip_path, source, out_dir, expected, log)
-    elif local.is_dir() and not (local / ZIP_NAME).is_file():
-        result = install_folder(local, out_dir, log)
-    elif local.is_dir() or local.is_file():
-        zip_path = local / ZIP_NAME if local.is_dir() else local
-        log(f"using {zip_path}")
-        result = install_zip(zip_path, str(zip_path), out_dir, expected, log)
+    cached = cached_zip(cache_dir, expected, log) if cache_dir is not None else None
+    if cached is not None:
+        log(f"using the verified copy {cached}; the source is not read")
+        result = {**install_zip(cached, str(cached), out_dir, expected, log), "kind": "cache"}
     else:
-        raise UserError(
-            f"corpus source {source} does not exist; give a folder holding {ZIP_NAME}, "
-            "a path to names.zip, or an http(s) URL."
-        )
+        result = install_from_source(source, out_dir, expected, timeout, cache_dir, log)
     for name, digest in result["files"].items():
         log(f"wrote {out_dir / name} (sha256 {digest})")
     return {"source": source, **result, "out_dir": str(out_dir)}
@@ -243,13 +289,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sha256", required=True, help="expected SHA-256 of names.zip")
     parser.add_argument("--out-dir", type=Path, required=True, help="where the files go")
     parser.add_argument("--timeout", type=float, default=60.0, help="network timeout (s)")
+    parser.add_argument(
+        "--cache-dir", type=Path, help="keep verified zips here and use them before the source"
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     log = functools.partial(print, flush=True)
-    download_corpus(args.source, args.out_dir, args.sha256, args.timeout, log=log)
+    download_corpus(
+        args.source, args.out_dir, args.sha256, args.timeout, cache_dir=args.cache_dir, log=log
+    )
 
 
 if __name__ == "__main__":

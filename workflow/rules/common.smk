@@ -9,6 +9,8 @@ from snakemake.utils import validate
 validate(config, schema="../schemas/config.schema.yaml")
 
 RAW_DIR = "data/raw"
+CORPUS_CACHE = "data/cache"
+CORPUS_SOURCE = config["corpus_source"]
 COMPARISON_DIR = "results/comparison"
 VARIANTS = config["variants"]
 

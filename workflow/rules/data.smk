@@ -12,13 +12,18 @@ rule download:
     resources:
         mem_mb=500,
         runtime=10,
+    # The corpus's identity is its checksum: corpus_sha256 is a param, so a new digest reruns
+    # the download, while the source is read from the global CORPUS_SOURCE in the command,
+    # outside the params Snakemake compares, so another spelling of where the same verified
+    # data lives (a forgotten CORPUS=, a trailing slash) reruns nothing. A rerun installs from
+    # the verified zip kept in CORPUS_CACHE before it reads the source.
     params:
-        source=config["corpus_source"],
         sha256=config["corpus_sha256"],
         out_dir=RAW_DIR,
+        cache_dir=CORPUS_CACHE,
     shell:
-        "python -m discrete_gan.download --source {params.source:q} --sha256 {params.sha256}"
-        " --out-dir {params.out_dir} > {log} 2>&1"
+        "python -m discrete_gan.download --source {CORPUS_SOURCE:q} --sha256 {params.sha256}"
+        " --out-dir {params.out_dir} --cache-dir {params.cache_dir} > {log} 2>&1"
 
 
 rule filter_names:
