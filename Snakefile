@@ -6,6 +6,7 @@
 #   snakemake --cores 2 --configfile config/smoke.yaml   # 2 runs x 3 epochs
 #   snakemake --profile profiles/slurm --config seeds_per_job=1   # one SLURM job per run
 #   snakemake --cores 8 comparison                        # every method on held-out names
+#   snakemake --cores 2 verify --configfile config/ci.yaml  # check the numbers against bands
 
 
 from snakemake.utils import min_version
@@ -26,6 +27,7 @@ include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/comparison.smk"
 include: "workflow/rules/paper.smk"
+include: "workflow/rules/verify.smk"
 
 
 localrules:
@@ -34,6 +36,7 @@ localrules:
     figure5_all,
     figure6_all,
     download,
+    verify,
 
 
 rule all:
@@ -51,3 +54,4 @@ rule all:
         rules.claims.output,
         rules.length_check.output,
         rules.paper_units.output,
+        rules.provenance.output,

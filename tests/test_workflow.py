@@ -31,6 +31,7 @@ N_FILTERED_NAMES = 7769  # the paper's filter on the names corpus
 VARIANTS = ("corrected", "code_data", "code_loss", "code_softmax", "code_sigmoid", "paper_code")
 RUN_FILES = ("losses.csv", "checkpoint.pt", "samples.txt", "forced.txt", "final.json")
 PER_VARIANT_RULES = (
+    "variant_provenance",
     "aggregate_losses",
     "aggregate_diagnostics",
     "aggregate_lengths",
@@ -49,6 +50,7 @@ RULE_LOGS = (
     "logs/claims/claims.log",
     "logs/length_check/length_check.log",
     "logs/paper_units/paper_units.log",
+    "logs/provenance/provenance.log",
 )
 PER_VARIANT_FILES = (
     "results/{variant}/losses_summary.csv",
@@ -60,6 +62,7 @@ PER_VARIANT_FILES = (
     "figures/{variant}/figure6.png",
     "figures/{variant}/figure6.pdf",
     "results/benchmarks/train_{variant}_seeds_0-1.tsv",
+    "results/{variant}/provenance.json",
 )
 EXPECTED_FILES = (
     "data/raw/female.txt",
@@ -89,6 +92,7 @@ EXPECTED_FILES = (
     "results/paper_units.md",
     "figures/paper_units.png",
     "figures/paper_units.pdf",
+    "results/provenance.json",
     *RULE_LOGS,
 )
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -109,18 +113,19 @@ def copy_workflow(dest: Path) -> Path:
 
 
 def snakemake(
-    workdir: Path, corpus: Path, *args: str, config: tuple[str, ...] = ()
+    workdir: Path, corpus: Path, *args: str, config: tuple[str, ...] = (), timeout: float = 600
 ) -> subprocess.CompletedProcess:
     """Run `snakemake ARGS --configfile config/smoke.yaml --config corpus_source=... CONFIG`.
 
     Targets go in `args`: --configfile and --config take several values, so they come last.
     The rules call `python -m discrete_gan...`, so this interpreter's folder leads PATH.
+    Raises subprocess.TimeoutExpired after `timeout` seconds.
     """
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     command = [sys.executable, "-m", "snakemake", *args, "--configfile", "config/smoke.yaml"]
     command += ["--config", f"corpus_source={corpus}", *config]
     return subprocess.run(
-        command, cwd=workdir, env=env, capture_output=True, text=True, timeout=600
+        command, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout
     )
 
 
@@ -459,7 +464,7 @@ def test_slurm_profile_dry_run_groups_seeds(
     assert all(counts[rule] == (len(variants) if rule in per_variant else 1) for rule in counts)
     others = {"download", "filter_names", "all", "claims", *per_variant}
     others |= {"figure5_variants", "figure6_variants", "diagnostics_figure"}
-    others |= {"length_check", "paper_units", "split_names"}
+    others |= {"length_check", "paper_units", "split_names", "provenance"}
     # claim 2's held-out trend: the comparison's is_gan runs, grouped as the training runs
     compare = {rule for rule in counts if rule.startswith("compare_")}
     assert compare and all(rule.startswith("compare_is_gan_seeds_") for rule in compare)
@@ -475,6 +480,7 @@ COMPARISON_FILES = (
     "results/comparison/summary.csv",
     "results/comparison/summary.md",
     "results/comparison/reference.csv",
+    "results/comparison/provenance.json",
     "figures/comparison_metrics.png",
     "figures/comparison_curves.png",
     "figures/comparison_tradeoff.png",
@@ -575,6 +581,24 @@ def test_claims_table_has_every_claim_per_variant(smoke_run: Path) -> None:
     assert "| " + " | ".join(VARIANTS) + " |" in text and "Rules:" in text
 
 
+def test_provenance_records_the_run(smoke_run: Path) -> None:
+    record = json.loads((smoke_run / "results/provenance.json").read_text())
+    assert record["config"]["n_runs"] == N_RUNS and record["config"]["epochs"] == EPOCHS
+    assert record["config"]["corpus_sha256"] and record["config"]["corpus_source"]
+    assert sorted(record["configfiles"]) == ["config/config.yaml", "config/smoke.yaml"]
+    assert record["git"] == {"commit": None, "dirty": None}  # the copy is no git checkout
+    assert record["packages"]["snakemake"] and record["cpu"] and record["threads"] == 1
+    assert record["started"] <= record["finished"]
+    variant = json.loads((smoke_run / "results/paper_code/provenance.json").read_text())
+    assert variant["config"] == record["config"]
+
+
+def test_verify_refuses_a_config_without_expectations(smoke_run: Path, corpus_dir: Path) -> None:
+    result = snakemake(smoke_run, corpus_dir, "verify", "-n")
+    assert result.returncode != 0
+    assert "sets no `expectations` file" in result.stdout + result.stderr
+
+
 def test_snakemake_report_builds(smoke_run: Path, corpus_dir: Path) -> None:
     report = smoke_run / "report.html"
     succeed(snakemake(smoke_run, corpus_dir, "--report", "report.html"), smoke_run)
@@ -642,3 +666,45 @@ def test_make_runs_the_workflow_in_a_path_with_a_space(tmp_path: Path, corpus_di
     done = run_make(workdir, "replicate", f"CORPUS={corpus_dir}", "SNAKEMAKE_ARGS=-n")
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     assert "Job stats" in done.stdout + done.stderr
+
+
+@pytest.fixture(scope="module")
+def ci_run(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> tuple[Path, str]:
+    """A copy of the workflow after `make verify CONFIG=config/ci.yaml`, and its output."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("ci"))
+    done = run_make(workdir, "verify", "CONFIG=config/ci.yaml", f"CORPUS={corpus_dir}", "CORES=2")
+    return workdir, done.stdout + done.stderr
+
+
+def test_ci_config_passes_verify(ci_run: tuple[Path, str]) -> None:
+    """The CI config's numbers lie in the bands measured for it (config/expectations/ci.yaml)."""
+    workdir, output = ci_run
+    report = workdir / "results/verify.txt"
+    assert report.is_file(), output[-5000:]
+    text = report.read_text()
+    checks = [line for line in text.splitlines() if line.startswith(("PASS", "FAIL"))]
+    assert checks and all(line.startswith("PASS") for line in checks), text
+    assert f"{len(checks)} of {len(checks)} checks passed" in text
+    assert "expectations: bands of config/ci.yaml measured by" in text
+    assert all(line in output for line in checks)  # printed on the terminal too
+
+
+def test_verify_fails_outside_a_band(ci_run: tuple[Path, str], tmp_path: Path) -> None:
+    """A band the run misses fails the step, names the check, and writes no report."""
+    workdir = tmp_path / "copy"
+    shutil.copytree(ci_run[0], workdir)
+    expectations = workdir / "config/expectations/ci.yaml"
+    text = expectations.read_text()
+    assert "generated_minus_real" in text
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if "generated_minus_real" in line)
+    band = next(i for i in range(at, len(lines)) if lines[i].strip() == "band:")
+    lines[band + 1], lines[band + 2] = "  - 50.0", "  - 60.0"
+    expectations.write_text("\n".join(lines) + "\n")
+    (workdir / "results/verify.txt").unlink()
+    done = run_make(workdir, "verify", "CONFIG=config/ci.yaml", "CORES=1")
+    output = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert "in [50, 60]" in output and "FAIL  lengths[" in output, output[-3000:]
+    assert "the run's numbers fail checks in config/expectations/ci.yaml" in output
+    assert not (workdir / "results/verify.txt").exists()

@@ -1,7 +1,10 @@
 # Helpers shared by the rule files: config validation, seed chunks and the paths of each run.
 # Every path of a run's outputs is built here, so the rule files never join folder names.
 
+import json
 import math
+import os
+from datetime import UTC, datetime
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
@@ -11,6 +14,9 @@ validate(config, schema="../schemas/config.schema.yaml")
 RAW_DIR = "data/raw"
 CORPUS_CACHE = "data/cache"
 CORPUS_SOURCE = config["corpus_source"]
+# When this Snakemake invocation began, and where it runs, for the provenance records.
+WORKFLOW_START = datetime.now(UTC).isoformat(timespec="seconds")
+PROJECT_DIR = workflow.basedir
 COMPARISON_DIR = "results/comparison"
 VARIANTS = config["variants"]
 
@@ -178,3 +184,34 @@ def train_runtime(n_seeds):
     parallel = min(config["threads"], n_seeds)
     seconds = SECONDS_PER_RUN_EPOCH * config["epochs"] * n_seeds / parallel
     return max(10, 10 + math.ceil(seconds / 60))
+
+
+def provenance_params():
+    """The params of a provenance record: the resolved config and the files it came from.
+
+    corpus_source is left out, as from the download's params: the corpus's identity is
+    corpus_sha256, and the record takes the source from the command line instead.
+    """
+    configfiles = [
+        os.path.relpath(path, workflow.basedir) for path in workflow.configfiles
+    ]
+    settings = {key: value for key, value in config.items() if key != "corpus_source"}
+    return {
+        "config": json.dumps(settings, sort_keys=True),
+        "configfiles": " ".join(configfiles),
+        "threads": config["threads"],
+    }
+
+
+def expectations_file():
+    """Input function: the config's expectations file, which `verify` needs."""
+
+    def path(wildcards):
+        if not config.get("expectations"):
+            raise WorkflowError(
+                "This config sets no `expectations` file, so there is nothing to verify; "
+                "set expectations: config/expectations/<name>.yaml, or verify the full or ci config."
+            )
+        return config["expectations"]
+
+    return path

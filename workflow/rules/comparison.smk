@@ -165,3 +165,4 @@ rule comparison_report:
 rule comparison:
     input:
         rules.comparison_report.output,
+        f"{COMPARISON_DIR}/provenance.json",
