@@ -32,8 +32,8 @@ from pathlib import Path
 
 import yaml
 
-from discrete_gan.provenance import cpu_model, git_state
-from discrete_gan.verify import load_tables, plain
+from discrete_gan.analysis.provenance import cpu_model, git_state
+from discrete_gan.analysis.verify import load_tables, plain
 
 PROJECT = Path(__file__).resolve().parents[1]
 WORKFLOW_FILES = ("Snakefile", "workflow", "config", "profiles")

@@ -243,7 +243,7 @@ def test_run_samples_and_forced_names(smoke_run: Path, seed: int) -> None:
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_checkpoint_holds_the_configured_settings(smoke_run: Path, variant: str) -> None:
-    from discrete_gan.outputs import load_checkpoint
+    from discrete_gan.training.runs import load_checkpoint
 
     path = smoke_run / f"results/{variant}/runs/seed1/checkpoint.pt"
     checkpoint, _, _ = load_checkpoint(path)

@@ -14,7 +14,7 @@ rule aggregate_losses:
         mem_mb=1000,
         runtime=10,
     shell:
-        "python -m discrete_gan.aggregate losses --runs {input.runs} --out {output} > {log} 2>&1"
+        "discrete-gan aggregate losses --runs {input.runs} --out {output} > {log} 2>&1"
 
 
 rule aggregate_diagnostics:
@@ -29,7 +29,7 @@ rule aggregate_diagnostics:
         mem_mb=1000,
         runtime=10,
     shell:
-        "python -m discrete_gan.aggregate diagnostics --runs {input.runs} --out {output}"
+        "discrete-gan aggregate diagnostics --runs {input.runs} --out {output}"
         " > {log} 2>&1"
 
 
@@ -49,7 +49,7 @@ rule aggregate_lengths:
         n=config["n_lengths"],
         seed=config["real_names_seed"],
     shell:
-        "python -m discrete_gan.aggregate lengths --generated {input.generated}"
+        "discrete-gan aggregate lengths --generated {input.generated}"
         " --real {input.real} -n {params.n} --seed {params.seed} --out {output} > {log} 2>&1"
 
 
@@ -75,7 +75,7 @@ rule samples_report:
         seed=config["samples_seed"],
         n_show=config["n_show"],
     shell:
-        "python -m discrete_gan.samples_report --samples {input.samples}"
+        "discrete-gan samples-report --samples {input.samples}"
         " --forced {input.forced} --run-seed {params.run_seed} --seed {params.seed}"
         " --n-show {params.n_show} --out {output} > {log} 2>&1"
 
@@ -119,6 +119,6 @@ rule claims:
             else ""
         ),
     shell:
-        "python -m discrete_gan.claims {params.variants} --seeds {params.seeds}"
+        "discrete-gan claims {params.variants} --seeds {params.seeds}"
         " --real-names {input.real} {params.heldout}{input.heldout}"
         " --out-csv {output.csv} --out-md {output.md} > {log} 2>&1"

@@ -7,6 +7,9 @@ import os
 from datetime import UTC, datetime
 
 from snakemake.exceptions import WorkflowError
+
+# The package owns the layout of a run folder (seed{N}/...); the rules only ask it.
+from discrete_gan.training.runs import run_dir
 from snakemake.utils import validate
 
 validate(config, schema="../schemas/config.schema.yaml")
@@ -28,7 +31,7 @@ wildcard_constraints:
 # The training command of both the replication's and the comparison's training rules; every
 # value comes from the rule's params (`extra` holds the comparison's held-out flags).
 TRAIN_COMMAND = (
-    "python -m discrete_gan.train --names {input.names} --seeds {params.seeds}"
+    "discrete-gan train --names {input.names} --seeds {params.seeds}"
     " --out-dir {params.out_dir} --device {params.device} --dtype {params.dtype}"
     " --backend {params.backend} --threads {threads}"
     " --hidden-size {params.hidden_size} --max-steps {params.max_steps}"
@@ -97,7 +100,7 @@ def runs_dir(variant):
 
 def run_file(variant, seed, name):
     """Path of one output file of a variant's run trained with `seed`."""
-    return f"{runs_dir(variant)}/seed{seed}/{name}"
+    return str(run_dir(runs_dir(variant), seed) / name)
 
 
 def run_files(variant, seeds, name):
@@ -146,7 +149,7 @@ def comparison_run_dir(method):
 
 def comparison_files(method, seeds, name):
     """Paths of one output file of a method's comparison runs, one per seed."""
-    return [f"{comparison_run_dir(method)}/seed{seed}/{name}" for seed in seeds]
+    return [str(run_dir(comparison_run_dir(method), seed) / name) for seed in seeds]
 
 
 def all_comparison_files(name):

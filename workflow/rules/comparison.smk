@@ -21,7 +21,7 @@ rule split_names:
         fraction=config["heldout_fraction"],
         seed=config["split_seed"],
     shell:
-        "python -m discrete_gan.split --names {input.names} --heldout-fraction {params.fraction}"
+        "discrete-gan split --names {input.names} --heldout-fraction {params.fraction}"
         " --seed {params.seed} --train-out {output.train} --heldout-out {output.heldout}"
         " > {log} 2>&1"
 
@@ -97,7 +97,7 @@ rule evaluate_comparison:
         n_samples=config["eval_samples"],
         seed=config["eval_seed"],
     shell:
-        "python -m discrete_gan.evaluate --runs {params.runs} --seeds {params.seeds}"
+        "discrete-gan evaluate --runs {params.runs} --seeds {params.seeds}"
         " --train {input.train} --heldout {input.heldout}"
         " --temperatures {params.temperatures} --n-samples {params.n_samples}"
         " --seed {params.seed} --metrics-out {output.metrics} --curves-out {output.curves}"
@@ -117,7 +117,7 @@ rule reference_points:
         mem_mb=500,
         runtime=10,
     shell:
-        "python -m discrete_gan.ngram --train {input.train} --heldout {input.heldout}"
+        "discrete-gan ngram --train {input.train} --heldout {input.heldout}"
         " --out {output.reference} > {log} 2>&1"
 
 
@@ -155,7 +155,7 @@ rule comparison_report:
         mem_mb=1000,
         runtime=10,
     shell:
-        "python -m discrete_gan.comparison_report --metrics {input.metrics}"
+        "discrete-gan comparison-report --metrics {input.metrics}"
         " --curves {input.curves} --reference {input.reference}"
         " --summary-csv {output.summary_csv}"
         " --summary-md {output.summary_md} --figure-metrics {output.metrics}"

@@ -22,7 +22,7 @@ rule download:
         out_dir=RAW_DIR,
         cache_dir=CORPUS_CACHE,
     shell:
-        "python -m discrete_gan.download --source {CORPUS_SOURCE:q} --sha256 {params.sha256}"
+        "discrete-gan download --source {CORPUS_SOURCE:q} --sha256 {params.sha256}"
         " --out-dir {params.out_dir} --cache-dir {params.cache_dir} > {log} 2>&1"
 
 
@@ -44,7 +44,7 @@ rule filter_names:
         max_len=config["max_len"],
         deduplicate=deduplicate_flag(),
     shell:
-        "python -m discrete_gan.filter --female {input.female} --male {input.male}"
+        "discrete-gan filter --female {input.female} --male {input.male}"
         " --max-len {params.max_len} {params.deduplicate}"
         " --out {output.names} --counts {output.counts} --dropped {output.dropped}"
         " > {log} 2>&1"

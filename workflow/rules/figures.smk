@@ -20,7 +20,7 @@ rule figure5:
         mem_mb=1000,
         runtime=10,
     shell:
-        "python -m discrete_gan.figures figure5 --summary {input.summary}"
+        "discrete-gan figures figure5 --summary {input.summary}"
         " --png {output.png} --pdf {output.pdf} > {log} 2>&1"
 
 
@@ -42,7 +42,7 @@ rule figure6:
         mem_mb=1000,
         runtime=10,
     shell:
-        "python -m discrete_gan.figures figure6 --lengths {input.lengths}"
+        "discrete-gan figures figure6 --lengths {input.lengths}"
         " --png {output.png} --pdf {output.pdf} > {log} 2>&1"
 
 
@@ -66,7 +66,7 @@ rule figure5_variants:
     params:
         summaries=variant_items("results/{variant}/losses_summary.csv"),
     shell:
-        "python -m discrete_gan.figures figure5-variants --summaries {params.summaries}"
+        "discrete-gan figures figure5-variants --summaries {params.summaries}"
         " --png {output.png} --pdf {output.pdf} > {log} 2>&1"
 
 
@@ -90,7 +90,7 @@ rule figure6_variants:
     params:
         lengths=variant_items("results/{variant}/lengths.csv"),
     shell:
-        "python -m discrete_gan.figures figure6-variants --lengths {params.lengths}"
+        "discrete-gan figures figure6-variants --lengths {params.lengths}"
         " --png {output.png} --pdf {output.pdf} > {log} 2>&1"
 
 
@@ -114,7 +114,7 @@ rule diagnostics_figure:
     params:
         summaries=variant_items("results/{variant}/diagnostics_summary.csv"),
     shell:
-        "python -m discrete_gan.figures diagnostics --summaries {params.summaries}"
+        "discrete-gan figures diagnostics --summaries {params.summaries}"
         " --png {output.png} --pdf {output.pdf} > {log} 2>&1"
 
 

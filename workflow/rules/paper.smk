@@ -39,7 +39,7 @@ rule length_check:
         lr_decay_epoch=config["lr_decay_epoch"],
         backend=config["backend"],
     shell:
-        "python -m discrete_gan.length_check --names {input.names} --runs {params.runs}"
+        "discrete-gan length-check --names {input.names} --runs {params.runs}"
         " --epochs {params.epochs} --hidden-size {params.hidden_size}"
         " --fake-steps {params.fake_steps} --batch-size {params.batch_size}"
         " --lr {params.lr} --lr-after {params.lr_after}"
@@ -76,7 +76,7 @@ rule paper_units:
         summaries=variant_items("results/{variant}/losses_summary.csv"),
         lengths=variant_items("results/{variant}/lengths.csv"),
     shell:
-        "python -m discrete_gan.paper_units --summaries {params.summaries}"
+        "discrete-gan paper-units --summaries {params.summaries}"
         " --lengths {params.lengths} --paper {input.paper}"
         " --length-check {input.length_check} --out-csv {output.csv} --out-md {output.md}"
         " --png {output.png} --pdf {output.pdf} > {log} 2>&1"

@@ -2,7 +2,7 @@
 # expectations kept in version control (`snakemake verify`, `make verify`).
 
 PROVENANCE_COMMAND = (
-    "python -m discrete_gan.provenance --project {PROJECT_DIR:q}"
+    "discrete-gan provenance --project {PROJECT_DIR:q}"
     " --config-json {params.config:q} --corpus-source {CORPUS_SOURCE:q}"
     " --configfiles {params.configfiles}"
     " --started {WORKFLOW_START} --threads {params.threads} --out {output} > {log} 2>&1"
@@ -91,7 +91,7 @@ rule verify:
     params:
         lengths=variant_items("results/{variant}/lengths.csv"),
     shell:
-        "python -m discrete_gan.verify --expectations {input.expectations}"
+        "discrete-gan verify --expectations {input.expectations}"
         " --paper-units {input.paper_units} --claims {input.claims}"
         " --lengths {params.lengths} --provenance {input.provenance}"
         " --out {output} 2>&1 | tee {log}"
