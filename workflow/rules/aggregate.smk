@@ -9,6 +9,8 @@ rule aggregate_losses:
         "results/{variant}/losses_summary.csv",
     log:
         "logs/aggregate_losses/{variant}.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
@@ -24,6 +26,8 @@ rule aggregate_diagnostics:
         "results/{variant}/diagnostics_summary.csv",
     log:
         "logs/aggregate_diagnostics/{variant}.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
@@ -41,6 +45,8 @@ rule aggregate_lengths:
         "results/{variant}/lengths.csv",
     log:
         "logs/aggregate_lengths/{variant}.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
@@ -66,6 +72,8 @@ rule samples_report:
         ),
     log:
         "logs/samples_report/{variant}.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
@@ -105,6 +113,8 @@ rule claims:
         ),
     log:
         "logs/claims/claims.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,

@@ -13,6 +13,8 @@ rule split_names:
         heldout="data/processed/split/heldout.txt",
     log:
         "logs/split_names/split_names.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=500,
@@ -46,13 +48,15 @@ for method in config["comparison_methods"]:
                 f"logs/compare/{method}_seeds_{chunk_label(chunk)}.log",
             benchmark:
                 f"results/benchmarks/compare_{method}_seeds_{chunk_label(chunk)}.tsv"
+            conda:
+                CONDA_ENV
             threads: config["threads"]
             resources:
                 mem_mb=train_mem_mb(len(chunk)),
                 runtime=train_runtime(len(chunk)),
             params:
                 seeds=chunk,
-                out_dir=comparison_run_dir(method),
+                out_dir=folder_of("losses", up=2),
                 device=config["device"],
                 dtype=config["dtype"],
                 backend=config["backend"],
@@ -86,6 +90,8 @@ rule evaluate_comparison:
         curves=f"{COMPARISON_DIR}/heldout_nll.csv",
     log:
         "logs/evaluate_comparison/evaluate_comparison.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=2000,
@@ -112,6 +118,8 @@ rule reference_points:
         reference=f"{COMPARISON_DIR}/reference.csv",
     log:
         "logs/reference_points/reference_points.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=500,
@@ -150,6 +158,8 @@ rule comparison_report:
         ),
     log:
         "logs/comparison_report/comparison_report.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,

@@ -15,6 +15,8 @@ rule figure5:
         pdf="figures/{variant}/figure5.pdf",
     log:
         "logs/figure5/{variant}.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
@@ -37,6 +39,8 @@ rule figure6:
         pdf="figures/{variant}/figure6.pdf",
     log:
         "logs/figure6/{variant}.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
@@ -59,6 +63,8 @@ rule figure5_variants:
         pdf="figures/figure5_variants.pdf",
     log:
         "logs/figure5_variants/figure5_variants.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
@@ -83,6 +89,8 @@ rule figure6_variants:
         pdf="figures/figure6_variants.pdf",
     log:
         "logs/figure6_variants/figure6_variants.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
@@ -107,6 +115,8 @@ rule diagnostics_figure:
         pdf="figures/diagnostics.pdf",
     log:
         "logs/diagnostics_figure/diagnostics_figure.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,

@@ -29,6 +29,7 @@ STEPS = {
     "verify": ("discrete_gan.analysis.verify", "check a run's numbers against expectations"),
     "provenance": ("discrete_gan.analysis.provenance", "record where a results folder came from"),
     "figures": ("discrete_gan.plots.figures", "draw Figures 5 and 6 and the diagnostics"),
+    "docs": ("discrete_gan.analysis.docs", "the docs/ pages of a finished run, stamped"),
 }
 
 
