@@ -216,9 +216,11 @@ def provenance_params():
     corpus_source is left out, as from the download's params: the corpus's identity is
     corpus_sha256, and the record takes the source from the command line instead.
     """
-    configfiles = [
-        os.path.relpath(path, workflow.basedir) for path in workflow.configfiles
-    ]
+    configfiles = list(
+        dict.fromkeys(
+            os.path.relpath(path, workflow.basedir) for path in workflow.configfiles
+        )
+    )
     settings = {key: value for key, value in config.items() if key != "corpus_source"}
     return {
         "project": project_file("."),
