@@ -763,7 +763,7 @@ def test_verify_fails_outside_a_band(ci_run: tuple[Path, str], tmp_path: Path) -
     output = done.stdout + done.stderr
     assert done.returncode != 0
     assert "in [50, 60]" in output and "FAIL  lengths[" in output, output[-3000:]
-    assert "the run's numbers fail checks in config/expectations/ci.yaml" in output
+    assert "the run's numbers fail checks in" in output and "expectations/ci.yaml" in output
     assert not (workdir / "results/verify.txt").exists()
 
 

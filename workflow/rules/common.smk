@@ -21,8 +21,11 @@ CONDA_ENV = "../envs/discrete-gan.yaml"
 
 
 def project_file(path):
-    """A file of the project itself (config, schema), found from the Snakefile's folder."""
-    return path if os.path.isabs(path) else os.path.join(workflow.basedir, path)
+    """A file of the project itself (config, schema), found from the Snakefile's folder and
+    named relative to the working directory, so that a moved or copied tree reruns nothing."""
+    if os.path.isabs(path):
+        return path
+    return os.path.relpath(os.path.join(workflow.basedir, path))
 
 
 def folder_of(output_name, up=1):
@@ -223,7 +226,6 @@ def provenance_params():
     )
     settings = {key: value for key, value in config.items() if key != "corpus_source"}
     return {
-        "project": project_file("."),
         "config": json.dumps(settings, sort_keys=True),
         "configfiles": " ".join(configfiles),
         "threads": config["threads"],

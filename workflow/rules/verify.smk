@@ -2,7 +2,7 @@
 # expectations kept in version control (`snakemake verify`, `make verify`).
 
 PROVENANCE_COMMAND = (
-    "discrete-gan provenance --project {params.project:q}"
+    "discrete-gan provenance --project ."
     ' --config-json {params.config:q} --corpus-source "$DISCRETE_GAN_CORPUS_SOURCE"'
     " --configfiles {params.configfiles}"
     ' --started "$DISCRETE_GAN_STARTED" --threads {params.threads} --out {output} > {log} 2>&1'

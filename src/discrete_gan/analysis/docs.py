@@ -423,7 +423,7 @@ def render(args: argparse.Namespace, record: dict) -> str:
         benchmarks = [read_benchmark(path) for path in args.benchmarks]
         return comparison_page(record, args.summary.read_text(encoding="utf-8"), benchmarks)
     if args.page == "configuration":
-        others = {str(p): yaml.safe_load(p.read_text(encoding="utf-8")) or {} for p in args.others}
+        others = {f"config/{p.name}": yaml.safe_load(p.read_text(encoding="utf-8")) or {} for p in args.others}
         schema = yaml.safe_load(args.schema.read_text(encoding="utf-8"))
         return configuration_page(record, args.config.read_text(encoding="utf-8"), schema, others)
     return performance_page(record, [read_benchmark(path) for path in args.benchmarks])
