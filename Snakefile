@@ -14,13 +14,21 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+# Paths of the project's own files start at the Snakefile's folder, so `--directory` (as
+# `make smoke` uses) moves only the outputs.
+configfile: f"{workflow.basedir}/config/config.yaml"
 
 
 report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+
+
+wildcard_constraints:
+    variant="|".join(VARIANTS),
+
+
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/aggregate.smk"
@@ -28,6 +36,7 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/comparison.smk"
 include: "workflow/rules/paper.smk"
 include: "workflow/rules/verify.smk"
+include: "workflow/rules/docs.smk"
 
 
 localrules:
@@ -37,6 +46,12 @@ localrules:
     figure6_all,
     download,
     verify,
+    docs,
+    docs_comparison,
+    docs_results,
+    docs_configuration,
+    docs_performance,
+    docs_comparison_page,
 
 
 rule all:

@@ -1,7 +1,8 @@
 """Training throughput benchmark: `make bench` (or `python benchmarks/bench.py`).
 
 Prints, for this machine, run-epochs per second of the batched trainer for 1 and 30 runs with
-1 and 2 threads, the same for a straightforward one-run-at-a-time loop (`reference.py`), the
+1 and 2 threads, the same for a straightforward one-run-at-a-time loop
+(`training/reference.py`), the
 projected and measured time of the full replication's training (30 runs x 200 epochs), and
 peak memory. Each measurement runs in its own process, so thread settings and peak memory do
 not leak between them. A whole 200-epoch run of `paper_code` (30 runs, one thread, as a
@@ -29,11 +30,11 @@ PAPER_RUNS, PAPER_EPOCHS = 30, 200
 
 def corpus_names(names: Path, corpus: Path) -> list[str]:
     """The filtered names: from `names` if it exists, else filtered from the corpus folder."""
-    from discrete_gan.filter import filter_files
-    from discrete_gan.outputs import read_names
+    from discrete_gan.data.filter import filter_files
+    from discrete_gan.data.names import read_corpus_names
 
     if names.is_file():
-        return read_names(names)
+        return read_corpus_names(names)
     kept, _ = filter_files([corpus / "female.txt", corpus / "male.txt"])
     return kept
 
@@ -47,8 +48,8 @@ def measure(
     import torch
 
     from discrete_gan.config import ModelConfig, TrainConfig
-    from discrete_gan.reference import train_single
-    from discrete_gan.train import BatchedTrainer, choose_backend, set_threads
+    from discrete_gan.training.reference import train_single
+    from discrete_gan.training.train import BatchedTrainer, choose_backend, set_threads
 
     model, train = ModelConfig(variant=variant), TrainConfig(epochs=epochs)
     seeds = list(range(runs))

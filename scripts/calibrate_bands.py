@@ -10,12 +10,13 @@ a claim verdict is expected only where every run gave the same one.
 
     python scripts/calibrate_bands.py --corpus ../shared/data/names-corpus
 
-With --reference DIR (a finished full run's paper_units.csv and claims.csv, such as docs/) it
-writes config/expectations/full.yaml instead: the paper's Figure 5 and 6 values for
-`paper_code` with the tolerance they were read with, every variant's final ln(D loss) mean
-within the reference run's range over its runs, and the reference run's claim verdicts.
+With --reference DIR (a finished full run's results/ folder) it writes
+config/expectations/full.yaml instead: the paper's Figure 5 and 6 values for `paper_code` with
+the tolerance they were read with; every variant's final ln(D loss) and ln(G loss) means within
+the reference run's range over its runs, and its generated minus real mean name length within
+the range of its runs' mean generated lengths; and the reference run's claim verdicts.
 
-    python scripts/calibrate_bands.py --reference docs --describe "full run at ..."
+    python scripts/calibrate_bands.py --reference results --describe "full run at ..."
 """
 
 from __future__ import annotations
@@ -30,10 +31,15 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import yaml
 
-from discrete_gan.provenance import cpu_model, git_state
-from discrete_gan.verify import load_tables, plain
+from discrete_gan.analysis.aggregate import mean_lengths
+from discrete_gan.analysis.provenance import cpu_model, git_state
+from discrete_gan.analysis.verify import load_tables, plain
+from discrete_gan.data.names import read_sample_names
+from discrete_gan.data.vocab import name_length
 
 PROJECT = Path(__file__).resolve().parents[1]
 WORKFLOW_FILES = ("Snakefile", "workflow", "config", "profiles")
@@ -97,8 +103,22 @@ PAPER_CHECKS = {
 }
 
 
+def run_length_band(reference: Path, variant: str) -> list[float] | None:
+    """[min, max] over a variant's runs of (mean generated length - mean real length), the real
+    mean from its lengths.csv; None where the run folders are not there (as in docs/)."""
+    runs = sorted((reference / variant / "runs").glob("seed*/samples.txt"))
+    lengths = reference / variant / "lengths.csv"
+    if not runs or not lengths.is_file():
+        return None
+    real = mean_lengths(pd.read_csv(lengths))["real"]
+    means = [np.mean([name_length(n) for n in read_sample_names(path)]) for path in runs]
+    return [round(float(min(means)) - real, 4), round(float(max(means)) - real, 4)]
+
+
 def reference_checks(reference: Path, describe: str) -> list[dict]:
-    """Expectations of the full config from the paper and a reference full run."""
+    """Expectations of the full config from the paper and a reference full run: the ranges
+    over its runs of each variant's final losses (and generated lengths, where its run folders
+    are there), and its claim verdicts."""
     lengths: dict[str, Path] = {}
     tables = load_tables(reference / "paper_units.csv", reference / "claims.csv", lengths)
     paper = "the paper, values read off with their tolerance (config/paper_figure_values.csv)"
@@ -106,11 +126,20 @@ def reference_checks(reference: Path, describe: str) -> list[dict]:
                 "expect": True, "source": f"{paper}: {what}"}
                for column, what in PAPER_CHECKS.items()]  # fmt: skip
     units = tables["paper_units"]
+    source = f"range over the runs of the reference run ({describe})"
     for row in units.index.drop("paper"):
-        low, high = (float(units.at[row, key]) for key in ("ln_d_min", "ln_d_max"))
-        source = f"range over the runs of the reference run ({describe})"
-        entries.append({"table": "paper_units", "row": row, "column": "ln_d_mean",
-                        "band": [round(low, 4), round(high, 4)], "source": source})  # fmt: skip
+        bands = {"ln_d_mean": [float(units.at[row, k]) for k in ("ln_d_min", "ln_d_max")]}
+        summary = reference / row / "losses_summary.csv"
+        if summary.is_file():
+            final = pd.read_csv(summary).iloc[-1]
+            bands["ln_g_mean"] = [float(np.log(final[k])) for k in ("g_min", "g_max")]
+        for column, (low, high) in bands.items():
+            entries.append({"table": "paper_units", "row": row, "column": column,
+                            "band": [round(low, 4), round(high, 4)], "source": source})  # fmt: skip
+        length_band = run_length_band(reference, row)
+        if length_band is not None:
+            entries.append({"table": "lengths", "row": row, "column": "generated_minus_real",
+                            "band": length_band, "source": source})  # fmt: skip
     for row in tables["claims"].index:
         verdict = plain(tables["claims"].at[row, "verdict"])
         entries.append({"table": "claims", "row": row, "column": "verdict", "expect": verdict,

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from discrete_gan.download import ZIP_NAME, download_corpus, fetch, sha256_file
-from discrete_gan.io import UserError
+from discrete_gan.data.download import ZIP_NAME, download_corpus, fetch, sha256_file
+from discrete_gan.fileio import UserError
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -119,7 +119,7 @@ def http_corpus(corpus_dir: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def corpus_names(corpus_dir: Path) -> list[str]:
     """The 7,769 names the paper's filter keeps from the corpus."""
-    from discrete_gan.filter import filter_files
+    from discrete_gan.data.filter import filter_files
 
     names, _ = filter_files([corpus_dir / "female.txt", corpus_dir / "male.txt"])
     return names

@@ -8,18 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from discrete_gan.aggregate import (
+from discrete_gan.analysis.aggregate import (
     DIAGNOSTICS_SUMMARY_COLUMNS,
     draw_real,
     length_table,
     main,
     mean_lengths,
-    name_length,
-    read_names,
     summarise_diagnostics,
     summarise_losses,
 )
-from discrete_gan.io import UserError
+from discrete_gan.data.names import read_sample_names
+from discrete_gan.data.vocab import name_length
+from discrete_gan.fileio import UserError
 
 # Three runs over epochs 0..2; run 2 is stored out of order to check sorting by epoch.
 RUNS = {
@@ -143,10 +143,10 @@ def test_length_table_rejects_small_pool():
         length_table(["a"] * 5, ["b"] * 3, n=4, seed=0)
 
 
-def test_read_names_keeps_empty_lines(tmp_path):
+def test_read_sample_names_keeps_empty_lines(tmp_path):
     path = tmp_path / "samples.txt"
     path.write_text("ann\n\nbo\n\n")
-    assert read_names(path) == ["ann", "", "bo", ""]
+    assert read_sample_names(path) == ["ann", "", "bo", ""]
 
 
 def test_cli_writes_both_tables(tmp_path, capsys):

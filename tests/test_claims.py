@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from discrete_gan.claim_rules import (
+from discrete_gan.analysis.claim_rules import (
     D_SPREAD_MAX,
     FAILS,
     HOLDS,
@@ -24,9 +24,8 @@ from discrete_gan.claim_rules import (
     claim_shorter,
     claim_still_improving,
     claim_variance,
-    name_length,
 )
-from discrete_gan.claims import (
+from discrete_gan.analysis.claims import (
     claims_frame,
     claims_markdown,
     main,
@@ -34,7 +33,8 @@ from discrete_gan.claims import (
     read_variant,
     variant_claims,
 )
-from discrete_gan.io import UserError
+from discrete_gan.data.vocab import name_length
+from discrete_gan.fileio import UserError
 
 
 def losses_frame(d: dict[int, list[float]], g: dict[int, list[float]]) -> pd.DataFrame:

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from matplotlib.collections import LineCollection, PathCollection
 
-from discrete_gan.comparison_report import (
+from discrete_gan.analysis.comparison_report import (
     CSV_COLUMNS,
     SUMMARY_COLUMNS,
     closest_to_one,
@@ -28,8 +28,8 @@ from discrete_gan.comparison_report import (
     summary_markdown,
     summary_table,
 )
-from discrete_gan.figures import new_figure
-from discrete_gan.io import UserError, run_cli
+from discrete_gan.fileio import UserError, run_cli
+from discrete_gan.plots.figures import new_figure
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 NLL, NOVELTY, SHARE = "heldout_nll_per_char", "novelty", "heldout_share"

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from discrete_gan.config import VARIANTS
-from discrete_gan.objectives import GENERATOR_OBJECTIVES
+from discrete_gan.model.objectives import GENERATOR_OBJECTIVES
 
 ROOT = Path(__file__).resolve().parents[1]
 

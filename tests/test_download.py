@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from discrete_gan.download import CORPUS_FILES, download_corpus
-from discrete_gan.io import UserError
+from discrete_gan.data.download import CORPUS_FILES, download_corpus
+from discrete_gan.fileio import UserError
 
 NAMES_ZIP_SHA256 = "0eec7e958b34982662b8f05824ae64642dea097b08057ade65c252191c5fe7ca"
 WRONG_SHA256 = "f" * 64
@@ -223,7 +223,7 @@ def test_malformed_sha256(corpus_dir: Path, tmp_path: Path) -> None:
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "discrete_gan.download", *args]
+    command = [sys.executable, "-m", "discrete_gan.data.download", *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=60)
 
 

@@ -8,13 +8,13 @@ import pandas as pd
 import pytest
 import torch
 
-from discrete_gan import evaluate, metrics
+from discrete_gan.analysis import evaluate, metrics
 from discrete_gan.config import ModelConfig, TrainConfig
-from discrete_gan.io import UserError, run_cli
-from discrete_gan.models import Generator, init_uniform_
-from discrete_gan.outputs import write_run
-from discrete_gan.train import train_runs
-from discrete_gan.vocab import encode_batch
+from discrete_gan.data.vocab import encode_batch
+from discrete_gan.fileio import UserError, run_cli
+from discrete_gan.model.networks import Generator, init_uniform_
+from discrete_gan.training.runs import write_run
+from discrete_gan.training.train import train_runs
 
 MODEL = ModelConfig()
 TRAIN = ["anna", "bob", "carl", "dora", "emil", "fay", "gus"]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from discrete_gan.filter import dropped_tsv, filter_files, filter_names
-from discrete_gan.io import UserError
+from discrete_gan.data.filter import dropped_tsv, filter_files, filter_names
+from discrete_gan.fileio import UserError
 
 
 def corpus_lists(corpus_dir: Path) -> list[Path]:
@@ -120,7 +120,7 @@ def test_no_names_kept_is_a_user_error(tmp_path: Path) -> None:
 def test_cli_writes_names_and_counts(corpus_dir: Path, tmp_path: Path) -> None:
     out, counts_path = tmp_path / "processed" / "names.txt", tmp_path / "processed" / "counts.json"
     female, male = corpus_lists(corpus_dir)
-    command = [sys.executable, "-m", "discrete_gan.filter", "--female", str(female)]
+    command = [sys.executable, "-m", "discrete_gan.data.filter", "--female", str(female)]
     command += ["--male", str(male), "--max-len", "9", "--deduplicate"]
     command += ["--out", str(out), "--counts", str(counts_path)]
     command += ["--dropped", str(out.parent / "dropped.tsv")]
@@ -142,7 +142,13 @@ def test_cli_writes_names_and_counts(corpus_dir: Path, tmp_path: Path) -> None:
 
 
 def test_cli_missing_file(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "discrete_gan.filter", "--female", str(tmp_path / "f.txt")]
+    command = [
+        sys.executable,
+        "-m",
+        "discrete_gan.data.filter",
+        "--female",
+        str(tmp_path / "f.txt"),
+    ]
     command += ["--male", str(tmp_path / "m.txt"), "--out", str(tmp_path / "names.txt")]
     command += ["--counts", str(tmp_path / "counts.json")]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)

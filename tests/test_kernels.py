@@ -1,5 +1,5 @@
-"""The numba backend (`fast`) against the PyTorch backend (`batched`), and `batched` against the
-per-run reference modules of `models.py`."""
+"""The numba backend (`numba_runs`) against the PyTorch backend (`torch_runs`), and `torch_runs`
+against the per-run reference modules of `model/networks.py`."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from discrete_gan import batched, fast, tiles
+from discrete_gan.backends import numba_runs, tiles, torch_runs
 from discrete_gan.config import ModelConfig
-from discrete_gan.models import Discriminator, Generator
-from discrete_gan.seeding import run_generator
-from discrete_gan.train import initial_states
-from discrete_gan.vocab import END_ID, VOCAB_SIZE
+from discrete_gan.data.vocab import END_ID, VOCAB_SIZE
+from discrete_gan.model.networks import Discriminator, Generator
+from discrete_gan.training.seeding import run_generator
+from discrete_gan.training.train import initial_states
 
 MODEL = ModelConfig()
 SEEDS = [0, 1, 2, 11]
@@ -22,8 +22,8 @@ SEEDS = [0, 1, 2, 11]
 def stacked(seeds: list[int], scale: float, dtype=torch.float32):
     """Stacked generator and discriminator parameters of `seeds`, weights times `scale`."""
     gen_states, disc_states = zip(*(initial_states(run_generator(s), MODEL) for s in seeds))
-    gen = batched.stack_states(list(gen_states), "cpu", dtype)
-    disc = batched.stack_states(list(disc_states), "cpu", dtype)
+    gen = torch_runs.stack_states(list(gen_states), "cpu", dtype)
+    disc = torch_runs.stack_states(list(disc_states), "cpu", dtype)
     with torch.no_grad():
         for param in (*gen.values(), *disc.values()):
             param.mul_(scale)
@@ -76,8 +76,8 @@ def test_values_and_gradients_match_torch_backend(scale: float, batch: int) -> N
     gen, disc = stacked(SEEDS, scale)
     ids = random_ids(len(SEEDS), batch, seed=batch)
     weights = torch.randn(len(SEEDS), batch, generator=torch.Generator().manual_seed(1))
-    got = outputs_and_grads(fast, gen, disc, ids, weights)
-    expected = outputs_and_grads(batched, gen, disc, ids, weights)
+    got = outputs_and_grads(numba_runs, gen, disc, ids, weights)
+    expected = outputs_and_grads(torch_runs, gen, disc, ids, weights)
     for (out, grads), (out_ref, grads_ref) in zip(got, expected):
         assert out.shape == (len(SEEDS), batch) and out.dtype == torch.float32
         torch.testing.assert_close(out, out_ref, rtol=1e-5, atol=1e-5 * out_ref.abs().max())
@@ -96,8 +96,8 @@ def test_sampling_matches_torch_backend(forced: bool, scale: float) -> None:
     for batch in (37, 300):
         g = torch.Generator().manual_seed(batch)
         uniforms = torch.rand(len(SEEDS), 10 * batch, n_draws, generator=g)
-        got = step_major(fast.generator_sample(gen, step_major(uniforms), forced=forced))
-        expected = step_major(batched.generator_sample(gen, step_major(uniforms), forced=forced))
+        got = step_major(numba_runs.generator_sample(gen, step_major(uniforms), forced=forced))
+        expected = step_major(torch_runs.generator_sample(gen, step_major(uniforms), forced=forced))
         assert got.shape == expected.shape == (len(SEEDS), 10 * batch, MODEL.max_steps)
         assert got.dtype == expected.dtype == torch.long
         if forced:
@@ -139,7 +139,8 @@ def test_exp_nonpositive_approximation() -> None:
 
 @pytest.mark.parametrize("scale", [1.0, 4.0])
 def test_torch_backend_matches_reference_modules(scale: float) -> None:
-    """`batched.py` computes, run by run, what `models.py`'s nn.Modules compute (float64)."""
+    """`torch_runs.py` computes, run by run, what the nn.Modules of `model/networks.py` compute
+    (float64)."""
     gen, disc = stacked(SEEDS, scale, dtype=torch.float64)
     ids = random_ids(len(SEEDS), 23, seed=5)
     uniforms = torch.rand(
@@ -147,10 +148,10 @@ def test_torch_backend_matches_reference_modules(scale: float) -> None:
     )
     uniforms = uniforms.double()
     with torch.no_grad():
-        logits = batched.discriminator_logits(disc, step_major(ids))
-        log_p = batched.generator_log_likelihood(gen, step_major(ids))
-        free = step_major(batched.generator_sample(gen, step_major(uniforms[..., :-1])))
-        forced = step_major(batched.generator_sample(gen, step_major(uniforms), forced=True))
+        logits = torch_runs.discriminator_logits(disc, step_major(ids))
+        log_p = torch_runs.generator_log_likelihood(gen, step_major(ids))
+        free = step_major(torch_runs.generator_sample(gen, step_major(uniforms[..., :-1])))
+        forced = step_major(torch_runs.generator_sample(gen, step_major(uniforms), forced=True))
         for r in range(len(SEEDS)):
             g_mod, d_mod = Generator(MODEL).double(), Discriminator(MODEL).double()
             g_mod.load_state_dict({k: v[r] for k, v in gen.items()})
@@ -169,8 +170,8 @@ def test_discriminator_step_matches_torch_backend(scale: float) -> None:
     _, disc = stacked(SEEDS, scale)
     real = step_major(random_ids(len(SEEDS), 37, seed=7))
     fake = step_major(random_ids(len(SEEDS), 37, seed=8))
-    loss, grads = fast.discriminator_step(disc, real, fake)
-    loss_ref, grads_ref = batched.discriminator_step(disc, real, fake)
+    loss, grads = numba_runs.discriminator_step(disc, real, fake)
+    loss_ref, grads_ref = torch_runs.discriminator_step(disc, real, fake)
     torch.testing.assert_close(loss, loss_ref, rtol=1e-5, atol=1e-6)
     assert grads.keys() == grads_ref.keys() == disc.keys()
     assert_grads_close(grads, grads_ref)
@@ -180,8 +181,8 @@ def test_generator_pullback_matches_torch_backend() -> None:
     gen, _ = stacked(SEEDS, 1.0)
     ids = step_major(random_ids(len(SEEDS), 300, seed=9))
     weights = torch.randn(len(SEEDS), 300, generator=torch.Generator().manual_seed(2))
-    log_p, pullback = fast.generator_log_likelihood_vjp(gen, ids)
-    log_p_ref, pullback_ref = batched.generator_log_likelihood_vjp(gen, ids)
+    log_p, pullback = numba_runs.generator_log_likelihood_vjp(gen, ids)
+    log_p_ref, pullback_ref = torch_runs.generator_log_likelihood_vjp(gen, ids)
     torch.testing.assert_close(log_p, log_p_ref, rtol=1e-5, atol=1e-4)
     grads, grads_ref = pullback(weights), pullback_ref(weights)
     assert_grads_close(grads, grads_ref)
@@ -199,10 +200,10 @@ def test_whole_likelihood_matches_torch_backend_and_modules() -> None:
     gen, _ = stacked(SEEDS, 1.0)
     ids = step_major(paper_code_ids(len(SEEDS), 150, seed=10))
     weights = torch.randn(len(SEEDS), 150, generator=torch.Generator().manual_seed(3))
-    log_p, pullback = fast.generator_log_likelihood_vjp(gen, ids, whole=True)
-    log_p_ref, pullback_ref = batched.generator_log_likelihood_vjp(gen, ids, whole=True)
+    log_p, pullback = numba_runs.generator_log_likelihood_vjp(gen, ids, whole=True)
+    log_p_ref, pullback_ref = torch_runs.generator_log_likelihood_vjp(gen, ids, whole=True)
     torch.testing.assert_close(log_p, log_p_ref, rtol=1e-5, atol=1e-4)
-    stopped = batched.generator_log_likelihood(gen, ids).detach()
+    stopped = torch_runs.generator_log_likelihood(gen, ids).detach()
     assert (log_p_ref < stopped - 1e-3).all()  # every name has `$` after its first `$`
     grads, grads_ref = pullback(weights), pullback_ref(weights)
     assert_grads_close(grads, grads_ref)
@@ -216,8 +217,8 @@ def test_whole_likelihood_matches_torch_backend_and_modules() -> None:
 def test_free_running_sampling_keeps_symbols_after_end() -> None:
     gen, _ = stacked(SEEDS, 1.0)
     uniforms = torch.rand(len(SEEDS), 2000, MODEL.max_steps, generator=torch.Generator())
-    got = step_major(fast.generator_sample(gen, step_major(uniforms), stop=False))
-    expected = step_major(batched.generator_sample(gen, step_major(uniforms), stop=False))
+    got = step_major(numba_runs.generator_sample(gen, step_major(uniforms), stop=False))
+    expected = step_major(torch_runs.generator_sample(gen, step_major(uniforms), stop=False))
     assert got.shape == expected.shape == (len(SEEDS), 2000, MODEL.max_steps)
     assert (got != expected).any(-1).sum() <= 1e-3 * got.shape[0] * got.shape[1]
     is_end = got == END_ID
@@ -233,10 +234,10 @@ def test_discriminator_step_on_sequences_of_different_lengths() -> None:
     _, disc = stacked(SEEDS, 1.0)
     real = step_major(paper_code_ids(len(SEEDS), 40, seed=11))
     fake = step_major(random_ids(len(SEEDS), 40, seed=12))
-    loss, grads = fast.discriminator_step(disc, real, fake)
-    loss_ref, grads_ref = batched.discriminator_step(disc, real, fake)
-    expected = batched.discriminator_loss(
-        batched.discriminator_logits(disc, real), batched.discriminator_logits(disc, fake)
+    loss, grads = numba_runs.discriminator_step(disc, real, fake)
+    loss_ref, grads_ref = torch_runs.discriminator_step(disc, real, fake)
+    expected = torch_runs.discriminator_loss(
+        torch_runs.discriminator_logits(disc, real), torch_runs.discriminator_logits(disc, fake)
     )
     torch.testing.assert_close(loss_ref, expected.detach())
     torch.testing.assert_close(loss, loss_ref, rtol=1e-5, atol=1e-6)
@@ -247,7 +248,7 @@ def test_kernel_adam_matches_torch_adam() -> None:
     g = torch.Generator().manual_seed(4)
     start = torch.randn(500, generator=g)
     ours, theirs = start.clone(), start.clone().requires_grad_()
-    adam, reference = fast.Adam(ours, lr=0.02), torch.optim.Adam([theirs], lr=0.02)
+    adam, reference = numba_runs.Adam(ours, lr=0.02), torch.optim.Adam([theirs], lr=0.02)
     for step in range(30):
         grad = torch.randn(500, generator=g) * (step + 1)
         if step == 10:  # as the trainer's learning-rate schedule
@@ -260,13 +261,13 @@ def test_kernel_adam_matches_torch_adam() -> None:
 
 
 def test_kernel_is_gan_closed_form_matches_torch() -> None:
-    from discrete_gan import objectives
+    from discrete_gan.model import objectives
 
     g = torch.Generator().manual_seed(5)
     logits = torch.randn(6, 128, generator=g) * 8
     logits[0, :3] = torch.tensor([-60.0, 45.0, -36.9])  # both sides of the linear cutoff
     log_p = torch.randn(6, 128, generator=g) * 4 - 200  # every P_G(x) underflows float32
-    loss, grad = fast.is_gan_value_and_grad(logits, log_p)
+    loss, grad = numba_runs.is_gan_value_and_grad(logits, log_p)
     loss_ref, grad_ref = objectives.is_gan_value_and_grad(logits.double(), log_p.double())
     torch.testing.assert_close(loss.double(), loss_ref, rtol=1e-6, atol=1e-4)
     torch.testing.assert_close(grad.double(), grad_ref, rtol=1e-5, atol=1e-7)
@@ -283,11 +284,13 @@ def test_start_symbol_as_output_matches_torch_backend_and_modules(forced: bool) 
     ids[:, ::3, 2] = 0  # some names hold a `.`, which only the unbanned softmax can emit
     ids = step_major(ids)
     weights = torch.randn(len(SEEDS), 150, generator=torch.Generator().manual_seed(6))
-    log_p, pullback = fast.generator_log_likelihood_vjp(gen, ids, True, ban_start=False)
-    log_p_ref, pullback_ref = batched.generator_log_likelihood_vjp(gen, ids, True, ban_start=False)
+    log_p, pullback = numba_runs.generator_log_likelihood_vjp(gen, ids, True, ban_start=False)
+    log_p_ref, pullback_ref = torch_runs.generator_log_likelihood_vjp(
+        gen, ids, True, ban_start=False
+    )
     torch.testing.assert_close(log_p, log_p_ref, rtol=1e-5, atol=1e-4)
     assert torch.isfinite(log_p).all()
-    banned = batched.generator_log_likelihood(gen, ids, True).detach()
+    banned = torch_runs.generator_log_likelihood(gen, ids, True).detach()
     assert torch.isinf(banned[:, ::3]).all() and (log_p[:, 1::3] < banned[:, 1::3]).all()
     grads, grads_ref = pullback(weights), pullback_ref(weights)
     assert_grads_close(grads, grads_ref)
@@ -298,13 +301,13 @@ def test_start_symbol_as_output_matches_torch_backend_and_modules(forced: bool) 
     torch.testing.assert_close(log_p[2], expected, rtol=1e-5, atol=1e-4)
     uniforms = torch.rand(len(SEEDS), 3000, MODEL.max_steps, generator=torch.Generator())
     draw = {"forced": forced, "stop": False, "ban_start": False}
-    got = step_major(fast.generator_sample(gen, step_major(uniforms), **draw))
-    expected = step_major(batched.generator_sample(gen, step_major(uniforms), **draw))
+    got = step_major(numba_runs.generator_sample(gen, step_major(uniforms), **draw))
+    expected = step_major(torch_runs.generator_sample(gen, step_major(uniforms), **draw))
     assert (got != expected).any(-1).sum() <= 1e-3 * got.shape[0] * got.shape[1]
     assert (got == 0).any()  # `.` is drawn
     assert (got == END_ID).any() != forced
     assert torch.equal(module.sample(uniforms[2], forced=forced, stop=False), expected[2])
-    banned_draws = fast.generator_sample(gen, step_major(uniforms), forced=forced, stop=False)
+    banned_draws = numba_runs.generator_sample(gen, step_major(uniforms), forced=forced, stop=False)
     assert not (banned_draws == 0).any()
 
 
@@ -315,7 +318,7 @@ def test_code_discriminator_step_matches_torch_backend(log_sigmoid, divisor) -> 
     _, disc = stacked(SEEDS, 1.0)
     real = step_major(paper_code_ids(len(SEEDS), 40, seed=14))
     fake = step_major(random_ids(len(SEEDS), 40, seed=15))
-    loss, grads = fast.discriminator_step(disc, real, fake, log_sigmoid, divisor)
-    loss_ref, grads_ref = batched.discriminator_step(disc, real, fake, log_sigmoid, divisor)
+    loss, grads = numba_runs.discriminator_step(disc, real, fake, log_sigmoid, divisor)
+    loss_ref, grads_ref = torch_runs.discriminator_step(disc, real, fake, log_sigmoid, divisor)
     torch.testing.assert_close(loss, loss_ref, rtol=1e-5, atol=1e-6)
     assert_grads_close(grads, grads_ref)

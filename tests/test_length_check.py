@@ -11,9 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from discrete_gan.config import TrainConfig
-from discrete_gan.io import UserError
-from discrete_gan.length_check import (
+from discrete_gan.analysis.length_check import (
     TABLE_COLUMNS,
     LossForm,
     loss_table,
@@ -21,7 +19,9 @@ from discrete_gan.length_check import (
     name_forms,
     run_length_check,
 )
-from discrete_gan.vocab import END_ID
+from discrete_gan.config import TrainConfig
+from discrete_gan.data.vocab import END_ID
+from discrete_gan.fileio import UserError
 
 CHANCE = 2 * math.log(2)  # the mean loss of a discriminator that cannot tell the two apart
 # 299 names in batches of 32: 9 steps per epoch, the first learning rate throughout

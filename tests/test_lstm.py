@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from discrete_gan.lstm import LSTMScan, lstm_sampler, lstm_scan
+from discrete_gan.backends.lstm import LSTMScan, lstm_sampler, lstm_scan
 
 
 def random_weights(runs: int, hidden: int, vocab: int, seed: int, scale: float = 0.5):

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from discrete_gan.metrics import (
+from discrete_gan.analysis.metrics import (
     SAMPLE_METRICS,
     bigram_distribution,
     bigram_jsd,

@@ -11,7 +11,8 @@ import torch
 import torch.nn.functional as F
 
 from discrete_gan.config import ModelConfig
-from discrete_gan.models import (
+from discrete_gan.data.vocab import END_ID, LETTERS, START_ID, VOCAB_SIZE, encode_batch
+from discrete_gan.model.networks import (
     Discriminator,
     Generator,
     draw_symbol,
@@ -19,7 +20,6 @@ from discrete_gan.models import (
     init_uniform_,
     up_to_first_end,
 )
-from discrete_gan.vocab import END_ID, LETTERS, START_ID, VOCAB_SIZE, encode_batch
 
 
 def make_model(cls, config: ModelConfig, seed: int = 0, dtype=torch.float64):

@@ -7,9 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from discrete_gan import metrics
-from discrete_gan.io import UserError, run_cli
-from discrete_gan.ngram import (
+from discrete_gan.analysis import metrics
+from discrete_gan.analysis.ngram import (
     COLUMNS,
     ORDERS,
     OUTPUTS,
@@ -21,6 +20,7 @@ from discrete_gan.ngram import (
     probability,
     reference_points,
 )
+from discrete_gan.fileio import UserError, run_cli
 
 TRAIN = ["ab", "a"]  # unigram counts a:2 b:1 $:2 (5 events, 3 types)
 CORPUS = ["anna", "ann", "bob", "anna", "ada", "eve", "", "zoe"]

@@ -8,7 +8,7 @@ import math
 import pytest
 import torch
 
-from discrete_gan.objectives import (
+from discrete_gan.model.objectives import (
     GENERATOR_OBJECTIVES,
     discriminator_loss,
     generator_objective,
@@ -235,8 +235,8 @@ def test_is_gan_gradient_is_a_self_normalised_weighted_likelihood_gradient() -> 
     """grad(-log(-L)) = -sum_i softmax_i(log w_i + log P_G(x_i)) grad log P_G(x_i), with
     w_i = -log(1 - D(x_i)), through a real generator's parameters (autograd both sides)."""
     from discrete_gan.config import ModelConfig
-    from discrete_gan.models import Generator
-    from discrete_gan.vocab import encode_batch
+    from discrete_gan.data.vocab import encode_batch
+    from discrete_gan.model.networks import Generator
 
     torch.manual_seed(0)
     gen = Generator(ModelConfig()).double()

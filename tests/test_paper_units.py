@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from discrete_gan.io import UserError
-from discrete_gan.paper_units import (
+from discrete_gan.analysis.paper_units import (
     COUNT_TOLERANCE,
     LENGTH_ONLY,
     LOG_TOLERANCE,
@@ -26,6 +25,7 @@ from discrete_gan.paper_units import (
     read_paper_values,
     safe_log,
 )
+from discrete_gan.fileio import UserError
 
 PROJECT = Path(__file__).resolve().parents[1]
 VALUES = PROJECT / "config" / "paper_figure_values.csv"

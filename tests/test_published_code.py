@@ -12,8 +12,9 @@ import pytest
 import torch
 
 from discrete_gan.config import ModelConfig, TrainConfig
-from discrete_gan.models import Discriminator, Generator
-from discrete_gan.objectives import (
+from discrete_gan.data.vocab import encode_batch
+from discrete_gan.model.networks import Discriminator, Generator
+from discrete_gan.model.objectives import (
     GENERATOR_OBJECTIVES,
     IS_GAN_BROADCAST,
     IS_GAN_BROADCAST_LOG_SIGMOID,
@@ -22,9 +23,8 @@ from discrete_gan.objectives import (
     is_gan_broadcast_loss,
     is_gan_broadcast_value_and_grad,
 )
-from discrete_gan.seeding import run_generator
-from discrete_gan.train import initial_states, train_runs, variant_objective
-from discrete_gan.vocab import encode_batch
+from discrete_gan.training.seeding import run_generator
+from discrete_gan.training.train import initial_states, train_runs, variant_objective
 
 
 def published_generator_error(prediction_real: torch.Tensor, likelihoods: torch.Tensor):

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from discrete_gan import sample
 from discrete_gan.config import ModelConfig, TrainConfig
-from discrete_gan.io import run_cli
-from discrete_gan.outputs import write_run
-from discrete_gan.train import train_runs
-from discrete_gan.vocab import LETTERS
+from discrete_gan.data.vocab import LETTERS
+from discrete_gan.fileio import run_cli
+from discrete_gan.training import sample
+from discrete_gan.training.runs import write_run
+from discrete_gan.training.train import train_runs
 
 MODEL = ModelConfig()
 
@@ -76,7 +76,7 @@ def test_bad_arguments(checkpoint, capsys, flags, message) -> None:
 
 def test_missing_checkpoint_subprocess(tmp_path) -> None:
     missing = tmp_path / "seed0" / "checkpoint.pt"
-    command = [sys.executable, "-m", "discrete_gan.sample", "--checkpoint", str(missing)]
+    command = [sys.executable, "-m", "discrete_gan.training.sample", "--checkpoint", str(missing)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and done.stdout == ""
     lines = done.stderr.strip().splitlines()
@@ -85,7 +85,13 @@ def test_missing_checkpoint_subprocess(tmp_path) -> None:
 
 
 def test_cli_subprocess_prints_names(checkpoint) -> None:
-    command = [sys.executable, "-m", "discrete_gan.sample", "--checkpoint", str(checkpoint)]
+    command = [
+        sys.executable,
+        "-m",
+        "discrete_gan.training.sample",
+        "--checkpoint",
+        str(checkpoint),
+    ]
     done = subprocess.run([*command, "-n", "6"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.splitlines()) == 6

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from discrete_gan.io import UserError
-from discrete_gan.samples_report import main, render_samples
+from discrete_gan.analysis.samples_report import main, render_samples
+from discrete_gan.fileio import UserError
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from discrete_gan import split
-from discrete_gan.io import UserError, run_cli
+from discrete_gan.data import split
+from discrete_gan.fileio import UserError, run_cli
 
 NAMES = [f"{a}{b}" for a in "abcdefghij" for b in "klmnopqrst"]  # 100 distinct names
 

@@ -12,14 +12,16 @@ import sys
 import pytest
 import torch
 
-from discrete_gan import batched, objectives, train
+from discrete_gan.backends import torch_runs
 from discrete_gan.config import VARIANTS, ModelConfig, TrainConfig, as_dict
-from discrete_gan.io import UserError, run_cli
-from discrete_gan.models import Generator
-from discrete_gan.outputs import load_checkpoint, write_run
-from discrete_gan.reference import train_single
-from discrete_gan.train import BatchedTrainer, check_finite, train_runs
-from discrete_gan.vocab import LETTERS, encode_batch
+from discrete_gan.data.vocab import LETTERS, encode_batch
+from discrete_gan.fileio import UserError, run_cli
+from discrete_gan.model import objectives
+from discrete_gan.model.networks import Generator
+from discrete_gan.training import train
+from discrete_gan.training.reference import train_single
+from discrete_gan.training.runs import load_checkpoint, write_run
+from discrete_gan.training.train import BatchedTrainer, check_finite, train_runs
 
 MODEL = ModelConfig()
 
@@ -51,7 +53,7 @@ def test_batched_trainer_matches_reference(names600: list[str], objective, varia
     model = ModelConfig(variant=variant)
     config = TrainConfig(epochs=2, batch_size=128, objective=objective)
     d_ref, g_ref, gen_ref, disc_ref = train_single(names600, 7, model, config, torch.float64)
-    trainer = BatchedTrainer(names600, [7], model, config, "cpu", torch.float64, batched)
+    trainer = BatchedTrainer(names600, [7], model, config, "cpu", torch.float64, torch_runs)
     d_got, g_got = zip(*(trainer.train_epoch(epoch) for epoch in range(config.epochs)))
     d_got, g_got = torch.cat(d_got).tolist(), torch.cat(g_got).tolist()
     assert d_got == pytest.approx(d_ref, rel=1e-9)
@@ -116,9 +118,12 @@ def test_numba_backend_agrees_with_torch_backend(names300, variant: str) -> None
 
 
 def test_choose_backend() -> None:
-    assert train.choose_backend("torch", "cpu", torch.float64) is batched
-    assert train.choose_backend("auto", "cpu", torch.float64) is batched
-    assert train.choose_backend("auto", "cpu", torch.float32).__name__ == "discrete_gan.fast"
+    assert train.choose_backend("torch", "cpu", torch.float64) is torch_runs
+    assert train.choose_backend("auto", "cpu", torch.float64) is torch_runs
+    assert (
+        train.choose_backend("auto", "cpu", torch.float32).__name__
+        == "discrete_gan.backends.numba_runs"
+    )
     with pytest.raises(UserError, match="float32 only"):
         train.choose_backend("numba", "cpu", torch.float64)
 
@@ -208,12 +213,12 @@ def test_write_run_and_load_checkpoint_round_trip(tmp_path, tiny_run, names300) 
     checkpoint, gen, disc = load_checkpoint(folder / "checkpoint.pt")
     assert isinstance(gen, Generator) and gen.config == MODEL and not gen.training
     ids = encode_batch(names300[:40], MODEL.max_steps)
-    params = batched.stack_states([result.generator], "cpu", torch.float32)
+    params = torch_runs.stack_states([result.generator], "cpu", torch.float32)
     with torch.no_grad():
-        expected = batched.generator_log_likelihood(params, ids.T[None])  # (1, steps, batch)
+        expected = torch_runs.generator_log_likelihood(params, ids.T[None])  # (1, steps, batch)
         torch.testing.assert_close(gen.log_likelihood(ids), expected[0], rtol=1e-5, atol=1e-5)
-        disc_params = batched.stack_states([result.discriminator], "cpu", torch.float32)
-        expected = batched.discriminator_logits(disc_params, ids.T[None])
+        disc_params = torch_runs.stack_states([result.discriminator], "cpu", torch.float32)
+        expected = torch_runs.discriminator_logits(disc_params, ids.T[None])
         torch.testing.assert_close(disc(ids), expected[0], rtol=1e-5, atol=1e-5)
 
     samples = (folder / "samples.txt").read_text().splitlines()
@@ -255,7 +260,7 @@ def test_load_checkpoint_errors(tmp_path) -> None:
 
 
 def run_train_cli(*args: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "discrete_gan.train", *args]
+    command = [sys.executable, "-m", "discrete_gan.training.train", *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=300)
 
 
@@ -294,19 +299,19 @@ def test_code_data_variant_switches(names300) -> None:
     assert (model.real_steps, model.free_draws) == (15, 10)
     assert (MODEL.real_steps, MODEL.free_draws) == (10, 9)
     config = TrainConfig(epochs=1, batch_size=64, n_samples=300)
-    trainer = BatchedTrainer(names300, [0], model, config, "cpu", torch.float32, batched)
+    trainer = BatchedTrainer(names300, [0], model, config, "cpu", torch.float32, torch_runs)
     assert trainer.ids.shape == (15, len(names300)) and trainer.whole
     seen = []
-    sample = batched.generator_sample
+    sample = torch_runs.generator_sample
     trainer.net = type("Spy", (), {})()
     for name in ("discriminator_logits", "generator_log_likelihood_vjp"):
-        setattr(trainer.net, name, getattr(batched, name))
+        setattr(trainer.net, name, getattr(torch_runs, name))
     trainer.net.generator_sample = lambda *a, **k: seen.append(k) or sample(*a, **k)
-    trainer.net.generator_log_likelihood = batched.generator_log_likelihood
+    trainer.net.generator_log_likelihood = torch_runs.generator_log_likelihood
 
     def step(params, real, fake, log_sigmoid, divisor):
         seen.append((real.shape[1], fake.shape[1], log_sigmoid, divisor))
-        return batched.discriminator_step(params, real, fake)
+        return torch_runs.discriminator_step(params, real, fake)
 
     trainer.net.discriminator_step = step
     trainer.train_epoch(0)
@@ -336,10 +341,11 @@ def test_training_flushes_subnormals_in_every_kernel_thread() -> None:
     times: the training process flushes them to zero in its own and every kernel thread."""
     probe = (
         "import numpy as np, numba\n"
-        "from discrete_gan import fast, kernels, train\n"
+        "from discrete_gan.backends import kernels, numba_runs\n"
+        "from discrete_gan.training import train\n"
         "tiny = np.full(64, 1e-20, np.float32)\n"
         "print(kernels.subnormal_probe(tiny, 64)[0].max() > 0)\n"
-        "train.set_threads(2, fast)\n"
+        "train.set_threads(2, numba_runs)\n"
         "products, threads = kernels.subnormal_probe(tiny, 64)\n"
         "print(products.max(), len(set(threads.tolist())), numba.get_num_threads())\n"
     )

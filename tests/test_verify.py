@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from discrete_gan import provenance, verify
-from discrete_gan.io import UserError
+from discrete_gan.analysis import provenance, verify
+from discrete_gan.fileio import UserError
 
 PAPER_UNITS = """row,ln_d_mean,ln_g_mean,generated_mean_length,ln_g_within
 corrected,-0.6,2.4,4.8,False

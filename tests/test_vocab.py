@@ -8,7 +8,7 @@ import string
 import pytest
 import torch
 
-from discrete_gan import vocab
+from discrete_gan.data import vocab
 
 
 def test_alphabet_layout() -> None:

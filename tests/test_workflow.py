@@ -118,7 +118,7 @@ def snakemake(
     """Run `snakemake ARGS --configfile config/smoke.yaml --config corpus_source=... CONFIG`.
 
     Targets go in `args`: --configfile and --config take several values, so they come last.
-    The rules call `python -m discrete_gan...`, so this interpreter's folder leads PATH.
+    The rules call the `discrete-gan` console script, so this interpreter's folder leads PATH.
     Raises subprocess.TimeoutExpired after `timeout` seconds.
     """
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
@@ -243,7 +243,7 @@ def test_run_samples_and_forced_names(smoke_run: Path, seed: int) -> None:
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_checkpoint_holds_the_configured_settings(smoke_run: Path, variant: str) -> None:
-    from discrete_gan.outputs import load_checkpoint
+    from discrete_gan.training.runs import load_checkpoint
 
     path = smoke_run / f"results/{variant}/runs/seed1/checkpoint.pt"
     checkpoint, _, _ = load_checkpoint(path)
@@ -336,6 +336,47 @@ def test_training_benchmark_and_rule_logs(smoke_run: Path) -> None:
 def test_finished_run_leaves_nothing_to_do(smoke_run: Path, corpus_dir: Path) -> None:
     output = succeed(snakemake(smoke_run, corpus_dir, "-n"), smoke_run)
     assert "Nothing to be done" in output, output[-3000:]
+
+
+DOCS_PAGES = ("results.md", "configuration.md", "performance.md")
+
+
+def page_problems(page: Path, record: dict) -> list[str]:
+    """What is wrong with a generated docs page: its stamp, or a linked file it lacks (links
+    to the other pages of docs/, `name.md`, are not files the rule writes)."""
+    text = page.read_text(encoding="utf-8")
+    stamp = text.splitlines()[2]
+    problems = [] if record["finished"] in stamp and record["cpu"] in stamp else [stamp]
+    for target in re.findall(r"\]\(([^)#\s]+)", text):
+        if not re.fullmatch(r"[\w-]+\.md", target) and not (page.parent / target).is_file():
+            problems.append(f"{page.name} links {target}, which is not there")
+    return problems
+
+
+def test_docs_pages_written_from_the_run(smoke_run: Path, corpus_dir: Path) -> None:
+    """`snakemake docs` writes the pages from the finished run, and reruns nothing of it."""
+    output = succeed(snakemake(smoke_run, corpus_dir, "--cores", "1", "docs"), smoke_run)
+    rules = {"docs_results": 1, "docs_configuration": 1, "docs_performance": 1, "docs": 1}
+    assert job_counts(output) == rules
+    docs = smoke_run / "docs"
+    record = json.loads((smoke_run / "results/provenance.json").read_text())
+    assert json.loads((docs / "provenance.json").read_text()) == record
+    assert "outside a git checkout" in (docs / "results.md").read_text().splitlines()[2]
+    for page in DOCS_PAGES:
+        assert not page_problems(docs / page, record)
+    results = (docs / "results.md").read_text()
+    units = (smoke_run / "results/paper_units.md").read_text().splitlines()
+    claims = (smoke_run / "results/claims.md").read_text().splitlines()
+    assert all(line in results for line in units[1:] + claims if line.startswith("|"))
+    assert png_size(docs / "paper_units.png")[0] >= 300
+    configuration = (docs / "configuration.md").read_text()
+    assert f"| `n_runs` | `30` | `{N_RUNS}` |" in configuration
+    assert "| `config/smoke.yaml` | `n_runs: 2`; `epochs: 3`;" in configuration
+    performance = (docs / "performance.md").read_text()
+    assert "| `train_paper_code_seeds_0-1` |" in performance and "| `length_check` |" in performance
+    for target in ((), ("docs",)):
+        again = succeed(snakemake(smoke_run, corpus_dir, "-n", *target), smoke_run)
+        assert "Nothing to be done" in again, again[-3000:]
 
 
 @pytest.mark.parametrize("spelling", ["missing", "trailing slash", "relative"])
@@ -569,6 +610,22 @@ def test_comparison_reference_points(comparison_run: Path) -> None:
     assert len(jsd) == 1 and 0 < jsd[0] < 0.1
 
 
+def test_docs_comparison_page(comparison_run: Path, corpus_dir: Path) -> None:
+    config = ("epochs=2", "eval_every=1")  # as comparison_run trained it
+    output = succeed(
+        snakemake(comparison_run, corpus_dir, "--cores", "1", "docs_comparison", config=config),
+        comparison_run,
+    )
+    assert job_counts(output) == {"docs_comparison_page": 1, "docs_comparison": 1}
+    page = comparison_run / "docs/comparison.md"
+    record = json.loads((comparison_run / "results/comparison/provenance.json").read_text())
+    assert not page_problems(page, record)
+    text = page.read_text()
+    assert "| is_gan |" in text and "### Temperature 1.3" in text and "| trigram model |" in text
+    assert "| `compare_mle_seeds_0-1` |" in text
+    assert png_size(comparison_run / "docs/comparison/comparison_tradeoff.png")[0] >= 300
+
+
 def test_claims_table_has_every_claim_per_variant(smoke_run: Path) -> None:
     rows = read_csv(smoke_run / "results/claims.csv")
     assert {(r["variant"], int(r["number"])) for r in rows} == {
@@ -706,5 +763,20 @@ def test_verify_fails_outside_a_band(ci_run: tuple[Path, str], tmp_path: Path) -
     output = done.stdout + done.stderr
     assert done.returncode != 0
     assert "in [50, 60]" in output and "FAIL  lengths[" in output, output[-3000:]
-    assert "the run's numbers fail checks in config/expectations/ci.yaml" in output
+    assert "the run's numbers fail checks in" in output and "expectations/ci.yaml" in output
     assert not (workdir / "results/verify.txt").exists()
+
+
+def test_make_smoke_writes_into_its_own_folder(tmp_path: Path, corpus_dir: Path) -> None:
+    """The smoke config never writes over a full run's outputs: it runs in smoke/."""
+    workdir = copy_workflow(tmp_path / "copy")
+    (workdir / "results").mkdir()
+    (workdir / "results/mine.txt").write_text("a full run's table\n")
+    done = run_make(workdir, "smoke", f"CORPUS={corpus_dir}", "CORES=2", "SET=variants=[corrected]")
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    smoke = workdir / "smoke"
+    assert (smoke / "results/corrected/losses_summary.csv").is_file()
+    assert (smoke / "figures/corrected/figure5.png").is_file()
+    assert (smoke / "results/provenance.json").is_file()
+    assert sorted(p.name for p in (workdir / "results").iterdir()) == ["mine.txt"]
+    assert not (workdir / "figures").exists() and not (workdir / "data").exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict, dataclass, fields
 
-from .io import UserError
+from discrete_gan.fileio import UserError
 
 
 def _require(ok: bool, message: str) -> None:
@@ -147,7 +147,7 @@ class TrainConfig:
             self.gumbel_tau_start > 0 and self.gumbel_tau_end > 0,
             "gumbel_tau_start and gumbel_tau_end must be positive",
         )
-        from .objectives import GENERATOR_OBJECTIVES
+        from discrete_gan.model.objectives import GENERATOR_OBJECTIVES
 
         known = ", ".join(sorted(GENERATOR_OBJECTIVES))
         _require(

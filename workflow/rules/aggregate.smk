@@ -9,12 +9,14 @@ rule aggregate_losses:
         "results/{variant}/losses_summary.csv",
     log:
         "logs/aggregate_losses/{variant}.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
     shell:
-        "python -m discrete_gan.aggregate losses --runs {input.runs} --out {output} > {log} 2>&1"
+        "discrete-gan aggregate losses --runs {input.runs} --out {output} > {log} 2>&1"
 
 
 rule aggregate_diagnostics:
@@ -24,12 +26,14 @@ rule aggregate_diagnostics:
         "results/{variant}/diagnostics_summary.csv",
     log:
         "logs/aggregate_diagnostics/{variant}.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
     shell:
-        "python -m discrete_gan.aggregate diagnostics --runs {input.runs} --out {output}"
+        "discrete-gan aggregate diagnostics --runs {input.runs} --out {output}"
         " > {log} 2>&1"
 
 
@@ -41,6 +45,8 @@ rule aggregate_lengths:
         "results/{variant}/lengths.csv",
     log:
         "logs/aggregate_lengths/{variant}.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
@@ -49,7 +55,7 @@ rule aggregate_lengths:
         n=config["n_lengths"],
         seed=config["real_names_seed"],
     shell:
-        "python -m discrete_gan.aggregate lengths --generated {input.generated}"
+        "discrete-gan aggregate lengths --generated {input.generated}"
         " --real {input.real} -n {params.n} --seed {params.seed} --out {output} > {log} 2>&1"
 
 
@@ -66,6 +72,8 @@ rule samples_report:
         ),
     log:
         "logs/samples_report/{variant}.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
@@ -75,7 +83,7 @@ rule samples_report:
         seed=config["samples_seed"],
         n_show=config["n_show"],
     shell:
-        "python -m discrete_gan.samples_report --samples {input.samples}"
+        "discrete-gan samples-report --samples {input.samples}"
         " --forced {input.forced} --run-seed {params.run_seed} --seed {params.seed}"
         " --n-show {params.n_show} --out {output} > {log} 2>&1"
 
@@ -105,6 +113,8 @@ rule claims:
         ),
     log:
         "logs/claims/claims.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
@@ -119,6 +129,6 @@ rule claims:
             else ""
         ),
     shell:
-        "python -m discrete_gan.claims {params.variants} --seeds {params.seeds}"
+        "discrete-gan claims {params.variants} --seeds {params.seeds}"
         " --real-names {input.real} {params.heldout}{input.heldout}"
         " --out-csv {output.csv} --out-md {output.md} > {log} 2>&1"

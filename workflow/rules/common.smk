@@ -1,34 +1,62 @@
-# Helpers shared by the rule files: config validation, seed chunks and the paths of each run.
+# Helpers shared by the rule files (config validation, seed chunks, the paths of each run).
 # Every path of a run's outputs is built here, so the rule files never join folder names.
 
 import json
 import math
 import os
+from pathlib import Path
 from datetime import UTC, datetime
 
 from snakemake.exceptions import WorkflowError
+
+# The package owns the layout of a run folder (seed{N}/...); the rules only ask it.
+from discrete_gan.training.runs import run_dir
 from snakemake.utils import validate
 
 validate(config, schema="../schemas/config.schema.yaml")
 
 RAW_DIR = "data/raw"
+# The conda environment of every rule (`snakemake --use-conda`); `make setup` makes the same.
+CONDA_ENV = "../envs/discrete-gan.yaml"
+
+
+def project_file(path):
+    """A file of the project itself (config, schema), found from the Snakefile's folder and
+    named relative to the working directory, so that a moved or copied tree reruns nothing.
+    """
+    if os.path.isabs(path):
+        return path
+    return os.path.relpath(os.path.join(workflow.basedir, path))
+
+
+def folder_of(output_name, up=1):
+    """Params function: the folder `up` levels above the first file of output `output_name`
+    (derived from the outputs, so no folder is typed twice)."""
+
+    def folder(wildcards, output):
+        first = output[output_name]
+        first = first[0] if isinstance(first, list) else first
+        return str(Path(first).parents[up - 1])
+
+    return folder
+
+
 CORPUS_CACHE = "data/cache"
-CORPUS_SOURCE = config["corpus_source"]
-# When this Snakemake invocation began, and where it runs, for the provenance records.
-WORKFLOW_START = datetime.now(UTC).isoformat(timespec="seconds")
-PROJECT_DIR = workflow.basedir
+# Read by the shell commands from the environment, not as params, so that neither makes a
+# finished step rerun: when the first Snakemake process of this run began (cluster jobs inherit
+# it), for the provenance records, and the corpus source (see the download rule).
+os.environ.setdefault(
+    "DISCRETE_GAN_STARTED", datetime.now(UTC).isoformat(timespec="seconds")
+)
+os.environ.update(DISCRETE_GAN_CORPUS_SOURCE=config["corpus_source"])
 COMPARISON_DIR = "results/comparison"
 VARIANTS = config["variants"]
-
-
-wildcard_constraints:
-    variant="|".join(VARIANTS),
 
 
 # The training command of both the replication's and the comparison's training rules; every
 # value comes from the rule's params (`extra` holds the comparison's held-out flags).
 TRAIN_COMMAND = (
-    "python -m discrete_gan.train --names {input.names} --seeds {params.seeds}"
+    "discrete-gan train --names {input.names} --seeds {params.seeds}"
     " --out-dir {params.out_dir} --device {params.device} --dtype {params.dtype}"
     " --backend {params.backend} --threads {threads}"
     " --hidden-size {params.hidden_size} --max-steps {params.max_steps}"
@@ -97,7 +125,7 @@ def runs_dir(variant):
 
 def run_file(variant, seed, name):
     """Path of one output file of a variant's run trained with `seed`."""
-    return f"{runs_dir(variant)}/seed{seed}/{name}"
+    return str(run_dir(runs_dir(variant), seed) / name)
 
 
 def run_files(variant, seeds, name):
@@ -146,7 +174,7 @@ def comparison_run_dir(method):
 
 def comparison_files(method, seeds, name):
     """Paths of one output file of a method's comparison runs, one per seed."""
-    return [f"{comparison_run_dir(method)}/seed{seed}/{name}" for seed in seeds]
+    return [str(run_dir(comparison_run_dir(method), seed) / name) for seed in seeds]
 
 
 def all_comparison_files(name):
@@ -192,9 +220,11 @@ def provenance_params():
     corpus_source is left out, as from the download's params: the corpus's identity is
     corpus_sha256, and the record takes the source from the command line instead.
     """
-    configfiles = [
-        os.path.relpath(path, workflow.basedir) for path in workflow.configfiles
-    ]
+    configfiles = list(
+        dict.fromkeys(
+            os.path.relpath(path, workflow.basedir) for path in workflow.configfiles
+        )
+    )
     settings = {key: value for key, value in config.items() if key != "corpus_source"}
     return {
         "config": json.dumps(settings, sort_keys=True),
@@ -212,6 +242,72 @@ def expectations_file():
                 "This config sets no `expectations` file, so there is nothing to verify; "
                 "set expectations: config/expectations/<name>.yaml, or verify the full or ci config."
             )
-        return config["expectations"]
+        return project_file(config["expectations"])
 
     return path
+
+
+# --- the docs pages (docs.smk): what each page copies next to itself ---
+
+
+def docs_results_copies():
+    """{copy under docs/: source} of every table and figure the results page shows."""
+    copies = {
+        f"{DOCS_DIR}/provenance.json": rules.provenance.output[0],
+        f"{DOCS_DIR}/paper_units.md": rules.paper_units.output.md,
+        f"{DOCS_DIR}/paper_units.csv": rules.paper_units.output.csv,
+        f"{DOCS_DIR}/paper_units.png": rules.paper_units.output.png,
+        f"{DOCS_DIR}/claims.md": rules.claims.output.md,
+        f"{DOCS_DIR}/claims.csv": rules.claims.output.csv,
+        f"{DOCS_DIR}/length_check.csv": rules.length_check.output.csv,
+        f"{DOCS_DIR}/length_check.json": rules.length_check.output.json,
+        f"{DOCS_DIR}/figure5_variants.png": rules.figure5_variants.output.png,
+        f"{DOCS_DIR}/figure6_variants.png": rules.figure6_variants.output.png,
+        f"{DOCS_DIR}/diagnostics.png": rules.diagnostics_figure.output.png,
+    }
+    for variant in VARIANTS:
+        for name in ("figure5.png", "figure6.png"):
+            copies[f"{DOCS_DIR}/{variant}/{name}"] = f"figures/{variant}/{name}"
+        for name in (
+            "samples.md",
+            "losses_summary.csv",
+            "lengths.csv",
+            "diagnostics_summary.csv",
+        ):
+            copies[f"{DOCS_DIR}/{variant}/{name}"] = f"results/{variant}/{name}"
+    return copies
+
+
+def docs_comparison_copies():
+    """{copy under docs/comparison/: source} of what the comparison page shows."""
+    made = rules.comparison_report.output
+    sources = [
+        rules.comparison_provenance.output[0],
+        made.summary_md,
+        made.summary_csv,
+        rules.evaluate_comparison.output.curves,
+        rules.reference_points.output.reference,
+        made.metrics,
+        made.curves,
+        made.tradeoff,
+    ]
+    return {f"{DOCS_DIR}/comparison/{os.path.basename(path)}": path for path in sources}
+
+
+def training_benchmarks():
+    """The benchmark files of the replication's training jobs and of the length check."""
+    jobs = [
+        getattr(rules, train_rule_name(variant, chunk))
+        for variant in VARIANTS
+        for chunk in seed_chunks()
+    ]
+    return [job.rule.benchmark for job in jobs] + [rules.length_check.rule.benchmark]
+
+
+def comparison_benchmarks():
+    """The benchmark files of the comparison's training jobs."""
+    return [
+        getattr(rules, f"compare_{method}_seeds_{chunk[0]}_{chunk[-1]}").rule.benchmark
+        for method in config["comparison_methods"]
+        for chunk in comparison_chunks()
+    ]

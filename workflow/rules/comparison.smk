@@ -13,6 +13,8 @@ rule split_names:
         heldout="data/processed/split/heldout.txt",
     log:
         "logs/split_names/split_names.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=500,
@@ -21,7 +23,7 @@ rule split_names:
         fraction=config["heldout_fraction"],
         seed=config["split_seed"],
     shell:
-        "python -m discrete_gan.split --names {input.names} --heldout-fraction {params.fraction}"
+        "discrete-gan split --names {input.names} --heldout-fraction {params.fraction}"
         " --seed {params.seed} --train-out {output.train} --heldout-out {output.heldout}"
         " > {log} 2>&1"
 
@@ -46,13 +48,15 @@ for method in config["comparison_methods"]:
                 f"logs/compare/{method}_seeds_{chunk_label(chunk)}.log",
             benchmark:
                 f"results/benchmarks/compare_{method}_seeds_{chunk_label(chunk)}.tsv"
+            conda:
+                CONDA_ENV
             threads: config["threads"]
             resources:
                 mem_mb=train_mem_mb(len(chunk)),
                 runtime=train_runtime(len(chunk)),
             params:
                 seeds=chunk,
-                out_dir=comparison_run_dir(method),
+                out_dir=folder_of("losses", up=2),
                 device=config["device"],
                 dtype=config["dtype"],
                 backend=config["backend"],
@@ -86,6 +90,8 @@ rule evaluate_comparison:
         curves=f"{COMPARISON_DIR}/heldout_nll.csv",
     log:
         "logs/evaluate_comparison/evaluate_comparison.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=2000,
@@ -97,7 +103,7 @@ rule evaluate_comparison:
         n_samples=config["eval_samples"],
         seed=config["eval_seed"],
     shell:
-        "python -m discrete_gan.evaluate --runs {params.runs} --seeds {params.seeds}"
+        "discrete-gan evaluate --runs {params.runs} --seeds {params.seeds}"
         " --train {input.train} --heldout {input.heldout}"
         " --temperatures {params.temperatures} --n-samples {params.n_samples}"
         " --seed {params.seed} --metrics-out {output.metrics} --curves-out {output.curves}"
@@ -112,12 +118,14 @@ rule reference_points:
         reference=f"{COMPARISON_DIR}/reference.csv",
     log:
         "logs/reference_points/reference_points.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=500,
         runtime=10,
     shell:
-        "python -m discrete_gan.ngram --train {input.train} --heldout {input.heldout}"
+        "discrete-gan ngram --train {input.train} --heldout {input.heldout}"
         " --out {output.reference} > {log} 2>&1"
 
 
@@ -150,12 +158,14 @@ rule comparison_report:
         ),
     log:
         "logs/comparison_report/comparison_report.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
     shell:
-        "python -m discrete_gan.comparison_report --metrics {input.metrics}"
+        "discrete-gan comparison-report --metrics {input.metrics}"
         " --curves {input.curves} --reference {input.reference}"
         " --summary-csv {output.summary_csv}"
         " --summary-md {output.summary_md} --figure-metrics {output.metrics}"

@@ -15,12 +15,14 @@ rule figure5:
         pdf="figures/{variant}/figure5.pdf",
     log:
         "logs/figure5/{variant}.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
     shell:
-        "python -m discrete_gan.figures figure5 --summary {input.summary}"
+        "discrete-gan figures figure5 --summary {input.summary}"
         " --png {output.png} --pdf {output.pdf} > {log} 2>&1"
 
 
@@ -37,12 +39,14 @@ rule figure6:
         pdf="figures/{variant}/figure6.pdf",
     log:
         "logs/figure6/{variant}.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
     shell:
-        "python -m discrete_gan.figures figure6 --lengths {input.lengths}"
+        "discrete-gan figures figure6 --lengths {input.lengths}"
         " --png {output.png} --pdf {output.pdf} > {log} 2>&1"
 
 
@@ -59,6 +63,8 @@ rule figure5_variants:
         pdf="figures/figure5_variants.pdf",
     log:
         "logs/figure5_variants/figure5_variants.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
@@ -66,7 +72,7 @@ rule figure5_variants:
     params:
         summaries=variant_items("results/{variant}/losses_summary.csv"),
     shell:
-        "python -m discrete_gan.figures figure5-variants --summaries {params.summaries}"
+        "discrete-gan figures figure5-variants --summaries {params.summaries}"
         " --png {output.png} --pdf {output.pdf} > {log} 2>&1"
 
 
@@ -83,6 +89,8 @@ rule figure6_variants:
         pdf="figures/figure6_variants.pdf",
     log:
         "logs/figure6_variants/figure6_variants.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
@@ -90,7 +98,7 @@ rule figure6_variants:
     params:
         lengths=variant_items("results/{variant}/lengths.csv"),
     shell:
-        "python -m discrete_gan.figures figure6-variants --lengths {params.lengths}"
+        "discrete-gan figures figure6-variants --lengths {params.lengths}"
         " --png {output.png} --pdf {output.pdf} > {log} 2>&1"
 
 
@@ -107,6 +115,8 @@ rule diagnostics_figure:
         pdf="figures/diagnostics.pdf",
     log:
         "logs/diagnostics_figure/diagnostics_figure.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
@@ -114,7 +124,7 @@ rule diagnostics_figure:
     params:
         summaries=variant_items("results/{variant}/diagnostics_summary.csv"),
     shell:
-        "python -m discrete_gan.figures diagnostics --summaries {params.summaries}"
+        "discrete-gan figures diagnostics --summaries {params.summaries}"
         " --png {output.png} --pdf {output.pdf} > {log} 2>&1"
 
 

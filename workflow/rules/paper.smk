@@ -3,7 +3,7 @@
 # length check, a discriminator that sees only the difference in sequence length (real names
 # padded to 15 symbols, the same names to max_steps) as the paper's code feeds it.
 
-PAPER_VALUES = "config/paper_figure_values.csv"
+PAPER_VALUES = project_file("config/paper_figure_values.csv")
 # Runtime request of the length check: the training rules' generous bound per run and epoch,
 # on one thread (it trains only a discriminator, several times cheaper than a GAN run).
 LENGTH_CHECK_MINUTES = 10 + (
@@ -24,6 +24,8 @@ rule length_check:
         "logs/length_check/length_check.log",
     benchmark:
         "results/benchmarks/length_check.tsv"
+    conda:
+        CONDA_ENV
     threads: config["threads"]
     resources:
         mem_mb=1000,
@@ -39,7 +41,7 @@ rule length_check:
         lr_decay_epoch=config["lr_decay_epoch"],
         backend=config["backend"],
     shell:
-        "python -m discrete_gan.length_check --names {input.names} --runs {params.runs}"
+        "discrete-gan length-check --names {input.names} --runs {params.runs}"
         " --epochs {params.epochs} --hidden-size {params.hidden_size}"
         " --fake-steps {params.fake_steps} --batch-size {params.batch_size}"
         " --lr {params.lr} --lr-after {params.lr_after}"
@@ -68,6 +70,8 @@ rule paper_units:
         pdf="figures/paper_units.pdf",
     log:
         "logs/paper_units/paper_units.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
@@ -76,7 +80,7 @@ rule paper_units:
         summaries=variant_items("results/{variant}/losses_summary.csv"),
         lengths=variant_items("results/{variant}/lengths.csv"),
     shell:
-        "python -m discrete_gan.paper_units --summaries {params.summaries}"
+        "discrete-gan paper-units --summaries {params.summaries}"
         " --lengths {params.lengths} --paper {input.paper}"
         " --length-check {input.length_check} --out-csv {output.csv} --out-md {output.md}"
         " --png {output.png} --pdf {output.pdf} > {log} 2>&1"

@@ -21,13 +21,15 @@ for variant, chunk in ((v, c) for v in VARIANTS for c in seed_chunks()):
             f"logs/train/{variant}_seeds_{chunk_label(chunk)}.log",
         benchmark:
             f"results/benchmarks/train_{variant}_seeds_{chunk_label(chunk)}.tsv"
+        conda:
+            CONDA_ENV
         threads: config["threads"]
         resources:
             mem_mb=train_mem_mb(len(chunk)),
             runtime=train_runtime(len(chunk)),
         params:
             seeds=chunk,
-            out_dir=runs_dir(variant),
+            out_dir=folder_of("losses", up=2),
             device=config["device"],
             dtype=config["dtype"],
             backend=config["backend"],

@@ -2,16 +2,16 @@
 # expectations kept in version control (`snakemake verify`, `make verify`).
 
 PROVENANCE_COMMAND = (
-    "python -m discrete_gan.provenance --project {PROJECT_DIR:q}"
-    " --config-json {params.config:q} --corpus-source {CORPUS_SOURCE:q}"
+    "discrete-gan provenance --project ."
+    ' --config-json {params.config:q} --corpus-source "$DISCRETE_GAN_CORPUS_SOURCE"'
     " --configfiles {params.configfiles}"
-    " --started {WORKFLOW_START} --threads {params.threads} --out {output} > {log} 2>&1"
+    ' --started "$DISCRETE_GAN_STARTED" --threads {params.threads} --out {output} > {log} 2>&1'
 )
 
 
-# The resolved config is a param, so changed settings rewrite the record; the start time, the
-# project folder and the corpus source are globals, outside the params, so a new invocation,
-# a moved checkout or another spelling of the corpus source alone do not.
+# The resolved config is a param, so changed settings rewrite the record; the start time and
+# the corpus source come from the environment (see common.smk), outside the params, so a new
+# invocation or another spelling of the corpus source alone do not.
 rule variant_provenance:
     input:
         rules.aggregate_losses.output,
@@ -22,6 +22,8 @@ rule variant_provenance:
         "results/{variant}/provenance.json",
     log:
         "logs/variant_provenance/{variant}.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=500,
@@ -46,6 +48,8 @@ rule provenance:
         ),
     log:
         "logs/provenance/provenance.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=500,
@@ -63,6 +67,8 @@ rule comparison_provenance:
         f"{COMPARISON_DIR}/provenance.json",
     log:
         "logs/comparison_provenance/comparison_provenance.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=500,
@@ -84,6 +90,8 @@ rule verify:
         "results/verify.txt",
     log:
         "logs/verify/verify.log",
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=500,
@@ -91,7 +99,7 @@ rule verify:
     params:
         lengths=variant_items("results/{variant}/lengths.csv"),
     shell:
-        "python -m discrete_gan.verify --expectations {input.expectations}"
+        "discrete-gan verify --expectations {input.expectations}"
         " --paper-units {input.paper_units} --claims {input.claims}"
         " --lengths {params.lengths} --provenance {input.provenance}"
         " --out {output} 2>&1 | tee {log}"

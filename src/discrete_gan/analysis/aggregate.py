@@ -1,0 +1,177 @@
+"""Aggregate per-run outputs into the tables behind Figures 5 and 6 and the diagnostics plot.
+
+`losses` stacks every run's epoch losses and keeps, per epoch, the minimum, mean and maximum over
+runs (Figure 5). `diagnostics` does the same for the importance weights' effective sample size
+and the mean length of the names carrying half the weight. `lengths` counts the name lengths of
+n generated names against n real names drawn at random from the corpus (Figure 6); a name's
+length is its number of letters, so a sequence that goes on after `$` (the paper_code variant)
+counts its non-`$` symbols.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from discrete_gan.data.names import read_corpus_names, read_sample_names
+from discrete_gan.data.vocab import name_length
+from discrete_gan.fileio import UserError, atomic_path, run_cli
+
+LOSS_COLUMNS = ("epoch", "d_loss", "g_loss")
+SUMMARY_COLUMNS = ["epoch", "n_runs", "d_min", "d_mean", "d_max", "g_min", "g_mean", "g_max"]
+DIAGNOSTIC_COLUMNS = ("ess", "half_weight_length")
+DIAGNOSTICS_SUMMARY_COLUMNS = [
+    "epoch",
+    "n_runs",
+    *(f"{column}_{stat}" for column in DIAGNOSTIC_COLUMNS for stat in ("min", "mean", "max")),
+]
+LENGTH_COLUMNS = ["source", "length", "count"]
+
+
+def read_losses(path: Path, columns: tuple[str, ...] = LOSS_COLUMNS) -> pd.DataFrame:
+    """Read one run's losses.csv (its epoch column and `columns`), sorted by epoch, after
+    checking columns and values."""
+    columns = ("epoch", *(c for c in columns if c != "epoch"))
+    try:
+        table = pd.read_csv(path)
+    except (OSError, pd.errors.EmptyDataError, pd.errors.ParserError) as err:
+        raise UserError(
+            f"cannot read losses file {path} ({err}); rerun its training step."
+        ) from None
+    missing = [column for column in columns if column not in table.columns]
+    if missing:
+        raise UserError(
+            f"losses file {path} lacks column(s) {', '.join(missing)}; rerun its training step."
+        )
+    if table.empty:
+        raise UserError(f"losses file {path} has no rows; rerun its training step.")
+    values = table[list(columns)].apply(pd.to_numeric, errors="coerce")
+    if not np.isfinite(values.to_numpy(dtype=float)).all():
+        raise UserError(f"losses file {path} holds a missing, non-numeric or infinite value.")
+    if (values["epoch"] % 1 != 0).any() or values["epoch"].duplicated().any():
+        raise UserError(f"losses file {path} has a non-integer or repeated epoch.")
+    values["epoch"] = values["epoch"].astype(int)
+    return values.sort_values("epoch", ignore_index=True)
+
+
+def safe_log(values) -> np.ndarray:
+    """Natural log, NaN where a value is not positive (a loss of exactly 0 has no log)."""
+    values = np.asarray(values, dtype=float)
+    out = np.full(values.shape, np.nan)
+    np.log(values, out=out, where=values > 0)
+    return out
+
+
+def summarise_losses(paths: list[Path], columns: dict[str, str] | None = None) -> pd.DataFrame:
+    """Per epoch: number of runs and the min, mean and max over runs of each column of
+    `columns` ({column: prefix of its summary columns}; by default both losses)."""
+    columns = columns or {"d_loss": "d", "g_loss": "g"}
+    if not paths:
+        raise UserError("no losses files given; pass at least one with --runs.")
+    tables = [read_losses(Path(path), tuple(columns)) for path in paths]
+    epochs = tables[0]["epoch"].to_numpy()
+    for path, table in zip(paths[1:], tables[1:], strict=True):
+        if not np.array_equal(table["epoch"].to_numpy(), epochs):
+            raise UserError(f"losses file {path} covers other epochs than {paths[0]}.")
+    summary = pd.DataFrame({"epoch": epochs, "n_runs": len(tables)})
+    for column, prefix in columns.items():
+        stacked = np.stack([table[column].to_numpy(dtype=float) for table in tables])  # (runs, E)
+        summary[f"{prefix}_min"] = stacked.min(axis=0)
+        summary[f"{prefix}_mean"] = stacked.mean(axis=0)
+        summary[f"{prefix}_max"] = stacked.max(axis=0)
+    return summary
+
+
+def summarise_diagnostics(paths: list[Path]) -> pd.DataFrame:
+    """Per epoch: number of runs and the min, mean and max over runs of the is_gan weight
+    diagnostics `ess` and `half_weight_length`."""
+    summary = summarise_losses(paths, {column: column for column in DIAGNOSTIC_COLUMNS})
+    return summary[DIAGNOSTICS_SUMMARY_COLUMNS]
+
+
+def draw_real(real_pool: list[str], n: int, seed: int) -> list[str]:
+    """Draw n real names without replacement, reproducibly from `seed`."""
+    if n > len(real_pool):
+        raise UserError(f"cannot draw {n} real names from a corpus of {len(real_pool)}; lower -n.")
+    picks = np.random.default_rng(seed).choice(len(real_pool), size=n, replace=False)
+    return [real_pool[i] for i in picks]
+
+
+def length_table(generated: list[str], real_pool: list[str], n: int, seed: int) -> pd.DataFrame:
+    """Long table (source, length, count) for the first n generated and n random real names.
+
+    Every length from 0 to the longest name of either source appears for both sources, with zero
+    counts included, so grouped bars line up.
+    """
+    if n < 1:
+        raise UserError(f"-n must be at least 1, got {n}.")
+    if n > len(generated):
+        raise UserError(f"asked for {n} generated names but only {len(generated)} exist; lower -n.")
+    names = {"generated": generated[:n], "real": draw_real(real_pool, n, seed)}
+    lengths = {
+        source: np.array([name_length(name) for name in group]) for source, group in names.items()
+    }
+    longest = max(int(values.max()) for values in lengths.values())
+    rows = [
+        (source, length, int((values == length).sum()))
+        for source, values in lengths.items()
+        for length in range(longest + 1)
+    ]
+    return pd.DataFrame(rows, columns=LENGTH_COLUMNS)
+
+
+def mean_lengths(table: pd.DataFrame) -> dict[str, float]:
+    """Mean name length per source, computed from a length table."""
+    weighted = table.assign(total=table["length"] * table["count"]).groupby("source")
+    sums = weighted[["total", "count"]].sum()
+    return (sums["total"] / sums["count"]).to_dict()
+
+
+def write_csv(table: pd.DataFrame, out: Path) -> None:
+    """Write a table as CSV atomically."""
+    with atomic_path(out) as tmp:
+        table.to_csv(tmp, index=False)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="discrete-gan aggregate", description=__doc__)
+    steps = parser.add_subparsers(dest="step", required=True)
+    losses = steps.add_parser("losses", help="min/mean/max of epoch losses over runs")
+    losses.add_argument("--runs", type=Path, nargs="+", required=True, help="losses.csv per run")
+    losses.add_argument("--out", type=Path, required=True, help="summary CSV to write")
+    diagnostics = steps.add_parser("diagnostics", help="min/mean/max of is_gan diagnostics")
+    diagnostics.add_argument("--runs", type=Path, nargs="+", required=True, help="losses.csv")
+    diagnostics.add_argument("--out", type=Path, required=True, help="summary CSV to write")
+    lengths = steps.add_parser("lengths", help="name-length counts, generated vs real")
+    lengths.add_argument("--generated", type=Path, required=True, help="samples.txt of one run")
+    lengths.add_argument("--real", type=Path, required=True, help="filtered corpus, one per line")
+    lengths.add_argument("-n", type=int, required=True, help="names per source")
+    lengths.add_argument("--seed", type=int, required=True, help="seed for the real-name draw")
+    lengths.add_argument("--out", type=Path, required=True, help="length table CSV to write")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.step in ("losses", "diagnostics"):
+        summarise = summarise_losses if args.step == "losses" else summarise_diagnostics
+        summary = summarise(args.runs)
+        write_csv(summary, args.out)
+        print(f"summarised {len(args.runs)} runs over {len(summary)} epochs into {args.out}")
+        return
+    table = length_table(
+        read_sample_names(args.generated), read_corpus_names(args.real), args.n, args.seed
+    )
+    write_csv(table, args.out)
+    means = mean_lengths(table)
+    print(
+        f"mean length of {args.n} names: generated {means['generated']:.2f}, "
+        f"real {means['real']:.2f}; wrote {args.out}"
+    )
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,123 @@
+"""Evaluate trained generators on held-out names: the tables of the methods comparison.
+
+`discrete-gan evaluate --runs is_gan=results/comparison/runs/is_gan mle=... --seeds 0 1
+--train train.txt --heldout heldout.txt --metrics-out metrics.csv --curves-out heldout_nll.csv`
+
+For each method's run (its `seed{N}/checkpoint.pt`) and each sampling temperature, it draws
+`n_samples` names and scores them (`metrics.py`) together with the exact held-out NLL per
+character at that temperature. Sampling is seeded by `seed` and the run's seed, and the same
+uniforms serve every method and temperature, so differences between them are not sampling noise.
+The metrics table is long: method, seed, temperature, metric, value. The curves table gathers the
+held-out NLL that training logged every few epochs: method, seed, epoch, heldout_nll_per_char.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from discrete_gan.analysis import metrics
+from discrete_gan.data.names import read_corpus_names
+from discrete_gan.data.vocab import decode_batch, encode_batch
+from discrete_gan.fileio import UserError, atomic_path, parse_named, run_cli
+from discrete_gan.model.networks import Generator
+from discrete_gan.training.runs import load_checkpoint, run_dir
+
+CURVE_COLUMNS = ["method", "seed", "epoch", "heldout_nll_per_char"]
+
+
+@torch.no_grad()
+def evaluate_generator(
+    generator: Generator,
+    train: set[str],
+    heldout: list[str],
+    temperatures: list[float],
+    n_samples: int,
+    seed: int,
+) -> list[tuple[float, str, float]]:
+    """(temperature, metric, value) rows for one generator, in float64."""
+    generator = generator.double()
+    max_letters = generator.config.max_steps - 1
+    heldout_ids = encode_batch(heldout, generator.config.max_steps)
+    rng = torch.Generator().manual_seed(seed)
+    uniforms = torch.rand(n_samples, max_letters, generator=rng, dtype=torch.float64)
+    rows = []
+    for temperature in temperatures:
+        log_p = generator.log_likelihood(heldout_ids, temperature).tolist()
+        rows.append((temperature, "heldout_nll_per_char", metrics.nll_per_char(log_p, heldout)))
+        samples = decode_batch(generator.sample(uniforms, temperature=temperature))
+        scores = metrics.sample_metrics(samples, train, set(heldout), heldout, max_letters)
+        rows.extend((temperature, name, value) for name, value in scores.items())
+    return rows
+
+
+def sampling_seed(seed: int, run_seed: int) -> int:
+    """The seed of one run's evaluation samples: the evaluation seed and the run's seed."""
+    return seed * 1_000_003 + run_seed
+
+
+def read_curve(path: Path) -> pd.DataFrame:
+    """One run's heldout_nll.csv (epoch, heldout_nll_per_char)."""
+    try:
+        table = pd.read_csv(path)
+    except (OSError, pd.errors.EmptyDataError, pd.errors.ParserError) as err:
+        raise UserError(f"cannot read {path} ({err}); rerun the run's training.") from None
+    if list(table.columns) != CURVE_COLUMNS[2:] or table.empty:
+        raise UserError(f"{path} is not a held-out NLL log; rerun the run's training.")
+    return table
+
+
+def parse_runs(items: list[str]) -> dict[str, Path]:
+    """`method=folder` items as {method: folder}."""
+    return dict(parse_named(item, "method=folder") for item in items)
+
+
+def evaluate_all(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The metrics and curves tables of every method's runs."""
+    train, heldout = set(read_corpus_names(args.train)), read_corpus_names(args.heldout)
+    rows, curves = [], []
+    for method, folder in parse_runs(args.runs).items():
+        for seed in args.seeds:
+            _, generator, _ = load_checkpoint(run_dir(folder, seed) / "checkpoint.pt")
+            scores = evaluate_generator(
+                generator,
+                train,
+                heldout,
+                args.temperatures,
+                args.n_samples,
+                sampling_seed(args.seed, seed),
+            )
+            rows.extend((method, seed, *row) for row in scores)
+            curve = read_curve(run_dir(folder, seed) / "heldout_nll.csv")
+            curves.append(curve.assign(method=method, seed=seed)[CURVE_COLUMNS])
+            print(f"evaluated {method} seed {seed}", flush=True)
+    table = pd.DataFrame(rows, columns=["method", "seed", "temperature", "metric", "value"])
+    return table, pd.concat(curves, ignore_index=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", nargs="+", required=True, help="method=folder of its runs")
+    parser.add_argument("--seeds", type=int, nargs="+", required=True)
+    parser.add_argument("--train", required=True, help="training names (for novelty)")
+    parser.add_argument("--heldout", required=True, help="held-out names")
+    parser.add_argument("--temperatures", type=float, nargs="+", default=[0.5, 0.7, 1.0, 1.3])
+    parser.add_argument("--n-samples", type=int, default=5000)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the evaluation samples")
+    parser.add_argument("--metrics-out", required=True)
+    parser.add_argument("--curves-out", required=True)
+    args = parser.parse_args(argv)
+    if args.n_samples < 1 or min(args.temperatures) <= 0:
+        raise UserError("n_samples must be at least 1 and every temperature positive")
+    table, curves = evaluate_all(args)
+    for frame, path in ((table, args.metrics_out), (curves, args.curves_out)):
+        with atomic_path(path) as tmp:
+            frame.to_csv(tmp, index=False, float_format="%.10g")
+    print(f"wrote {len(table)} metric values to {args.metrics_out}, curves to {args.curves_out}")
+
+
+if __name__ == "__main__":
+    run_cli(main)

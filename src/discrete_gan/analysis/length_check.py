@@ -1,0 +1,261 @@
+"""Can the length of a sequence alone drive the paper's discriminator loss to zero?
+
+The paper's code pads real names with `$` to 15 symbols, while its generator emits sequences of
+10. This step trains discriminators of the paper's size (the project's Discriminator, hidden
+size and learning-rate schedule from the config) to tell every corpus name padded to 15 symbols
+("real") from the same names padded to 10 ("fake"): the letters are identical, only the number
+of `$` differs. If the loss still falls to near zero, the paper's "extremely good
+discriminator" measures the length mismatch, not the generator's quality.
+
+`runs` discriminators (seeds 0..runs-1) train together as one batched model, as the GAN
+trainer does; run k's initial weights and batch order come from seed k's generator alone.
+By default the loss is computed as the paper's code computes it (`LossForm`), so that its ln
+is in the units of the paper's Figure 5a. Writes a per-epoch table (epoch, n_runs,
+min/mean/max over runs of the mean batch loss, and ln of the mean) and a JSON with each run's
+final accuracy (logit > 0 means "real") on every name in both forms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from discrete_gan.analysis.aggregate import safe_log, write_csv
+from discrete_gan.config import PAPER_CODE_REAL_STEPS, ModelConfig, TrainConfig
+from discrete_gan.data.names import read_corpus_names
+from discrete_gan.data.vocab import encode_batch
+from discrete_gan.fileio import UserError, run_cli, write_text
+from discrete_gan.model.networks import Discriminator, init_uniform_
+from discrete_gan.training.seeding import run_generator
+from discrete_gan.training.train import (
+    Network,
+    check_finite,
+    choose_backend,
+    epoch_batches,
+    per_run_mean,
+    set_threads,
+    shares_right,
+)
+
+TABLE_COLUMNS = ["epoch", "n_runs", "d_min", "d_mean", "d_max", "ln_d_mean"]
+
+
+def name_forms(names: list[str], real_steps: int, fake_steps: int):
+    """Every name's ids padded with `$` to real_steps and to fake_steps symbols, (steps, n)."""
+    longest = max(len(name) for name in names)
+    if longest > min(real_steps, fake_steps):
+        raise UserError(
+            f"a name has {longest} letters, more than {min(real_steps, fake_steps)} symbols; "
+            "both forms must hold every name's letters, so raise the shorter length"
+        )
+    real = encode_batch(names, real_steps).T.contiguous()
+    fake = encode_batch(names, fake_steps).T.contiguous()
+    return real, fake
+
+
+@dataclass(frozen=True)
+class LossForm:
+    """How the discriminator loss is computed; the defaults are the paper's code: the float32
+    `log(sigmoid)`, which saturates, and sums divided by the real names' padded length (15)
+    instead of the batch size, which puts the loss in the units of the paper's Figure 5a."""
+
+    log_sigmoid: bool = True
+    length_divisor: bool = True
+
+
+class LengthCheck:
+    """Discriminators of every seed, stacked, trained on the two forms of the same names."""
+
+    def __init__(self, names, seeds, hidden_size, train: TrainConfig, steps, backend, loss):
+        if len(names) < train.batch_size:
+            raise UserError(
+                f"{len(names)} names are fewer than one batch of {train.batch_size}; "
+                "lower batch_size or check the names file"
+            )
+        self.seeds, self.train, self.net = list(seeds), train, backend
+        divisor = steps[0] if loss.length_divisor else None
+        self.loss_options = {"log_sigmoid": loss.log_sigmoid, "divisor": divisor}
+        self.real, self.fake = name_forms(names, *steps)  # (steps, n) each
+        self.n_batches = len(names) // train.batch_size
+        self.rngs = [run_generator(seed) for seed in self.seeds]
+        states = []
+        for rng in self.rngs:
+            disc = Discriminator(ModelConfig(hidden_size=hidden_size))
+            init_uniform_(disc, hidden_size, rng)
+            states.append(disc.state_dict())
+        adam = getattr(backend, "Adam", None)  # the numba backend's kernel Adam
+        self.network = Network(states, "cpu", torch.float32, train.lr, adam)
+
+    def train_epoch(self, epoch: int) -> torch.Tensor:
+        """One pass over the names; each run's mean batch loss (runs,)."""
+        self.network.set_lr(self.train.lr_at(epoch))
+        n = self.real.shape[1]
+        orders = torch.stack([torch.randperm(n, generator=rng) for rng in self.rngs])
+        size = self.train.batch_size
+        reals = epoch_batches(self.real, orders, self.n_batches, size)
+        fakes = epoch_batches(self.fake, orders, self.n_batches, size)
+        losses = []
+        for real, fake in zip(reals, fakes):
+            loss, grads = self.net.discriminator_step(
+                self.network.params, real, fake, **self.loss_options
+            )
+            self.network.step(grads)
+            losses.append(loss.detach())
+        losses = torch.stack(losses)  # (batches, runs)
+        check_finite(losses, "length-check discriminator", self.seeds, epoch)
+        return per_run_mean(losses)
+
+    @torch.no_grad()
+    def accuracy(self) -> list[dict]:
+        """Per run, the share of names classified right in each form (logit > 0 is "real")."""
+        runs = len(self.seeds)
+        params = self.network.params
+        real = self.real.expand(runs, -1, -1).contiguous()  # (runs, steps, n)
+        fake = self.fake.expand(runs, -1, -1).contiguous()
+        real_ok, fake_ok = shares_right(self.net, params, real, fake)
+        return [
+            {"accuracy": float(r + f) / 2, "accuracy_real": float(r), "accuracy_fake": float(f)}
+            for r, f in zip(real_ok, fake_ok)
+        ]
+
+
+def loss_table(losses: np.ndarray) -> pd.DataFrame:
+    """Per epoch, min/mean/max over runs of losses (epochs, runs), and ln of the mean (NaN
+    where the mean is not positive)."""
+    mean = losses.mean(axis=1)
+    table = pd.DataFrame(
+        {
+            "epoch": np.arange(len(losses)),
+            "n_runs": losses.shape[1],
+            "d_min": losses.min(axis=1),
+            "d_mean": mean,
+            "d_max": losses.max(axis=1),
+            "ln_d_mean": safe_log(mean),
+        }
+    )
+    return table[TABLE_COLUMNS]
+
+
+def run_length_check(
+    names: list[str],
+    runs: int,
+    hidden_size: int,
+    train: TrainConfig,
+    steps: tuple[int, int] = (PAPER_CODE_REAL_STEPS, 10),
+    backend: str = "auto",
+    loss: LossForm = LossForm(),
+    log=print,
+) -> tuple[pd.DataFrame, list[dict]]:
+    """Train `runs` discriminators (seeds 0..runs-1) on names padded to steps[0] ("real")
+    against the same names padded to steps[1] ("fake") with the loss `loss`; the per-epoch
+    loss table and each run's final accuracy and loss."""
+    if runs < 1:
+        raise UserError(f"runs must be at least 1, not {runs}")
+    net = choose_backend(backend, "cpu", torch.float32)
+    check = LengthCheck(names, range(runs), hidden_size, train, steps, net, loss)
+    history, start = [], time.perf_counter()
+    for epoch in range(train.epochs):
+        history.append(check.train_epoch(epoch).numpy())
+        d = history[-1]
+        log(
+            f"epoch {epoch + 1}/{train.epochs}  d_loss mean {d.mean():.4g} "
+            f"[{d.min():.4g}, {d.max():.4g}]  {time.perf_counter() - start:.1f}s"
+        )
+    losses = np.stack(history)  # (epochs, runs)
+    final = [
+        {"seed": seed, "final_d_loss": float(losses[-1, k]), **accuracy}
+        for k, (seed, accuracy) in enumerate(zip(check.seeds, check.accuracy()))
+    ]
+    return loss_table(losses), final
+
+
+def summary_json(final: list[dict], settings: dict) -> str:
+    """The settings, each run's final accuracy and loss, and their means."""
+    means = {
+        f"mean_{key}": float(np.mean([run[key] for run in final]))
+        for key in ("final_d_loss", "accuracy", "accuracy_real", "accuracy_fake")
+    }
+    return json.dumps({**settings, **means, "runs": final}, indent=2) + "\n"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="discrete-gan length-check", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--names", type=Path, required=True, help="filtered names, one per line")
+    parser.add_argument("--runs", type=int, required=True, help="discriminators, seeds 0..runs-1")
+    parser.add_argument("--epochs", type=int, required=True)
+    parser.add_argument("--hidden-size", type=int, required=True)
+    parser.add_argument("--batch-size", type=int, required=True)
+    parser.add_argument("--lr", type=float, required=True)
+    parser.add_argument("--lr-after", type=float, required=True)
+    parser.add_argument("--lr-decay-epoch", type=int, required=True)
+    parser.add_argument(
+        "--real-steps", type=int, default=PAPER_CODE_REAL_STEPS, help="symbols of a real name"
+    )
+    parser.add_argument("--fake-steps", type=int, required=True, help="symbols of a fake one")
+    parser.add_argument(
+        "--log-sigmoid",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the loss as the paper's code computes it, float32 log(sigmoid)",
+    )
+    parser.add_argument(
+        "--length-divisor",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="divide the loss's sums by the real steps, as the paper's code, not the batch size",
+    )
+    parser.add_argument("--backend", default="auto", choices=["auto", "numba", "torch"])
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads")
+    parser.add_argument("--out-csv", type=Path, required=True, help="per-epoch loss table")
+    parser.add_argument("--out-json", type=Path, required=True, help="final accuracy per run")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    train = TrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        lr_after=args.lr_after,
+        lr_decay_epoch=args.lr_decay_epoch,
+    )
+    set_threads(args.threads, choose_backend(args.backend, "cpu", torch.float32))
+    names = read_corpus_names(args.names)
+    steps = (args.real_steps, args.fake_steps)
+    print(f"length check: {args.runs} runs on {len(names)} names, {steps[0]} vs {steps[1]} symbols")
+    log = functools.partial(print, flush=True)
+    loss = LossForm(args.log_sigmoid, args.length_divisor)
+    table, final = run_length_check(
+        names, args.runs, args.hidden_size, train, steps, args.backend, loss, log
+    )
+    settings = {
+        "n_runs": args.runs,
+        "epochs": args.epochs,
+        "real_steps": steps[0],
+        "fake_steps": steps[1],
+        "log_sigmoid": args.log_sigmoid,
+        "length_divisor": args.length_divisor,
+    }
+    write_csv(table, args.out_csv)
+    write_text(args.out_json, summary_json(final, settings))
+    last = table.iloc[-1]
+    accuracy = np.mean([run["accuracy"] for run in final])
+    print(
+        f"final ln mean d_loss {last['ln_d_mean']:.3f}, mean accuracy {accuracy:.4f}; "
+        f"wrote {args.out_csv} and {args.out_json}"
+    )
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,112 @@
+"""Record where a results folder came from: code, config, software, machine and time.
+
+The workflow writes one provenance.json into each results folder (results/, each variant's,
+the comparison's) once that folder's tables are done; `verify`, the Snakemake report and the
+docs pages show it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from discrete_gan.fileio import UserError, run_cli, write_text
+
+PACKAGES = ("discrete-gan", "torch", "numpy", "numba", "pandas", "matplotlib", "seaborn")
+PACKAGES += ("snakemake", "PyYAML", "jsonschema")
+
+
+def git_state(project: Path) -> dict:
+    """{"commit", "dirty"} of the checkout at `project`; both None outside a git checkout."""
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(project), *args], capture_output=True, text=True, timeout=30
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    if commit is None:
+        return {"commit": None, "dirty": None}
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit.strip(), "dirty": bool(status and status.strip())}
+
+
+def package_versions() -> dict[str, str | None]:
+    """Installed version of each package the pipeline runs on (None if absent)."""
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo on Linux), else what platform reports."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def provenance(
+    project: Path, config: dict, configfiles: list[str], started: str, threads: int
+) -> dict:
+    """The provenance record of a results folder written now."""
+    return {
+        "git": git_state(project),
+        "configfiles": configfiles,
+        "config": config,
+        "packages": package_versions(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu": cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "threads": threads,
+        "started": started,
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="discrete-gan provenance", description=__doc__)
+    parser.add_argument("--project", type=Path, required=True, help="the workflow's folder")
+    parser.add_argument("--config-json", required=True, help="the resolved config, as JSON")
+    parser.add_argument("--corpus-source", help="the corpus source, added to the config")
+    parser.add_argument("--configfiles", nargs="*", default=[], help="config files read")
+    parser.add_argument("--started", required=True, help="when the Snakemake run began")
+    parser.add_argument("--threads", type=int, required=True, help="threads of a training job")
+    parser.add_argument("--out", type=Path, required=True, help="provenance.json to write")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    try:
+        config = json.loads(args.config_json)
+    except json.JSONDecodeError as err:
+        raise UserError(f"--config-json is not JSON ({err}); pass the resolved config.") from None
+    if args.corpus_source is not None:
+        config = {**config, "corpus_source": args.corpus_source}
+    record = provenance(args.project, config, args.configfiles, args.started, args.threads)
+    write_text(args.out, json.dumps(record, indent=2, sort_keys=True) + "\n")
+    commit = record["git"]["commit"] or "no git checkout"
+    print(f"wrote {args.out}: commit {commit}, {record['cpu']}", file=sys.stdout, flush=True)
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,215 @@
+"""The batched model functions of `torch_runs.py`, computed by the numba kernels of `kernels.py`.
+
+Same signatures and results (to float32 rounding) as `torch_runs.py`; used on the CPU, where they
+are many times faster. Gradients flow through `torch.autograd.Function`s whose backward passes
+call the kernels' hand-written backpropagation.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+import torch
+
+from discrete_gan.backends import kernels
+from discrete_gan.backends.torch_runs import Params
+from discrete_gan.model import objectives
+from discrete_gan.model.objectives import discriminator_loss, discriminator_loss_log_sigmoid
+
+# Free arrays for the generator's saved forward states, by shape (see `kernels`).
+_SAVED: dict[tuple, list] = {}
+_KEYS = (
+    "lstm.weight_ih_l0",
+    "lstm.weight_hh_l0",
+    "lstm.bias_ih_l0",
+    "lstm.bias_hh_l0",
+    "out.weight",
+    "out.bias",
+)
+
+
+def _np(tensor: torch.Tensor) -> np.ndarray:
+    return tensor.detach().contiguous().numpy()
+
+
+def _weights(params: Params) -> list[torch.Tensor]:
+    """The parameters in the kernels' argument order."""
+    return [params[key] for key in _KEYS]
+
+
+def _param_grads(grads: tuple[np.ndarray, ...]) -> dict[str, torch.Tensor]:
+    """Kernel gradients, in `_KEYS` order, as {name: tensor}."""
+    return {key: torch.from_numpy(g) for key, g in zip(_KEYS, grads)}
+
+
+class _DiscriminatorLogits(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, ids, *weights):
+        ctx.save_for_backward(ids, *weights)
+        return torch.from_numpy(kernels.discriminator_logits(*map(_np, weights), _np(ids)))
+
+    @staticmethod
+    def backward(ctx, grad_logits):
+        ids, *weights = ctx.saved_tensors
+        logits = np.empty(grad_logits.shape, np.float32)
+        arrays = [*map(_np, weights), _np(ids), _np(grad_logits), logits]
+        grads = kernels.discriminator_grads(*arrays, -1)
+        return (None, *map(torch.from_numpy, grads))
+
+
+class _GeneratorLogLikelihood(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, ids, whole, ban_start, *weights):
+        params = dict(zip(_KEYS, weights))
+        log_p, ctx.pullback = generator_log_likelihood_vjp(params, ids, whole, ban_start)
+        return log_p
+
+    @staticmethod
+    def backward(ctx, grad_log_p):
+        grads = ctx.pullback(grad_log_p)
+        return (None, None, None, *(grads[key] for key in _KEYS))
+
+
+def discriminator_logits(params: Params, ids: torch.Tensor) -> torch.Tensor:
+    """Logits (runs, batch) of symbol sequences ids (runs, steps, batch)."""
+    return _DiscriminatorLogits.apply(ids, *_weights(params))
+
+
+def _discriminator_part(params: Params, ids: torch.Tensor, real: bool):
+    """Logits (runs, batch) of only real or only fake ids and the gradients of that part of
+    the loss, `mean softplus(-l)` or `mean softplus(l)`, from one kernel pass."""
+    runs, _, batch = ids.shape
+    grad_logits = np.empty((runs, batch), np.float32)
+    logits = np.empty((runs, batch), np.float32)
+    arrays = [*map(_np, _weights(params)), _np(ids), grad_logits, logits]
+    grads = kernels.discriminator_grads(*arrays, batch if real else 0)
+    return torch.from_numpy(logits), grads
+
+
+def _discriminator_step_autograd(params: Params, real, fake, log_sigmoid, divisor):
+    """The discriminator loss as the paper's code computes it (float32 `log(sigmoid)`, or sums
+    over `divisor`): logits from the kernels, the loss and its gradient with respect to the
+    logits by PyTorch autograd (the code's own saturation included), then the kernels'
+    backward pass for each part."""
+    weights = list(map(_np, _weights(params)))
+    real_logits = torch.from_numpy(kernels.discriminator_logits(*weights, _np(real)))
+    fake_logits = torch.from_numpy(kernels.discriminator_logits(*weights, _np(fake)))
+    real_logits.requires_grad_()
+    fake_logits.requires_grad_()
+    loss_fn = discriminator_loss_log_sigmoid if log_sigmoid else discriminator_loss
+    loss = loss_fn(real_logits, fake_logits, divisor)
+    grad_real, grad_fake = torch.autograd.grad(loss.sum(), [real_logits, fake_logits])
+    grads = None
+    for ids, grad_logits in ((real, grad_real), (fake, grad_fake)):
+        logits = np.empty(grad_logits.shape, np.float32)
+        arrays = [*weights, _np(ids), _np(grad_logits), logits]
+        part = kernels.discriminator_grads(*arrays, -1)
+        grads = part if grads is None else tuple(a + b for a, b in zip(grads, part))
+    return loss.detach(), _param_grads(grads)
+
+
+def discriminator_step(
+    params: Params,
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    log_sigmoid: bool = False,
+    divisor: int | None = None,
+):
+    """The discriminator loss (runs,) on real and fake ids (runs, steps, batch) and its
+    gradients {name: (runs, ...)}, both from one kernel pass; as `batched.discriminator_step`.
+    Real and fake sequences of different lengths take one pass each."""
+    if log_sigmoid or divisor is not None:
+        return _discriminator_step_autograd(params, real, fake, log_sigmoid, divisor)
+    if real.shape[1] != fake.shape[1]:
+        real_logits, real_grads = _discriminator_part(params, real, True)
+        fake_logits, fake_grads = _discriminator_part(params, fake, False)
+        grads = tuple(a + b for a, b in zip(real_grads, fake_grads))
+        return discriminator_loss(real_logits, fake_logits), _param_grads(grads)
+    ids = torch.cat([real, fake], dim=2)
+    runs, _, batch = ids.shape
+    grad_logits = np.empty((runs, batch), np.float32)
+    logits = np.empty((runs, batch), np.float32)
+    arrays = [*map(_np, _weights(params)), _np(ids), grad_logits, logits]
+    grads = kernels.discriminator_grads(*arrays, real.shape[2])
+    logits = torch.from_numpy(logits)
+    loss = discriminator_loss(logits[:, : real.shape[2]], logits[:, real.shape[2] :])
+    return loss, _param_grads(grads)
+
+
+def generator_log_likelihood(
+    params: Params, ids: torch.Tensor, whole: bool = False, ban_start: bool = True
+):
+    """log P_G (runs, batch) of `$`-padded names ids (runs, steps, batch); see `torch_runs.py`."""
+    return _GeneratorLogLikelihood.apply(ids, whole, ban_start, *_weights(params))
+
+
+def generator_log_likelihood_vjp(
+    params: Params, ids: torch.Tensor, whole: bool = False, ban_start: bool = True
+):
+    """log P_G (runs, batch), detached, and `pullback(grad_log_p) -> {name: gradient}` of
+    sum(grad_log_p * log P_G) w.r.t. the parameters; as `torch_runs`."""
+    arrays = [*map(_np, _weights(params)), _np(ids)]
+    (runs, four_h, vocab), hidden = arrays[0].shape, arrays[1].shape[2]
+    key = (runs, ids.shape[1], ids.shape[2], four_h, hidden, vocab)
+    saved = _SAVED[key].pop() if _SAVED.get(key) else kernels.generator_saved_states(*key)
+    log_p = torch.from_numpy(kernels.generator_log_likelihood(*arrays, saved, whole, ban_start))
+
+    def pullback(grad_log_p: torch.Tensor) -> dict[str, torch.Tensor]:
+        grads = kernels.generator_log_likelihood_grads(*arrays, _np(grad_log_p), saved, whole)
+        return _param_grads(grads)
+
+    # the saved states go back to the pool once the pullback is gone: steady-state training
+    # reuses one set instead of allocating (and page-faulting) megabytes per batch
+    weakref.finalize(pullback, _SAVED.setdefault(key, []).append, saved)
+    return log_p, pullback
+
+
+@torch.no_grad()
+def generator_sample(
+    params: Params,
+    uniforms: torch.Tensor,
+    forced: bool = False,
+    stop: bool = True,
+    ban_start: bool = True,
+) -> torch.Tensor:
+    """Names (runs, steps, batch) from uniforms (runs, n_draws, batch); see `torch_runs.py`."""
+    weights = map(_np, _weights(params))
+    ids = kernels.generator_sample(*weights, _np(uniforms), forced, stop, ban_start)
+    return torch.from_numpy(ids)
+
+
+class Adam:
+    """Adam on a flat float32 CPU parameter tensor, stepped by a numba kernel in place: the
+    same update as `torch.optim.Adam` without the per-call overhead of PyTorch's optimiser,
+    which is a noticeable share of a batch of these tiny models."""
+
+    def __init__(self, flat: torch.Tensor, lr: float, betas=(0.9, 0.999), eps: float = 1e-8):
+        self.param = flat.detach().numpy()  # shares memory with `flat`
+        self.m, self.v = np.zeros_like(self.param), np.zeros_like(self.param)
+        self.grad = np.empty_like(self.param)
+        self.lr, self.betas, self.eps, self.steps = lr, betas, eps, 0
+
+    def step(self, grads: list[torch.Tensor] | torch.Tensor) -> None:
+        """One step with the flat gradient, or with per-parameter gradients in `flat`'s order."""
+        if isinstance(grads, torch.Tensor):
+            grad = _np(grads)
+        else:
+            grad = np.concatenate([_np(g).reshape(-1) for g in grads], out=self.grad)
+        self.steps += 1
+        beta1, beta2 = self.betas
+        kernels.adam_step(
+            self.param, grad, self.m, self.v, self.lr, beta1, beta2, self.eps, self.steps
+        )
+
+
+def is_gan_value_and_grad(logits: torch.Tensor, log_p: torch.Tensor, baseline=None):
+    """`objectives.is_gan_value_and_grad` in one numba call (float32 in and out)."""
+    loss, grad = kernels.is_gan_value_and_grad(
+        _np(logits), _np(log_p), objectives._LOG_SOFTPLUS_LINEAR_BELOW
+    )
+    return torch.from_numpy(loss), torch.from_numpy(grad)
+
+
+# Closed forms computed by numba instead, keyed by the PyTorch function they stand for.
+OBJECTIVE_KERNELS = {objectives.is_gan_value_and_grad: is_gan_value_and_grad}

@@ -1,0 +1,55 @@
+"""`discrete-gan <step> ...`: one console script for every step of the workflow.
+
+Each step is a module with an importable function per task and a thin `main(argv)`; the rules
+call `discrete-gan <step> ... > {log} 2>&1`, and a person at a shell can do the same
+(`discrete-gan <step> --help`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from discrete_gan.fileio import run_cli
+
+STEPS = {
+    "download": ("discrete_gan.data.download", "fetch the names corpus, checksum verified"),
+    "filter": ("discrete_gan.data.filter", "the paper's name filter"),
+    "split": ("discrete_gan.data.split", "the comparison's seeded train/held-out split"),
+    "train": ("discrete_gan.training.train", "train runs (one per seed) as one batched model"),
+    "sample": ("discrete_gan.training.sample", "sample names from a checkpoint"),
+    "aggregate": ("discrete_gan.analysis.aggregate", "tables behind Figures 5 and 6"),
+    "samples-report": ("discrete_gan.analysis.samples_report", "a run's names as Markdown"),
+    "claims": ("discrete_gan.analysis.claims", "the paper's five observations, per variant"),
+    "paper-units": ("discrete_gan.analysis.paper_units", "every variant in the paper's units"),
+    "length-check": ("discrete_gan.analysis.length_check", "a discriminator told only lengths"),
+    "evaluate": ("discrete_gan.analysis.evaluate", "score the comparison's generators"),
+    "ngram": ("discrete_gan.analysis.ngram", "the comparison's n-gram reference points"),
+    "comparison-report": ("discrete_gan.analysis.comparison_report", "the comparison's report"),
+    "verify": ("discrete_gan.analysis.verify", "check a run's numbers against expectations"),
+    "provenance": ("discrete_gan.analysis.provenance", "record where a results folder came from"),
+    "figures": ("discrete_gan.plots.figures", "draw Figures 5 and 6 and the diagnostics"),
+    "docs": ("discrete_gan.analysis.docs", "the docs/ pages of a finished run, stamped"),
+}
+
+
+def usage() -> str:
+    width = max(map(len, STEPS))
+    lines = ["usage: discrete-gan <step> [options]   (discrete-gan <step> --help)", "", "steps:"]
+    lines += [f"  {step:<{width}}  {about}" for step, (_, about) in STEPS.items()]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run one step: `discrete-gan <step> ARGS` calls that step's `main(ARGS)`."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(usage())
+        return
+    step, *rest = argv
+    if step not in STEPS:
+        print(f"error: no step {step!r}; run `discrete-gan --help` for the steps.", file=sys.stderr)
+        raise SystemExit(2)
+    module = importlib.import_module(STEPS[step][0])
+    sys.argv[0] = f"discrete-gan {step}"
+    run_cli(module.main, rest)

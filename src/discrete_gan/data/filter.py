@@ -1,0 +1,192 @@
+"""The paper's name filter: lower-case, letters a-z only, at most `max_len` letters.
+
+Every input line lands in exactly one bucket, so the counts add up:
+lines_read = undecodable + empty + non_letter + too_long + kept. Names with letters outside
+a-z (accents included) are dropped, not transliterated, as the paper's code drops them; every
+dropped line can be written out with its reason (`--dropped`, `data/processed/dropped.tsv`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import itertools
+import json
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from discrete_gan.fileio import UserError, run_cli, write_lines, write_text
+
+# Stray whitespace around a name (the "\r" of a CRLF line ending included); "\n" ends a line.
+STRAY_WHITESPACE = " \t\r\f\v"
+LETTERS = re.compile(r"[a-z]+")
+UTF8_BOM = b"\xef\xbb\xbf"  # a byte-order mark some editors put at the start of a file
+# A name list with fewer kept names than this is cut short or not a name list (the corpus's
+# lists keep 4,896 and 2,873 names).
+MIN_NAMES_PER_LIST = 100
+
+
+def decode_line(line: str | bytes) -> str | None:
+    """Return the line's text without its "\\n" terminator, or None if it is not UTF-8."""
+    if isinstance(line, bytes):
+        try:
+            line = line.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    return line.removesuffix("\n")
+
+
+def classify(text: str, max_len: int) -> tuple[str, str | None]:
+    """Return (bucket, name) for one decoded line; name is set only when the bucket is "kept"."""
+    stripped = text.strip(STRAY_WHITESPACE)
+    if not stripped:
+        return "empty", None
+    name = stripped.lower()
+    # isascii() first: a few non-ASCII letters (the Kelvin sign) lower-case to a-z.
+    if not (stripped.isascii() and LETTERS.fullmatch(name)):
+        return "non_letter", None
+    if len(name) > max_len:
+        return "too_long", None
+    return "kept", name
+
+
+def filter_names(
+    lines: Iterable[str | bytes],
+    max_len: int = 9,
+    deduplicate: bool = False,
+    dropped: list | None = None,
+) -> tuple[list[str], dict]:
+    """Filter lines (str, or bytes decoded one line at a time) into names plus counts.
+
+    Without `deduplicate`, names kept twice stay twice (the paper's own code does this);
+    with it, only the first occurrence of each name is kept, in input order.
+    `whitespace_stripped` counts non-blank lines that had stray whitespace around them.
+    Given a `dropped` list, (line index, bucket, line) of every line not kept is appended.
+    """
+    if max_len < 1:
+        raise UserError(f"max_len must be at least 1, got {max_len}; pass a positive --max-len.")
+    buckets = dict.fromkeys(["undecodable", "empty", "non_letter", "too_long", "kept"], 0)
+    counts = {"lines_read": 0, **buckets, "whitespace_stripped": 0}
+    names: list[str] = []
+    for line in lines:
+        counts["lines_read"] += 1
+        text = decode_line(line)
+        bucket, name = ("undecodable", None) if text is None else classify(text, max_len)
+        counts[bucket] += 1
+        if dropped is not None and bucket != "kept":
+            dropped.append((counts["lines_read"] - 1, bucket, line))
+        if bucket not in ("undecodable", "empty"):
+            counts["whitespace_stripped"] += text != text.strip(STRAY_WHITESPACE)
+        if name is not None:
+            names.append(name)
+    distinct = list(dict.fromkeys(names))
+    counts["distinct"] = len(distinct)
+    counts["duplicates_removed"] = len(names) - len(distinct) if deduplicate else 0
+    result = distinct if deduplicate else names
+    counts.update(written=len(result), max_len=max_len, deduplicate=deduplicate)
+    return result, counts
+
+
+def read_lines(path: str | Path) -> tuple[list[bytes], bool]:
+    """Read a file's lines as raw bytes, split on "\\n" only; a final line needs no terminator.
+    A UTF-8 byte-order mark at the start is removed (it would make the first name a non-letter);
+    the second value says whether there was one.
+
+    A "\\r" therefore stays on its line and is stripped (and counted) as stray whitespace.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"name list {path} does not exist; run the download step first.")
+    data = path.read_bytes()
+    bom = data.startswith(UTF8_BOM)
+    lines = data.removeprefix(UTF8_BOM).split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    return lines, bom
+
+
+def filter_files(
+    paths: Sequence[str | Path],
+    max_len: int = 9,
+    deduplicate: bool = False,
+    min_names: int = MIN_NAMES_PER_LIST,
+    dropped: list | None = None,
+) -> tuple[list[str], dict]:
+    """Filter the name lists in `paths`, read in order (female.txt then male.txt). A list that
+    keeps fewer than `min_names` names is refused. Given a `dropped` list, (file name, line
+    number from 1, reason, line) of every line not kept is appended."""
+    per_file = [(Path(p), *read_lines(p)) for p in paths]
+    lines = [line for _, file_lines, _ in per_file for line in file_lines]
+    indexed: list = []
+    names, counts = filter_names(lines, max_len, deduplicate, indexed)
+    starts = list(
+        itertools.accumulate((len(file_lines) for _, file_lines, _ in per_file), initial=0)
+    )
+    located = [(bisect.bisect_right(starts, i) - 1, i, bucket, line) for i, bucket, line in indexed]
+    for k, (path, file_lines, _) in enumerate(per_file):
+        kept = len(file_lines) - sum(file == k for file, *_ in located)
+        if kept < min_names:
+            raise UserError(
+                f"name list {path} holds {kept} names of 1 to {max_len} letters a-z, fewer than "
+                f"{min_names}; it is empty or cut short: download the corpus again."
+            )
+    if dropped is not None:
+        dropped.extend(
+            (per_file[k][0].name, i - starts[k] + 1, bucket, line) for k, i, bucket, line in located
+        )
+    files = [
+        {"name": p.name, "lines_read": len(file_lines), "bom_removed": bom}
+        for p, file_lines, bom in per_file
+    ]
+    return names, {"files": files, **counts}
+
+
+def dropped_tsv(dropped: list) -> str:
+    """The dropped lines as TSV text: file, line, reason and the line itself, escaped so that it
+    holds no tab or newline (undecodable bytes as \\x.. escapes, other letters as they are)."""
+    rows = ["file\tline\treason\ttext"]
+    for name, number, reason, line in dropped:
+        text = line.decode("utf-8", "backslashreplace") if isinstance(line, bytes) else line
+        text = "".join(  # tabs and other control characters escaped, the rest as it is
+            ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+        )
+        rows.append(f"{name}\t{number}\t{reason}\t{text}")
+    return "\n".join(rows) + "\n"
+
+
+def summary(counts: dict) -> str:
+    """One readable line per count, for the step's log."""
+    per_file = ", ".join(f"{f['name']}: {f['lines_read']}" for f in counts["files"])
+    keys = [k for k in counts if k != "files"]
+    return "\n".join([f"lines read per file: {per_file}", *(f"{k}: {counts[k]}" for k in keys)])
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--female", type=Path, required=True, help="female.txt of the corpus")
+    parser.add_argument("--male", type=Path, required=True, help="male.txt of the corpus")
+    parser.add_argument("--max-len", type=int, default=9, help="longest name kept (letters)")
+    parser.add_argument("--deduplicate", action="store_true", help="keep each name once")
+    parser.add_argument("--out", type=Path, required=True, help="names, one per line")
+    parser.add_argument("--counts", type=Path, required=True, help="counts as JSON")
+    parser.add_argument("--dropped", type=Path, help="every dropped line with its reason, TSV")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    dropped: list = []
+    names, counts = filter_files(
+        [args.female, args.male], args.max_len, args.deduplicate, dropped=dropped
+    )
+    write_lines(args.out, names)
+    write_text(args.counts, json.dumps(counts, indent=2) + "\n")
+    if args.dropped:
+        write_text(args.dropped, dropped_tsv(dropped))
+    print(summary(counts))
+    print(f"wrote {len(names)} names to {args.out} and counts to {args.counts}")
+
+
+if __name__ == "__main__":
+    run_cli(main)

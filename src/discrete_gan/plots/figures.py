@@ -1,0 +1,222 @@
+"""Draw Figures 5 and 6 of the paper from the aggregated tables, as PNG and PDF.
+
+Figure 5: discriminator (log scale) and generator epoch losses, mean over runs with a min-max band.
+Figure 6: grouped bars of name length, generated vs real.
+`figure5-variants` and `figure6-variants` draw each variant's figure side by side in one figure;
+`diagnostics` draws the is_gan weights' effective sample size and the mean length of the names
+carrying half the weight, per epoch, one band per variant.
+The `draw_*` functions draw onto given axes so that variants can share one figure. Figures are
+built without pyplot on an Agg canvas, so no screen and no global figure state are involved.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from discrete_gan.analysis.aggregate import (
+    DIAGNOSTICS_SUMMARY_COLUMNS,
+    LENGTH_COLUMNS,
+    SUMMARY_COLUMNS,
+)
+from discrete_gan.fileio import UserError, atomic_path, parse_named, run_cli
+
+DPI = 150
+SOURCE_COLORS = {"generated": "tab:blue", "real": "tab:orange"}
+LOSS_PANELS = (("d", "(a) Discriminator loss (log scale)"), ("g", "(b) Generator loss"))
+# One colour per variant (the ladder has five); zip() over them must never drop a variant.
+VARIANT_COLORS = tuple(
+    f"tab:{c}" for c in "blue red green purple orange brown pink olive cyan gray".split()
+)
+DIAGNOSTIC_PANELS = (
+    ("ess", "(a) Effective sample size of the weights", "ESS (of the batch's names)"),
+    (
+        "half_weight_length",
+        "(b) Names carrying half the weight",
+        "mean length (letters)",
+    ),
+)
+
+
+def read_table(path: Path, columns: list[str]) -> pd.DataFrame:
+    """Read a CSV and check that it has the expected columns and at least one row."""
+    try:
+        table = pd.read_csv(path)
+    except (OSError, pd.errors.EmptyDataError, pd.errors.ParserError) as err:
+        raise UserError(f"cannot read table {path} ({err}); rerun the aggregate step.") from None
+    missing = [column for column in columns if column not in table.columns]
+    if missing:
+        raise UserError(f"table {path} lacks column(s) {', '.join(missing)}; rerun its step.")
+    if table.empty:
+        raise UserError(f"table {path} has no rows; rerun the aggregate step.")
+    return table
+
+
+def draw_band(ax: Axes, summary: pd.DataFrame, key: str, label: str, color: str) -> None:
+    """Draw one loss's mean over runs as a line over its min-max range as a shaded band."""
+    n_runs = int(summary["n_runs"].iloc[0])
+    epoch = summary["epoch"]
+    mean_label = f"{label}mean over {n_runs} runs"
+    ax.plot(epoch, summary[f"{key}_mean"], color=color, zorder=3, label=mean_label)
+    low, high = summary[f"{key}_min"], summary[f"{key}_max"]
+    ax.fill_between(epoch, low, high, color=color, alpha=0.25, lw=0, label=f"{label}min-max range")
+    ax.set_xlim(epoch.min(), epoch.max())
+
+
+def draw_loss_panels(
+    axes: tuple[Axes, Axes], summary: pd.DataFrame, label: str = "", color: str = "tab:blue"
+) -> None:
+    """Draw discriminator (log y) and generator losses onto two axes; `label` names a variant."""
+    if (summary["d_min"] <= 0).any():
+        raise UserError("a discriminator loss is not positive, so no log-scale plot can show it.")
+    prefix = f"{label}: " if label else ""
+    for ax, (key, title) in zip(axes, LOSS_PANELS, strict=True):
+        draw_band(ax, summary, key, prefix, color)
+        ax.set_title(title)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("epoch loss")
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+    axes[0].set_yscale("log")
+
+
+def draw_length_bars(ax: Axes, lengths: pd.DataFrame) -> None:
+    """Draw grouped bars of name-length counts, one bar per source at each length."""
+    sources = list(dict.fromkeys(lengths["source"]))  # in order of appearance
+    counts = lengths.pivot_table(index="length", columns="source", values="count", aggfunc="sum")
+    counts = counts.reindex(range(int(lengths["length"].max()) + 1), fill_value=0).fillna(0)
+    width = 0.8 / len(sources)
+    for i, source in enumerate(sources):
+        offset = (i - (len(sources) - 1) / 2) * width
+        color = SOURCE_COLORS.get(source)
+        ax.bar(counts.index + offset, counts[source], width=width, label=source, color=color)
+    totals = lengths.groupby("source")["count"].sum()
+    names = " and ".join(f"{int(totals[source])} {source}" for source in sources)
+    ax.set_title(f"Length of {names} names")
+    ax.set_xticks(np.asarray(counts.index))
+    ax.set_xlabel("name length (characters)")
+    ax.set_ylabel("count")
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend()
+
+
+def new_figure(width: float, height: float) -> Figure:
+    """A figure on an Agg canvas, independent of pyplot's global state."""
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save_figure(fig: Figure, png: Path, pdf: Path) -> None:
+    """Save `fig` as PNG and PDF, each atomically."""
+    for path, fmt in ((png, "png"), (pdf, "pdf")):
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=DPI)
+
+
+def plot_figure5(summary: pd.DataFrame, png: Path, pdf: Path) -> None:
+    """Figure 5: discriminator and generator epoch losses over runs."""
+    fig = new_figure(10, 4)
+    draw_loss_panels(fig.subplots(1, 2), summary)
+    save_figure(fig, png, pdf)
+
+
+def plot_figure6(lengths: pd.DataFrame, png: Path, pdf: Path) -> None:
+    """Figure 6: length distribution of generated and real names."""
+    fig = new_figure(6, 4)
+    draw_length_bars(fig.subplots(), lengths)
+    save_figure(fig, png, pdf)
+
+
+def plot_figure5_variants(summaries: dict[str, pd.DataFrame], png: Path, pdf: Path) -> None:
+    """Figure 5 of every variant, one row each."""
+    fig = new_figure(10, 3.6 * len(summaries))
+    axes = fig.subplots(len(summaries), 2, squeeze=False)
+    for row, (color, (variant, summary)) in enumerate(zip(VARIANT_COLORS, summaries.items())):
+        draw_loss_panels(tuple(axes[row]), summary, variant, color)
+    save_figure(fig, png, pdf)
+
+
+def plot_figure6_variants(tables: dict[str, pd.DataFrame], png: Path, pdf: Path) -> None:
+    """Figure 6 of every variant, side by side on a shared count axis."""
+    cols = min(3, len(tables))
+    rows = -(-len(tables) // cols)
+    fig = new_figure(5.5 * cols, 4 * rows)
+    axes = fig.subplots(rows, cols, squeeze=False, sharey=True).ravel()
+    for ax, (variant, lengths) in zip(axes, tables.items()):
+        draw_length_bars(ax, lengths)
+        ax.set_title(f"{variant}: {ax.get_title()}")
+    for ax in axes[len(tables) :]:
+        ax.set_visible(False)
+    save_figure(fig, png, pdf)
+
+
+def plot_diagnostics(summaries: dict[str, pd.DataFrame], png: Path, pdf: Path) -> None:
+    """The is_gan weight diagnostics per epoch, one band (min-max over runs) per variant."""
+    fig = new_figure(10, 4)
+    axes = fig.subplots(1, 2)
+    for ax, (key, title, ylabel) in zip(axes, DIAGNOSTIC_PANELS):
+        for color, (variant, summary) in zip(VARIANT_COLORS, summaries.items()):
+            draw_band(ax, summary, key, f"{variant}: ", color)
+        ax.set_title(title)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(ylabel)
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize="small")
+    save_figure(fig, png, pdf)
+
+
+def variant_tables(items: list[str], columns: list[str]) -> dict[str, pd.DataFrame]:
+    """`variant=path` items as {variant: table}."""
+    named = (parse_named(item, "variant=path") for item in items)
+    return {variant: read_table(path, columns) for variant, path in named}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="discrete-gan figures", description=__doc__)
+    figures = parser.add_subparsers(dest="figure", required=True)
+    for name, table_flag, help_text in (
+        ("figure5", "--summary", "loss summary CSV from `aggregate losses`"),
+        ("figure6", "--lengths", "length table CSV from `aggregate lengths`"),
+    ):
+        sub = figures.add_parser(name, help=f"draw {name}")
+        sub.add_argument(table_flag, type=Path, required=True, help=help_text)
+        sub.add_argument("--png", type=Path, required=True, help="PNG file to write")
+        sub.add_argument("--pdf", type=Path, required=True, help="PDF file to write")
+    for name, table_flag, help_text in (
+        ("figure5-variants", "--summaries", "variant=loss summary CSV, per variant"),
+        ("figure6-variants", "--lengths", "variant=length table CSV, per variant"),
+        ("diagnostics", "--summaries", "variant=diagnostics summary CSV, per variant"),
+    ):
+        sub = figures.add_parser(name, help=f"draw {name}")
+        sub.add_argument(table_flag, nargs="+", required=True, help=help_text)
+        sub.add_argument("--png", type=Path, required=True, help="PNG file to write")
+        sub.add_argument("--pdf", type=Path, required=True, help="PDF file to write")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.figure == "figure5":
+        plot_figure5(read_table(args.summary, SUMMARY_COLUMNS), args.png, args.pdf)
+    elif args.figure == "figure6":
+        plot_figure6(read_table(args.lengths, LENGTH_COLUMNS), args.png, args.pdf)
+    elif args.figure == "figure5-variants":
+        summaries = variant_tables(args.summaries, SUMMARY_COLUMNS)
+        plot_figure5_variants(summaries, args.png, args.pdf)
+    elif args.figure == "figure6-variants":
+        plot_figure6_variants(variant_tables(args.lengths, LENGTH_COLUMNS), args.png, args.pdf)
+    else:
+        summaries = variant_tables(args.summaries, DIAGNOSTICS_SUMMARY_COLUMNS)
+        plot_diagnostics(summaries, args.png, args.pdf)
+    print(f"wrote {args.png} and {args.pdf}")
+
+
+if __name__ == "__main__":
+    run_cli(main)
