@@ -90,3 +90,10 @@ def test_cli_writes_markdown(tmp_path):
     argv = ["--samples", str(samples), "--forced", str(forced)]
     main([*argv, "--run-seed", "0", "--seed", "0", "--out", str(out)])
     assert out.read_text() == render_samples(SAMPLES, FORCED, seed=0, run_seed=0)
+
+
+def test_forced_heading_names_the_forced_length() -> None:
+    """The heading reads the length off the forced names (max_steps of the run), not a constant."""
+    markdown = render_samples(SAMPLES, [word(i, 7) for i in range(20)], seed=0, run_seed=0)
+    assert "## Names forced to length 7" in markdown
+    assert "length 10" not in markdown

@@ -299,9 +299,12 @@ def claim_long_names_letters(
     letters: Sequence[str] = LETTERS,
     min_len: int = MIN_LEN,
 ) -> Claim:
-    """Claim 5: forced length-10 names use the given letters more often than long real names."""
+    """Claim 5: names forced to max_steps letters use the given letters more often than long
+    real names."""
+    forced_lengths = {name_length(n) for names in forced_by_run.values() for n in names}
+    forced = f"length-{forced_lengths.pop()}" if len(forced_lengths) == 1 else "forced-length"
     statistic = (
-        f"smaller of the letters' frequency ratios per run, forced length-10 vs real {min_len}+ "
+        f"smaller of the letters' frequency ratios per run, forced {forced} vs real {min_len}+ "
         "letters (mean over runs)"
     )
     rule = (

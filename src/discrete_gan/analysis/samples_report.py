@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from discrete_gan.data.names import read_sample_names
+from discrete_gan.data.vocab import name_length
 from discrete_gan.fileio import UserError, run_cli, write_text
 
 EMPTY = "(empty)"
@@ -37,6 +38,12 @@ def code_block(names: list[str]) -> str:
     return "```text\n" + "".join(f"{show(name)}\n" for name in names) + "```"
 
 
+def forced_length(forced: list[str]) -> str:
+    """The letters every forced name has (max_steps of the run), read off the names."""
+    lengths = {name_length(name) for name in forced}
+    return str(lengths.pop()) if len(lengths) == 1 else "max_steps"
+
+
 def render_samples(
     samples: list[str], forced: list[str], seed: int, run_seed: int, n_show: int = 5
 ) -> str:
@@ -50,7 +57,7 @@ def render_samples(
         f"drawn without replacement with seed {seed}; `{EMPTY}` marks a zero-length name.",
         "## Random sample of generated names",
         bullets(picked),
-        "## Names forced to length 10",
+        f"## Names forced to length {forced_length(forced)}",
         bullets(picked_forced),
         "## All generated names",
         f"{len(samples)} names, in the order the generator produced them.",
