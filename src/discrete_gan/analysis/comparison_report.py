@@ -25,8 +25,8 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import LogFormatter
 
 from discrete_gan.analysis.aggregate import write_csv
-from discrete_gan.fileio import UserError, atomic_path, run_cli, write_text
-from discrete_gan.plots.figures import DPI, new_figure
+from discrete_gan.fileio import UserError, run_cli, write_text
+from discrete_gan.plots.figures import new_figure, save_figure
 
 METRIC_COLUMNS = ["method", "seed", "temperature", "metric", "value"]
 CURVE_COLUMNS = ["method", "seed", "epoch", "heldout_nll_per_char"]
@@ -260,11 +260,6 @@ def summary_markdown(summary: pd.DataFrame, reference: pd.DataFrame) -> str:
     return "\n\n".join(sections) + "\n"
 
 
-def save_png(fig: Figure, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=DPI)
-
-
 def closest_to_one(temperatures: pd.Series) -> float:
     """The temperature equal or closest to 1.0 (the lower one on a tie)."""
     return min(temperatures.unique(), key=lambda t: (abs(t - 1.0), t))
@@ -343,7 +338,7 @@ def draw_metrics(metrics: pd.DataFrame, reference: pd.DataFrame, path: Path) -> 
         "one point per seed, black bar = mean"
     )
     reference_legend(fig, lines)
-    save_png(fig, path)
+    save_figure(fig, path)
 
 
 def draw_curves(curves: pd.DataFrame, reference: pd.DataFrame, path: Path) -> None:
@@ -376,7 +371,7 @@ def draw_curves(curves: pd.DataFrame, reference: pd.DataFrame, path: Path) -> No
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
     reference_legend(fig, draw_reference_lines(ax, reference, "heldout_nll_per_char"))
-    save_png(fig, path)
+    save_figure(fig, path)
 
 
 def tradeoff_points(summary: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -429,7 +424,7 @@ def draw_tradeoff(summary: pd.DataFrame, reference: pd.DataFrame, path: Path) ->
             log_y(ax)
     fig.suptitle("Quality-diversity trade-off over sampling temperature (T)")
     reference_legend(fig, lines)
-    save_png(fig, path)
+    save_figure(fig, path)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

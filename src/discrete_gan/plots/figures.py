@@ -113,11 +113,12 @@ def new_figure(width: float, height: float) -> Figure:
     return fig
 
 
-def save_figure(fig: Figure, png: Path, pdf: Path) -> None:
-    """Save `fig` as PNG and PDF, each atomically."""
-    for path, fmt in ((png, "png"), (pdf, "pdf")):
+def save_figure(fig: Figure, *paths: Path) -> None:
+    """Save `fig` to each path (PNG or PDF, from its suffix), each atomically: the project's
+    one figure saver."""
+    for path in map(Path, paths):
         with atomic_path(path) as tmp:
-            fig.savefig(tmp, format=fmt, dpi=DPI)
+            fig.savefig(tmp, format=path.suffix.lstrip("."), dpi=DPI)
 
 
 def plot_figure5(summary: pd.DataFrame, png: Path, pdf: Path) -> None:
