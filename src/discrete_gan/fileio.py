@@ -1,4 +1,5 @@
-"""Small I/O helpers shared by every step: user-facing errors and atomic writes."""
+"""Small I/O helpers shared by every step: user-facing errors, atomic writes, and the one
+reader of CSV tables."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -63,3 +67,31 @@ def run_cli(main: Callable[[list[str] | None], None], argv: list[str] | None = N
     except UserError as err:
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(1) from None
+
+
+def read_table(
+    path: str | Path,
+    columns: Sequence[str],
+    what: str,
+    fix: str,
+    numeric: Sequence[str] = (),
+    dtype: dict | None = None,
+) -> pd.DataFrame:
+    """Read a CSV table and check that it has `columns` and a row, and that the `numeric`
+    columns hold finite numbers (converted to float). Each problem is a UserError naming the
+    table (`what`, e.g. "losses file") and what to do (`fix`)."""
+    try:
+        table = pd.read_csv(path, dtype=dtype)
+    except (OSError, UnicodeDecodeError, pd.errors.EmptyDataError, pd.errors.ParserError) as err:
+        raise UserError(f"cannot read {what} {path} ({err}); {fix}.") from None
+    missing = [column for column in columns if column not in table.columns]
+    if missing:
+        raise UserError(f"{what} {path} lacks column(s) {', '.join(missing)}; {fix}.")
+    if table.empty:
+        raise UserError(f"{what} {path} has no rows; {fix}.")
+    if numeric:
+        values = table[list(numeric)].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+        if not np.isfinite(values).all():
+            raise UserError(f"{what} {path} holds a missing, non-numeric or infinite value; {fix}.")
+        table[list(numeric)] = values
+    return table

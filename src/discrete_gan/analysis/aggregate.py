@@ -18,7 +18,7 @@ import pandas as pd
 
 from discrete_gan.data.names import read_corpus_names, read_sample_names
 from discrete_gan.data.vocab import name_length
-from discrete_gan.fileio import UserError, atomic_path, run_cli
+from discrete_gan.fileio import UserError, atomic_path, read_table, run_cli
 
 LOSS_COLUMNS = ("epoch", "d_loss", "g_loss")
 SUMMARY_COLUMNS = ["epoch", "n_runs", "d_min", "d_mean", "d_max", "g_min", "g_mean", "g_max"]
@@ -34,23 +34,9 @@ LENGTH_COLUMNS = ["source", "length", "count"]
 def read_losses(path: Path, columns: tuple[str, ...] = LOSS_COLUMNS) -> pd.DataFrame:
     """Read one run's losses.csv (its epoch column and `columns`), sorted by epoch, after
     checking columns and values."""
-    columns = ("epoch", *(c for c in columns if c != "epoch"))
-    try:
-        table = pd.read_csv(path)
-    except (OSError, pd.errors.EmptyDataError, pd.errors.ParserError) as err:
-        raise UserError(
-            f"cannot read losses file {path} ({err}); rerun its training step."
-        ) from None
-    missing = [column for column in columns if column not in table.columns]
-    if missing:
-        raise UserError(
-            f"losses file {path} lacks column(s) {', '.join(missing)}; rerun its training step."
-        )
-    if table.empty:
-        raise UserError(f"losses file {path} has no rows; rerun its training step.")
-    values = table[list(columns)].apply(pd.to_numeric, errors="coerce")
-    if not np.isfinite(values.to_numpy(dtype=float)).all():
-        raise UserError(f"losses file {path} holds a missing, non-numeric or infinite value.")
+    columns = ["epoch", *(c for c in columns if c != "epoch")]
+    fix = "rerun its training step"
+    values = read_table(path, columns, "losses file", fix, numeric=columns)[columns]
     if (values["epoch"] % 1 != 0).any() or values["epoch"].duplicated().any():
         raise UserError(f"losses file {path} has a non-integer or repeated epoch.")
     values["epoch"] = values["epoch"].astype(int)

@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import LogFormatter
 
+from discrete_gan import fileio
 from discrete_gan.analysis.aggregate import write_csv
 from discrete_gan.fileio import UserError, run_cli, write_text
 from discrete_gan.plots.figures import new_figure, save_figure
@@ -91,21 +92,12 @@ def method_colors(methods: list[str]) -> dict[str, str]:
 def read_table(path: Path, columns: list[str], numeric: list[str], what: str) -> pd.DataFrame:
     """Read a CSV; check its columns, that it has rows, and that `numeric` columns are finite."""
     fix = f"check the path or rerun the step that writes the {what} table"
-    try:
-        table = pd.read_csv(path, dtype={"method": str, "metric": str})
-    except (OSError, UnicodeDecodeError, pd.errors.EmptyDataError, pd.errors.ParserError) as err:
-        raise UserError(f"cannot read {what} table {path} ({err}); {fix}.") from None
-    missing = [column for column in columns if column not in table.columns]
-    if missing:
-        raise UserError(f"{what} table {path} lacks column(s) {', '.join(missing)}; {fix}.")
-    if table.empty:
-        raise UserError(f"{what} table {path} has no rows; {fix}.")
-    values = table[numeric].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
-    if not np.isfinite(values).all() or table[columns].isna().any().any():
+    dtype = {"method": str, "metric": str}
+    table = fileio.read_table(path, columns, f"{what} table", fix, numeric, dtype)
+    if table[columns].isna().any().any():
         raise UserError(
             f"{what} table {path} holds a missing, non-numeric or infinite value; {fix}."
         )
-    table[numeric] = values
     keys = columns[:-1]  # the last column holds the measured value
     if table.duplicated(keys).any():
         raise UserError(f"{what} table {path} repeats a ({', '.join(keys)}) row; {fix}.")

@@ -22,7 +22,7 @@ import torch
 from discrete_gan.analysis import metrics
 from discrete_gan.data.names import read_corpus_names
 from discrete_gan.data.vocab import decode_batch, encode_batch
-from discrete_gan.fileio import UserError, atomic_path, parse_named, run_cli
+from discrete_gan.fileio import UserError, atomic_path, parse_named, read_table, run_cli
 from discrete_gan.model.networks import Generator
 from discrete_gan.training.runs import load_checkpoint, run_dir
 
@@ -61,12 +61,10 @@ def sampling_seed(seed: int, run_seed: int) -> int:
 
 def read_curve(path: Path) -> pd.DataFrame:
     """One run's heldout_nll.csv (epoch, heldout_nll_per_char)."""
-    try:
-        table = pd.read_csv(path)
-    except (OSError, pd.errors.EmptyDataError, pd.errors.ParserError) as err:
-        raise UserError(f"cannot read {path} ({err}); rerun the run's training.") from None
-    if list(table.columns) != CURVE_COLUMNS[2:] or table.empty:
-        raise UserError(f"{path} is not a held-out NLL log; rerun the run's training.")
+    fix = "rerun the run's training"
+    table = read_table(path, CURVE_COLUMNS[2:], "held-out NLL log", fix, CURVE_COLUMNS[2:])
+    if list(table.columns) != CURVE_COLUMNS[2:]:
+        raise UserError(f"{path} is not a held-out NLL log; {fix}.")
     return table
 
 

@@ -26,8 +26,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from discrete_gan.analysis.aggregate import mean_lengths
-from discrete_gan.fileio import UserError, parse_named, run_cli, write_text
+from discrete_gan.analysis.aggregate import LENGTH_COLUMNS, mean_lengths
+from discrete_gan.fileio import UserError, parse_named, read_table, run_cli, write_text
 
 TABLES = ("paper_units", "claims", "lengths")
 
@@ -90,7 +90,8 @@ def lengths_table(paths: dict[str, Path]) -> pd.DataFrame:
     """Mean generated and real name length per variant, from each variant's lengths.csv."""
     rows = {}
     for variant, path in paths.items():
-        means = mean_lengths(pd.read_csv(path))
+        fix = "rerun the aggregate step"
+        means = mean_lengths(read_table(path, LENGTH_COLUMNS, "lengths table", fix))
         generated, real = means["generated"], means["real"]
         rows[variant] = {
             "generated_mean": generated,
@@ -102,10 +103,11 @@ def lengths_table(paths: dict[str, Path]) -> pd.DataFrame:
 
 def load_tables(paper_units: Path, claims: Path, lengths: dict[str, Path]) -> dict:
     """The tables checks read, each indexed by row name."""
-    claims_table = pd.read_csv(claims)
+    fix = "rerun the step that writes it"
+    claims_table = read_table(claims, ["variant", "number", "verdict"], "claims table", fix)
     claims_table.index = claims_table["variant"] + "/" + claims_table["number"].astype(str)
     return {
-        "paper_units": pd.read_csv(paper_units).set_index("row"),
+        "paper_units": read_table(paper_units, ["row"], "paper-units table", fix).set_index("row"),
         "claims": claims_table,
         "lengths": lengths_table(lengths),
     }

@@ -20,6 +20,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from discrete_gan import fileio
 from discrete_gan.analysis.aggregate import (
     DIAGNOSTICS_SUMMARY_COLUMNS,
     LENGTH_COLUMNS,
@@ -45,17 +46,8 @@ DIAGNOSTIC_PANELS = (
 
 
 def read_table(path: Path, columns: list[str]) -> pd.DataFrame:
-    """Read a CSV and check that it has the expected columns and at least one row."""
-    try:
-        table = pd.read_csv(path)
-    except (OSError, pd.errors.EmptyDataError, pd.errors.ParserError) as err:
-        raise UserError(f"cannot read table {path} ({err}); rerun the aggregate step.") from None
-    missing = [column for column in columns if column not in table.columns]
-    if missing:
-        raise UserError(f"table {path} lacks column(s) {', '.join(missing)}; rerun its step.")
-    if table.empty:
-        raise UserError(f"table {path} has no rows; rerun the aggregate step.")
-    return table
+    """An aggregated table, checked for its columns and a row."""
+    return fileio.read_table(path, columns, "table", "rerun the step that writes it")
 
 
 def draw_band(ax: Axes, summary: pd.DataFrame, key: str, label: str, color: str) -> None:
