@@ -27,6 +27,7 @@ include: "workflow/rules/common.smk"
 
 wildcard_constraints:
     variant="|".join(VARIANTS),
+    method="|".join(config["comparison_methods"]),
 
 
 include: "workflow/rules/data.smk"
@@ -45,6 +46,8 @@ localrules:
     figure5_all,
     figure6_all,
     download,
+    run_settings,
+    method_settings,
     verify,
     docs,
     docs_comparison,

@@ -31,6 +31,7 @@ N_FILTERED_NAMES = 7769  # the paper's filter on the names corpus
 VARIANTS = ("corrected", "code_data", "code_loss", "code_softmax", "code_sigmoid", "paper_code")
 RUN_FILES = ("losses.csv", "checkpoint.pt", "samples.txt", "forced.txt", "final.json")
 PER_VARIANT_RULES = (
+    "run_settings",
     "variant_provenance",
     "aggregate_losses",
     "aggregate_diagnostics",
@@ -63,6 +64,7 @@ PER_VARIANT_FILES = (
     "figures/{variant}/figure6.pdf",
     "results/benchmarks/train_{variant}_seeds_0-1.tsv",
     "results/{variant}/provenance.json",
+    "results/{variant}/runs/settings.json",
 )
 EXPECTED_FILES = (
     "data/raw/female.txt",
@@ -425,6 +427,24 @@ def test_failed_source_keeps_the_verified_corpus(
     assert "the source is not read" in (workdir / "logs/download/download.log").read_text()
 
 
+@pytest.mark.parametrize(
+    ("config", "retrains"),
+    [(("n_runs=3", "seeds_per_job=3"), False), (("n_runs=3", "epochs=4"), True)],
+)
+def test_a_changed_setting_retrains_whatever_the_grouping(
+    smoke_run: Path, corpus_dir: Path, config: tuple[str, ...], retrains: bool
+) -> None:
+    """Another grouping of seeds into jobs reuses the runs (their outputs are the same), but a
+    setting that shapes them retrains them, even where the grouping changes the job's name."""
+    target = "results/corrected/runs/seed0/losses.csv"
+    output = succeed(snakemake(smoke_run, corpus_dir, target, "-n", config=config), smoke_run)
+    if retrains:
+        assert "train_corrected_seeds_0_2" in job_counts(output), output[-3000:]
+        assert "Input files updated by another job: results/corrected/runs/settings.json" in output
+    else:
+        assert "Nothing to be done" in output, output[-3000:]
+
+
 def test_single_target_rebuilds_alone(smoke_run: Path, corpus_dir: Path, tmp_path: Path) -> None:
     workdir = tmp_path / "copy"
     shutil.copytree(smoke_run, workdir)  # copy2 keeps modification times
@@ -505,7 +525,7 @@ def test_slurm_profile_dry_run_groups_seeds(
     assert all(counts[rule] == (len(variants) if rule in per_variant else 1) for rule in counts)
     others = {"download", "filter_names", "all", "claims", *per_variant}
     others |= {"figure5_variants", "figure6_variants", "diagnostics_figure"}
-    others |= {"length_check", "paper_units", "split_names", "provenance"}
+    others |= {"length_check", "paper_units", "split_names", "provenance", "method_settings"}
     # claim 2's held-out trend: the comparison's is_gan runs, grouped as the training runs
     compare = {rule for rule in counts if rule.startswith("compare_")}
     assert compare and all(rule.startswith("compare_is_gan_seeds_") for rule in compare)

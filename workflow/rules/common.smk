@@ -69,6 +69,53 @@ TRAIN_COMMAND = (
     " {params.extra} > {log} 2>&1"
 )
 
+# The settings that shape a training run's outputs, besides its variant, objective and seed.
+# The training rules pass them as params, and each folder of runs records them in its
+# settings.json (an input of its training jobs), so that changing one retrains every run,
+# whatever the grouping of seeds into jobs (which does not shape the outputs).
+TRAIN_SETTINGS = (
+    "device",
+    "dtype",
+    "backend",
+    "hidden_size",
+    "max_steps",
+    "epochs",
+    "batch_size",
+    "lr",
+    "lr_after",
+    "lr_decay_epoch",
+    "n_samples",
+    "baseline_decay",
+    "gumbel_tau_start",
+    "gumbel_tau_end",
+)
+
+
+def train_params(variant, objective, extra=""):
+    """The params of a training rule: the config's TRAIN_SETTINGS, the variant and objective,
+    and `extra` flags (the comparison's held-out evaluation)."""
+    settings = {key: config[key] for key in TRAIN_SETTINGS}
+    return {**settings, "variant": variant, "objective": objective, "extra": extra}
+
+
+def settings_json(variant, objective, **more):
+    """What settings.json records for a folder of runs: every setting that shapes them."""
+    record = {key: config[key] for key in TRAIN_SETTINGS}
+    return json.dumps(
+        {**record, "variant": variant, "objective": objective, **more}, sort_keys=True
+    )
+
+
+def variant_settings(wildcards):
+    """Params function: the settings.json text of the {variant} wildcard's runs."""
+    return settings_json(wildcards.variant, config["objective"])
+
+
+def method_settings(wildcards):
+    """Params function: the settings.json text of the {method} wildcard's comparison runs."""
+    return settings_json("corrected", wildcards.method, eval_every=config["eval_every"])
+
+
 # A generous bound on the CPU time of one run per epoch (about 0.25 s on one core of a
 # current CPU for the paper's model); training jobs' runtime requests scale with it.
 SECONDS_PER_RUN_EPOCH = 3

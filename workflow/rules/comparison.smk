@@ -5,6 +5,24 @@
 # names as samples), and writes the tables and figures under results/comparison and figures/.
 
 
+# What shapes a method's comparison runs, recorded where they live (see run_settings).
+rule method_settings:
+    output:
+        f"{COMPARISON_DIR}/runs/{{method}}/settings.json",
+    log:
+        "logs/method_settings/{method}.log",
+    conda:
+        CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=100,
+        runtime=5,
+    params:
+        settings=method_settings,
+    shell:
+        "printf '%s\\n' {params.settings:q} > {output} 2> {log}"
+
+
 rule split_names:
     input:
         names=rules.filter_names.output.names,
@@ -37,6 +55,7 @@ for method in config["comparison_methods"]:
             input:
                 names=rules.split_names.output.train,
                 heldout=rules.split_names.output.heldout,
+                settings=f"{comparison_run_dir(method)}/settings.json",
             output:
                 losses=comparison_files(method, chunk, "losses.csv"),
                 checkpoints=comparison_files(method, chunk, "checkpoint.pt"),
@@ -55,26 +74,14 @@ for method in config["comparison_methods"]:
                 mem_mb=train_mem_mb(len(chunk)),
                 runtime=train_runtime(len(chunk)),
             params:
+                **train_params(
+                    "corrected",
+                    method,
+                    extra=f"--heldout {rules.split_names.output.heldout}"
+                    f" --eval-every {config['eval_every']}",
+                ),
                 seeds=chunk,
                 out_dir=folder_of("losses", up=2),
-                device=config["device"],
-                dtype=config["dtype"],
-                backend=config["backend"],
-                hidden_size=config["hidden_size"],
-                max_steps=config["max_steps"],
-                variant="corrected",
-                epochs=config["epochs"],
-                batch_size=config["batch_size"],
-                lr=config["lr"],
-                lr_after=config["lr_after"],
-                lr_decay_epoch=config["lr_decay_epoch"],
-                objective=method,
-                n_samples=config["n_samples"],
-                baseline_decay=config["baseline_decay"],
-                gumbel_tau_start=config["gumbel_tau_start"],
-                gumbel_tau_end=config["gumbel_tau_end"],
-                extra=f"--heldout {rules.split_names.output.heldout}"
-                f" --eval-every {config['eval_every']}",
             shell:
                 TRAIN_COMMAND
 

@@ -11,6 +11,7 @@ for variant, chunk in ((v, c) for v in VARIANTS for c in seed_chunks()):
             train_rule_name(variant, chunk)
         input:
             names=rules.filter_names.output.names,
+            settings=f"{runs_dir(variant)}/settings.json",
         output:
             losses=run_files(variant, chunk, "losses.csv"),
             checkpoints=run_files(variant, chunk, "checkpoint.pt"),
@@ -28,24 +29,27 @@ for variant, chunk in ((v, c) for v in VARIANTS for c in seed_chunks()):
             mem_mb=train_mem_mb(len(chunk)),
             runtime=train_runtime(len(chunk)),
         params:
+            **train_params(variant, config["objective"]),
             seeds=chunk,
             out_dir=folder_of("losses", up=2),
-            device=config["device"],
-            dtype=config["dtype"],
-            backend=config["backend"],
-            hidden_size=config["hidden_size"],
-            max_steps=config["max_steps"],
-            variant=variant,
-            epochs=config["epochs"],
-            batch_size=config["batch_size"],
-            lr=config["lr"],
-            lr_after=config["lr_after"],
-            lr_decay_epoch=config["lr_decay_epoch"],
-            objective=config["objective"],
-            n_samples=config["n_samples"],
-            baseline_decay=config["baseline_decay"],
-            gumbel_tau_start=config["gumbel_tau_start"],
-            gumbel_tau_end=config["gumbel_tau_end"],
-            extra="",
         shell:
             TRAIN_COMMAND
+
+
+# What shapes a variant's runs, recorded where they live: rewritten (and so retraining them)
+# only when a setting changes, which the params compare.
+rule run_settings:
+    output:
+        "results/{variant}/runs/settings.json",
+    log:
+        "logs/run_settings/{variant}.log",
+    conda:
+        CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=100,
+        runtime=5,
+    params:
+        settings=variant_settings,
+    shell:
+        "printf '%s\\n' {params.settings:q} > {output} 2> {log}"
