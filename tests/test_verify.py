@@ -167,6 +167,12 @@ def test_git_state_of_a_checkout_and_of_a_plain_folder(tmp_path: Path) -> None:
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "one", cwd=tmp_path)
     state = provenance.git_state(tmp_path)
     assert len(state["commit"]) == 40 and state["dirty"] is False
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs/page.md").write_text("one\n")
+    git("add", "docs/page.md", cwd=tmp_path)
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "two", cwd=tmp_path)
+    (tmp_path / "docs/page.md").write_text("rewritten by the docs rule\n")
+    assert provenance.git_state(tmp_path)["dirty"] is False  # docs/ is the workflow's output
     (tmp_path / "f.txt").write_text("b\n")
     assert provenance.git_state(tmp_path)["dirty"] is True
 

@@ -360,7 +360,8 @@ def test_docs_pages_written_from_the_run(smoke_run: Path, corpus_dir: Path) -> N
     output = succeed(snakemake(smoke_run, corpus_dir, "--cores", "1", "docs"), smoke_run)
     rules = {"docs_results": 1, "docs_configuration": 1, "docs_performance": 1, "docs": 1}
     assert job_counts(output) == rules
-    docs = smoke_run / "docs"
+    docs = smoke_run / "results/docs"  # the smoke config's docs_dir, never docs/
+    assert not (smoke_run / "docs").exists()
     record = json.loads((smoke_run / "results/provenance.json").read_text())
     assert json.loads((docs / "provenance.json").read_text()) == record
     assert "outside a git checkout" in (docs / "results.md").read_text().splitlines()[2]
@@ -379,6 +380,17 @@ def test_docs_pages_written_from_the_run(smoke_run: Path, corpus_dir: Path) -> N
     for target in ((), ("docs",)):
         again = succeed(snakemake(smoke_run, corpus_dir, "-n", *target), smoke_run)
         assert "Nothing to be done" in again, again[-3000:]
+
+
+def test_docs_refuses_to_write_the_reference_pages_from_another_config(
+    smoke_run: Path, corpus_dir: Path
+) -> None:
+    """docs/ holds a full run's pages: the smoke run may not write there, even when asked."""
+    result = snakemake(smoke_run, corpus_dir, "-n", "docs", config=("docs_dir=docs",))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "docs/ holds the pages of a full run of config/config.yaml" in output
+    assert "differs in comparison_methods, comparison_seeds" in output, output[-3000:]
 
 
 @pytest.mark.parametrize("spelling", ["missing", "trailing slash", "relative"])
@@ -637,13 +649,13 @@ def test_docs_comparison_page(comparison_run: Path, corpus_dir: Path) -> None:
         comparison_run,
     )
     assert job_counts(output) == {"docs_comparison_page": 1, "docs_comparison": 1}
-    page = comparison_run / "docs/comparison.md"
+    page = comparison_run / "results/docs/comparison.md"
     record = json.loads((comparison_run / "results/comparison/provenance.json").read_text())
     assert not page_problems(page, record)
     text = page.read_text()
     assert "| is_gan |" in text and "### Temperature 1.3" in text and "| trigram model |" in text
     assert "| `compare_mle_seeds_0-1` |" in text
-    assert png_size(comparison_run / "docs/comparison/comparison_tradeoff.png")[0] >= 300
+    assert png_size(comparison_run / "results/docs/comparison/comparison_tradeoff.png")[0] >= 300
 
 
 def test_claims_table_has_every_claim_per_variant(smoke_run: Path) -> None:

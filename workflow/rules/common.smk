@@ -4,6 +4,8 @@
 import json
 import math
 import os
+
+import yaml
 from pathlib import Path
 from datetime import UTC, datetime
 
@@ -358,3 +360,28 @@ def comparison_benchmarks():
         for method in config["comparison_methods"]
         for chunk in comparison_chunks()
     ]
+
+
+# Settings a full run may change and still write the reference pages in docs/.
+DOCS_FREE_SETTINGS = {"corpus_source", "threads", "device", "backend", "dtype"}
+DOCS_FREE_SETTINGS |= {"seeds_per_job", "docs_dir", "expectations"}
+
+
+def docs_guard(wildcards):
+    """Input function of the docs pages (no input): docs/ holds the reference pages of a full
+    run of config/config.yaml, so a run of any other settings may not write there."""
+    if os.path.normpath(config["docs_dir"]) != "docs":
+        return []
+    with open(project_file("config/config.yaml"), encoding="utf-8") as handle:
+        defaults = yaml.safe_load(handle)
+    free = DOCS_FREE_SETTINGS
+    changed = sorted(
+        k for k in defaults if k not in free and config.get(k) != defaults[k]
+    )
+    if changed:
+        raise WorkflowError(
+            "docs/ holds the pages of a full run of config/config.yaml, but this run's config "
+            f"differs in {', '.join(changed)}; set docs_dir to another folder (the smoke and "
+            "CI configs write to results/docs), or run make docs after a full run."
+        )
+    return []

@@ -4,7 +4,7 @@
 # pages (results, configuration, performance); `docs_comparison` the methods comparison's,
 # which trains the comparison first if it was not run. Neither is part of `rule all`.
 
-DOCS_DIR = "docs"
+DOCS_DIR = config["docs_dir"]
 CONFIG_SCHEMA = project_file("workflow/schemas/config.schema.yaml")
 # The config files beside config/config.yaml, whose overrides the configuration page lists.
 OTHER_CONFIGS = sorted(
@@ -22,6 +22,7 @@ DOCS_COPY_FLAGS = "--copy-from {input.copies} --copy-to {output.copies}"
 
 rule docs_results:
     input:
+        guard=docs_guard,
         paper_units=rules.paper_units.output.md,
         claims=rules.claims.output.md,
         length_check=rules.length_check.output.json,
@@ -49,6 +50,7 @@ rule docs_results:
 
 rule docs_configuration:
     input:
+        guard=docs_guard,
         config=project_file("config/config.yaml"),
         schema=CONFIG_SCHEMA,
         others=OTHER_CONFIGS,
@@ -71,6 +73,7 @@ rule docs_configuration:
 
 rule docs_performance:
     input:
+        guard=docs_guard,
         benchmarks=training_benchmarks(),
         provenance=DOCS_PROVENANCE,
     output:
@@ -90,6 +93,7 @@ rule docs_performance:
 
 rule docs_comparison_page:
     input:
+        guard=docs_guard,
         summary=rules.comparison_report.output.summary_md,
         benchmarks=comparison_benchmarks(),
         provenance=rules.comparison_provenance.output[0],

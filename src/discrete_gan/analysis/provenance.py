@@ -21,10 +21,12 @@ from discrete_gan.fileio import UserError, run_cli, write_text
 
 PACKAGES = ("discrete-gan", "torch", "numpy", "numba", "pandas", "matplotlib", "seaborn")
 PACKAGES += ("snakemake", "PyYAML", "jsonschema")
+EXCLUDE_DOCS = ":(top,exclude)docs"
 
 
 def git_state(project: Path) -> dict:
-    """{"commit", "dirty"} of the checkout at `project`; both None outside a git checkout."""
+    """{"commit", "dirty"} of the checkout at `project` (dirty: a tracked file outside docs/
+    differs from the commit); both None outside a git checkout."""
 
     def git(*args: str) -> str | None:
         try:
@@ -38,7 +40,8 @@ def git_state(project: Path) -> dict:
     commit = git("rev-parse", "HEAD")
     if commit is None:
         return {"commit": None, "dirty": None}
-    status = git("status", "--porcelain", "--untracked-files=no")
+    # docs/ is written by the workflow itself (the docs pages), so it does not make a tree dirty
+    status = git("status", "--porcelain", "--untracked-files=no", "--", ":(top)", EXCLUDE_DOCS)
     return {"commit": commit.strip(), "dirty": bool(status and status.strip())}
 
 
