@@ -19,7 +19,9 @@ export PATH := $(BIN):$(PATH)
 # last: Snakemake would read a target written after `--config k=v` as one more config entry.
 OVERRIDES := $(if $(CORPUS)$(SET),--config $(if $(CORPUS),corpus_source=$(CORPUS)) $(SET))
 # A failing step's log (its one-sentence error) is printed on the terminal, not only named.
-SNAKEMAKE := "$(BIN)/snakemake" --cores $(CORES) --configfile $(CONFIG) --show-failed-logs \
+# The Snakefile reads config/config.yaml itself; another CONFIG is laid over it.
+CONFIGFILE := $(if $(filter-out config/config.yaml,$(CONFIG)),--configfile $(CONFIG))
+SNAKEMAKE := "$(BIN)/snakemake" --cores $(CORES) $(CONFIGFILE) --show-failed-logs \
 	$(SNAKEMAKE_ARGS)
 
 .PHONY: setup replicate smoke comparison figure5 figure6 verify docs report test lint bench clean
