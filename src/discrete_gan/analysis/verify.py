@@ -180,7 +180,11 @@ def verify(expectations: Path, tables: dict, provenance: Path | None) -> tuple[s
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="discrete-gan verify", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="discrete-gan verify",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--expectations", type=Path, required=True, help="expectations YAML")
     parser.add_argument("--paper-units", type=Path, required=True, help="paper_units.csv")
     parser.add_argument("--claims", type=Path, required=True, help="claims.csv")

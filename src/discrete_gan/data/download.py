@@ -34,7 +34,7 @@ ZIP_NAME = "names.zip"
 SUMS_NAME = "SHA256SUMS"
 LOCAL_COPY_HINT = (
     "use a local copy by setting the corpus_source config key "
-    "or running `make replicate CORPUS=path/to/folder`"
+    "or passing CORPUS=path/to/folder to make (e.g. `make replicate CORPUS=...`)"
 )
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 SUMS_LINE = re.compile(r"([0-9a-fA-F]{64}) [ *](.+)")
@@ -151,14 +151,19 @@ def extract_corpus(zip_path: Path, where: str, dest: dict[str, Path]) -> None:
         ) from None
 
 
-def copy_corpus(folder: Path, dest: dict[str, Path]) -> bool:
-    """Copy the corpus files of a folder into dest; True if its SHA256SUMS verified all of them."""
+def require_corpus_files(folder: Path) -> None:
+    """A UserError if a folder without names.zip lacks one of the extracted corpus files."""
     missing = [name for name in CORPUS_FILES if not (folder / name).is_file()]
     if missing:
         raise UserError(
             f"{folder} has no {ZIP_NAME} and lacks {', '.join(missing)}; "
             f"point the source at a folder that holds {ZIP_NAME} or {', '.join(CORPUS_FILES)}."
         )
+
+
+def copy_corpus(folder: Path, dest: dict[str, Path]) -> bool:
+    """Copy the corpus files of a folder into dest; True if its SHA256SUMS verified all of them."""
+    require_corpus_files(folder)
     sums_path = folder / SUMS_NAME
     sums = parse_sha256sums(sums_path) if sums_path.is_file() else {}
     for name in CORPUS_FILES:
@@ -197,6 +202,7 @@ def install_zip(zip_path: Path, where: str, out_dir: Path, expected: str, log: L
 
 def install_folder(folder: Path, out_dir: Path, log: Log) -> dict:
     """Copy an extracted corpus folder into out_dir, verified by its SHA256SUMS if present."""
+    require_corpus_files(folder)
     log(f"{folder} has no {ZIP_NAME}; copying {', '.join(CORPUS_FILES)}")
     files, verified = install(out_dir, functools.partial(copy_corpus, folder))
     if verified:
