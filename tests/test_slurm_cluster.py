@@ -31,7 +31,7 @@ from test_workflow import EXPECTED_FILES, VARIANTS, copy_workflow, job_counts, s
 ACCOUNT = "discrete-gan"  # .ci/slurm-cluster.sh lets root charge it, with accounting
 PARTITION = "short"  # the cluster's partition besides the default, `main`
 RUN_VARIANTS = ("corrected", "paper_code")
-LOCAL_RULES = ("all", "download")  # the Snakefile's localrules that these runs reach
+LOCAL_RULES = ("all", "download", "run_settings", "method_settings")  # localrules these runs reach
 FAST_POLLING = ("--slurm-init-seconds-before-status-checks", "1")
 UNFINISHED = {"PENDING", "RUNNING", "COMPLETING", "CONFIGURING", "REQUEUED", "RESIZING"}
 SACCT_FIELDS = ("JobIDRaw", "State", "Account", "Partition")
