@@ -24,7 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "config" / "config.yaml"
 PAPER_RUNS, PAPER_EPOCHS = 30, 200
 
 
@@ -47,11 +50,15 @@ def measure(
     (a slowdown over training, such as subnormal floats once caused, shows as their ratio)."""
     import torch
 
-    from discrete_gan.config import ModelConfig, TrainConfig
+    from discrete_gan.config import RunSettings, run_settings
     from discrete_gan.training.reference import train_single
     from discrete_gan.training.train import BatchedTrainer, choose_backend, set_threads
 
-    model, train = ModelConfig(variant=variant), TrainConfig(epochs=epochs)
+    config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))  # the project's defaults
+    settings = RunSettings.from_mapping(
+        run_settings(config, variant, config["objective"], epochs=epochs)
+    )
+    model, train = settings.model, settings.train
     seeds = list(range(runs))
     backend = choose_backend("torch" if mode == "loop" else mode, "cpu", torch.float32)
     set_threads(threads, backend)

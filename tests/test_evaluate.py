@@ -7,16 +7,16 @@ import math
 import pandas as pd
 import pytest
 import torch
+from defaults import model_config, train_config
 
 from discrete_gan.analysis import evaluate, metrics
-from discrete_gan.config import ModelConfig, TrainConfig
 from discrete_gan.data.vocab import encode_batch
 from discrete_gan.fileio import UserError, run_cli
 from discrete_gan.model.networks import Generator, init_uniform_
 from discrete_gan.training.runs import write_run
 from discrete_gan.training.train import train_runs
 
-MODEL = ModelConfig()
+MODEL = model_config()
 TRAIN = ["anna", "bob", "carl", "dora", "emil", "fay", "gus"]
 HELDOUT = ["hal", "ines", "jo"]
 
@@ -74,7 +74,7 @@ def trained_runs(tmp_path_factory) -> tuple:
     (root / "train.txt").write_text("\n".join(train) + "\n")
     (root / "heldout.txt").write_text("\n".join(heldout) + "\n")
     for method in ("is_gan", "mle"):
-        config = TrainConfig(epochs=2, batch_size=32, n_samples=5, objective=method)
+        config = train_config(epochs=2, batch_size=32, n_samples=5, objective=method)
         results = train_runs(
             train, [0, 1], MODEL, config, "cpu", torch.float32, "torch", lambda *a: None, heldout
         )

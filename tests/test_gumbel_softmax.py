@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
+from defaults import model_config
 
 from discrete_gan.backends import gumbel_softmax, torch_runs
-from discrete_gan.config import ModelConfig
 from discrete_gan.data.vocab import END_ID, START_ID, VOCAB_SIZE
 from discrete_gan.training.train import initial_states
 
-MODEL = ModelConfig()
+MODEL = model_config()
 
 
 def stacked(runs: int, which: int) -> torch_runs.Params:

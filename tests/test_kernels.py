@@ -7,15 +7,15 @@ import numba as nb
 import numpy as np
 import pytest
 import torch
+from defaults import model_config
 
 from discrete_gan.backends import numba_runs, tiles, torch_runs
-from discrete_gan.config import ModelConfig
 from discrete_gan.data.vocab import END_ID, VOCAB_SIZE
 from discrete_gan.model.networks import Discriminator, Generator
 from discrete_gan.training.seeding import run_generator
 from discrete_gan.training.train import initial_states
 
-MODEL = ModelConfig()
+MODEL = model_config()
 SEEDS = [0, 1, 2, 11]
 
 
@@ -278,7 +278,7 @@ def test_kernel_is_gan_closed_form_matches_torch() -> None:
 def test_start_symbol_as_output_matches_torch_backend_and_modules(forced: bool) -> None:
     """code_softmax and paper_code: `.` is one of the generator's outputs, as in the paper's
     code; the kernels, the PyTorch backend and the module agree on its likelihood and draws."""
-    model = ModelConfig(variant="code_softmax")
+    model = model_config(variant="code_softmax")
     gen, _ = stacked(SEEDS, 3.0)
     ids = paper_code_ids(len(SEEDS), 150, seed=13)
     ids[:, ::3, 2] = 0  # some names hold a `.`, which only the unbanned softmax can emit

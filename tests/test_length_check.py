@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from defaults import model_config, settings_json, train_config
 
 from discrete_gan.analysis.length_check import (
     TABLE_COLUMNS,
@@ -19,13 +20,13 @@ from discrete_gan.analysis.length_check import (
     name_forms,
     run_length_check,
 )
-from discrete_gan.config import TrainConfig
 from discrete_gan.data.vocab import END_ID
 from discrete_gan.fileio import UserError
 
 CHANCE = 2 * math.log(2)  # the mean loss of a discriminator that cannot tell the two apart
 # 299 names in batches of 32: 9 steps per epoch, the first learning rate throughout
-TRAIN = TrainConfig(epochs=3, batch_size=32, lr=0.02, lr_after=0.02, lr_decay_epoch=0)
+MODEL = model_config()
+TRAIN = train_config(epochs=3, batch_size=32, lr=0.02, lr_after=0.02, lr_decay_epoch=0)
 # every way of computing the loss: from logits or float32 log(sigmoid), a mean or sums / 15
 LOSS_FORMS = [LossForm(s, d) for s in (False, True) for d in (False, True)]
 
@@ -58,7 +59,7 @@ def test_loss_table_takes_ln_of_the_mean_and_is_nan_safe() -> None:
 
 @pytest.mark.parametrize("loss", LOSS_FORMS)
 def test_length_alone_drives_the_loss_down(names300, loss: LossForm) -> None:
-    table, final = run_length_check(names300, 2, 8, TRAIN, (15, 10), "auto", loss, quiet)
+    table, final = run_length_check(names300, 2, MODEL, TRAIN, (15, 10), "auto", loss, quiet)
     assert list(table.columns) == TABLE_COLUMNS
     assert table["epoch"].tolist() == [0, 1, 2] and (table["n_runs"] == 2).all()
     assert table["d_mean"].is_monotonic_decreasing
@@ -73,7 +74,7 @@ def test_equal_lengths_stay_at_chance(names300, loss: LossForm) -> None:
     """The control: with the same length the two forms are the same sequences, so no
     discriminator can do better than chance, and the loss never falls below it (ln 4 as a
     mean)."""
-    table, final = run_length_check(names300, 2, 8, TRAIN, (15, 15), "auto", loss, quiet)
+    table, final = run_length_check(names300, 2, MODEL, TRAIN, (15, 15), "auto", loss, quiet)
     assert (table["d_min"] >= chance(loss) * (1 - 1e-5)).all()
     assert all(run["accuracy"] == pytest.approx(0.5) for run in final)
 
@@ -81,7 +82,9 @@ def test_equal_lengths_stay_at_chance(names300, loss: LossForm) -> None:
 @pytest.mark.parametrize("loss", [LossForm(False, False), LossForm()])
 def test_backends_agree_and_runs_do_not_depend_on_each_other(names300, loss: LossForm) -> None:
     results = {
-        (backend, runs): run_length_check(names300, runs, 8, TRAIN, (15, 10), backend, loss, quiet)
+        (backend, runs): run_length_check(
+            names300, runs, MODEL, TRAIN, (15, 10), backend, loss, quiet
+        )
         for backend, runs in (("numba", 2), ("torch", 2), ("numba", 1))
     }
     numba_two, torch_two, numba_one = (table for table, _ in results.values())
@@ -93,7 +96,7 @@ def test_backends_agree_and_runs_do_not_depend_on_each_other(names300, loss: Los
 
 def test_too_few_names_is_a_user_error(names300) -> None:
     with pytest.raises(UserError, match="batch"):
-        run_length_check(names300[:10], 1, 8, TRAIN, (15, 10), log=quiet)
+        run_length_check(names300[:10], 1, MODEL, TRAIN, (15, 10), log=quiet)
 
 
 def test_main_writes_the_table_and_the_accuracy(tmp_path, names300, restore_threads) -> None:
@@ -102,9 +105,9 @@ def test_main_writes_the_table_and_the_accuracy(tmp_path, names300, restore_thre
     out_csv, out_json = tmp_path / "out" / "length_check.csv", tmp_path / "out" / "lc.json"
     main(
         [
-            *("--names", str(names), "--runs", "2", "--epochs", "2", "--hidden-size", "8"),
-            *("--batch-size", "32", "--lr", "0.02", "--lr-after", "0.002"),
-            *("--lr-decay-epoch", "1", "--fake-steps", "10", "--threads", "1"),
+            *("--names", str(names), "--runs", "2", "--threads", "1"),
+            "--settings",
+            settings_json(epochs=2, batch_size=32, lr_after=0.002, lr_decay_epoch=1),
             *("--out-csv", str(out_csv), "--out-json", str(out_json)),
         ]
     )

@@ -9,6 +9,7 @@ import random
 import pytest
 import torch
 import torch.nn.functional as F
+from defaults import model_config
 
 from discrete_gan.config import ModelConfig
 from discrete_gan.data.vocab import END_ID, LETTERS, START_ID, VOCAB_SIZE, encode_batch
@@ -59,7 +60,7 @@ def random_names(n: int, max_len: int, seed: int) -> list[str]:
 
 
 def test_log_likelihood_equals_hand_computed_product() -> None:
-    config = ModelConfig(hidden_size=5, max_steps=6)
+    config = model_config(hidden_size=5, max_steps=6)
     gen = make_model(Generator, config, seed=1)
     names = ["", "a", "zz", "abcde", "qwert", "m"]
     ids = encode_batch(names, config.max_steps)
@@ -77,7 +78,7 @@ def test_log_likelihood_equals_hand_computed_product() -> None:
 
 
 def test_log_likelihood_ignores_symbols_after_first_end() -> None:
-    config = ModelConfig(hidden_size=4, max_steps=5)
+    config = model_config(hidden_size=4, max_steps=5)
     gen = make_model(Generator, config, seed=2)
     padded = torch.tensor([[1, 2, END_ID, END_ID, END_ID]])
     garbage = torch.tensor([[1, 2, END_ID, 7, 0]])
@@ -111,7 +112,7 @@ def all_prefix_events(max_steps: int) -> tuple[torch.Tensor, torch.Tensor]:
 def test_probabilities_of_all_names_sum_to_at_most_one() -> None:
     """With max_steps 3 a name has at most 2 letters; the rest of the mass is on the outcomes
     that are not names: 3 letters without `$` (the start symbol `.` is never an output)."""
-    config = ModelConfig(hidden_size=4, max_steps=3)
+    config = model_config(hidden_size=4, max_steps=3)
     gen = make_model(Generator, config, seed=3)
     ids, is_name = all_prefix_events(config.max_steps)
     assert int(is_name.sum()) == 1 + 26 + 26 * 26
@@ -133,7 +134,7 @@ def test_probabilities_of_all_names_sum_to_at_most_one() -> None:
 
 
 def test_gradients_reach_every_generator_parameter() -> None:
-    config = ModelConfig()
+    config = model_config()
     gen = make_model(Generator, config, seed=4, dtype=torch.float32)
     names = random_names(64, config.max_steps - 1, seed=0)
     gen.log_likelihood(encode_batch(names, config.max_steps)).sum().backward()
@@ -146,7 +147,7 @@ def test_gradients_reach_every_generator_parameter() -> None:
 
 
 def test_free_sample_stops_at_end() -> None:
-    config = ModelConfig(hidden_size=6, max_steps=7)
+    config = model_config(hidden_size=6, max_steps=7)
     gen = make_model(Generator, config, seed=5)
     uniforms = torch.rand(500, config.max_steps - 1, generator=torch.Generator().manual_seed(0))
     ids = gen.sample(uniforms.double())
@@ -160,7 +161,7 @@ def test_free_sample_stops_at_end() -> None:
 def test_free_sample_follows_inverse_cdf_of_teacher_forced_probabilities() -> None:
     """Each drawn symbol s satisfies cdf[s - 1] < u <= cdf[s] under the model's own
     probabilities given the drawn prefix, up to and including the first `$`."""
-    config = ModelConfig(hidden_size=6, max_steps=7)
+    config = model_config(hidden_size=6, max_steps=7)
     gen = make_model(Generator, config, seed=6)
     uniforms = torch.rand(300, config.max_steps - 1, generator=torch.Generator().manual_seed(1))
     uniforms = uniforms.double()
@@ -177,7 +178,7 @@ def test_free_sample_follows_inverse_cdf_of_teacher_forced_probabilities() -> No
 
 
 def test_forced_sample_never_emits_end() -> None:
-    config = ModelConfig(hidden_size=6, max_steps=7)
+    config = model_config(hidden_size=6, max_steps=7)
     gen = make_model(Generator, config, seed=7)
     uniforms = torch.rand(500, config.max_steps, generator=torch.Generator().manual_seed(2))
     ids = gen.sample(uniforms.double(), forced=True)
@@ -189,7 +190,7 @@ def test_forced_sample_never_emits_end() -> None:
 def test_sample_emits_only_letters_before_end(forced: bool) -> None:
     """Sampled names are names: the start symbol `.` is never drawn, so a forced name has
     exactly max_steps letters and a decoded free name has as many letters as symbols drawn."""
-    config = ModelConfig(hidden_size=6, max_steps=7)
+    config = model_config(hidden_size=6, max_steps=7)
     gen = make_model(Generator, config, seed=7)
     n_draws = config.max_steps if forced else config.max_steps - 1
     uniforms = torch.rand(500, n_draws, generator=torch.Generator().manual_seed(2))
@@ -229,7 +230,7 @@ def test_finish_names_pads_after_first_end() -> None:
 
 
 def test_discriminator_is_linear_in_final_hidden_state() -> None:
-    config = ModelConfig(hidden_size=5, max_steps=6)
+    config = model_config(hidden_size=5, max_steps=6)
     disc = make_model(Discriminator, config, seed=8)
     ids = encode_batch(["anna", "bob", "", "abcdef"], config.max_steps)
     with torch.no_grad():
@@ -247,7 +248,7 @@ def test_discriminator_is_linear_in_final_hidden_state() -> None:
 
 
 def test_discriminator_depends_on_every_position() -> None:
-    config = ModelConfig(hidden_size=5, max_steps=6)
+    config = model_config(hidden_size=5, max_steps=6)
     disc = make_model(Discriminator, config, seed=9)
     ids = encode_batch(["annaxy"], config.max_steps)
     with torch.no_grad():

@@ -234,12 +234,13 @@ def test_every_objective_reduces_the_last_dimension_only(name: str) -> None:
 def test_is_gan_gradient_is_a_self_normalised_weighted_likelihood_gradient() -> None:
     """grad(-log(-L)) = -sum_i softmax_i(log w_i + log P_G(x_i)) grad log P_G(x_i), with
     w_i = -log(1 - D(x_i)), through a real generator's parameters (autograd both sides)."""
-    from discrete_gan.config import ModelConfig
+    from defaults import model_config
+
     from discrete_gan.data.vocab import encode_batch
     from discrete_gan.model.networks import Generator
 
     torch.manual_seed(0)
-    gen = Generator(ModelConfig()).double()
+    gen = Generator(model_config()).double()
     ids = encode_batch(["anna", "bob", "christina", "dee", "e", "fynn"], 10)
     logits = rand(6, seed=20, scale=2)
     params = list(gen.parameters())

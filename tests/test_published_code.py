@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 import torch
+from defaults import model_config, train_config
 
-from discrete_gan.config import ModelConfig, TrainConfig
 from discrete_gan.data.vocab import encode_batch
 from discrete_gan.model.networks import Discriminator, Generator
 from discrete_gan.model.objectives import (
@@ -43,7 +43,7 @@ def published_discriminator_error(real_data, prediction_real, prediction_fake):
 
 
 def modules(variant: str, seed: int, dtype=torch.float64) -> tuple[Generator, Discriminator]:
-    model = ModelConfig(variant=variant)
+    model = model_config(variant=variant)
     gen_state, disc_state = initial_states(run_generator(seed), model)
     gen, disc = Generator(model).to(dtype), Discriminator(model).to(dtype)
     gen.load_state_dict(gen_state)
@@ -112,16 +112,16 @@ def test_published_generator_gradient_ignores_the_discriminator() -> None:
 
 def test_the_ladder_switches_the_loss_at_code_loss() -> None:
     for variant in ("corrected", "code_data"):
-        objective = variant_objective(ModelConfig(variant=variant), "is_gan")
+        objective = variant_objective(model_config(variant=variant), "is_gan")
         assert objective is GENERATOR_OBJECTIVES["is_gan"]
     for variant in ("code_loss", "code_softmax"):
-        assert variant_objective(ModelConfig(variant=variant), "is_gan") is IS_GAN_BROADCAST
+        assert variant_objective(model_config(variant=variant), "is_gan") is IS_GAN_BROADCAST
     for variant in ("code_sigmoid", "paper_code"):
-        objective = variant_objective(ModelConfig(variant=variant), "is_gan")
+        objective = variant_objective(model_config(variant=variant), "is_gan")
         assert objective is IS_GAN_BROADCAST_LOG_SIGMOID
-    model = ModelConfig(variant="paper_code")
+    model = model_config(variant="paper_code")
     assert variant_objective(model, "mle") is GENERATOR_OBJECTIVES["mle"]
-    assert [ModelConfig(variant=v).ban_start for v in ("code_loss", "code_softmax")] == [
+    assert [model_config(variant=v).ban_start for v in ("code_loss", "code_softmax")] == [
         True,
         False,
     ]
@@ -137,7 +137,7 @@ def test_paper_code_discriminator_loss_equals_the_published_formula() -> None:
     expected = published_discriminator_error(
         real_data, torch.sigmoid(real).unsqueeze(-1), torch.sigmoid(fake).unsqueeze(-1)
     )
-    paper, mean_rung = ModelConfig(variant="paper_code"), ModelConfig(variant="code_sigmoid")
+    paper, mean_rung = model_config(variant="paper_code"), model_config(variant="code_sigmoid")
     assert (paper.d_loss_divisor, mean_rung.d_loss_divisor) == (15, None)
     got = discriminator_loss_log_sigmoid(real, fake, paper.d_loss_divisor)
     torch.testing.assert_close(got, expected)
@@ -168,9 +168,9 @@ def test_paper_code_generator_trains_as_if_there_were_no_discriminator(
     equals, to float tolerance, the generator of the same seed trained with no discriminator at
     all (objective batch_likelihood: -log mean_j P_G(x_j) over the padded real batch), while
     the paper's text (code_data, the same data and sampling) trains a different one."""
-    model = ModelConfig(variant="paper_code")
-    config = TrainConfig(epochs=3, batch_size=64, n_samples=20)
-    no_disc = TrainConfig(epochs=3, batch_size=64, n_samples=20, objective="batch_likelihood")
+    model = model_config(variant="paper_code")
+    config = train_config(epochs=3, batch_size=64, n_samples=20)
+    no_disc = train_config(epochs=3, batch_size=64, n_samples=20, objective="batch_likelihood")
     quiet = lambda *a, **k: None  # noqa: E731
     args = ("cpu", dtype, backend, quiet)
     (adversarial,) = train_runs(names300, [5], model, config, *args)
@@ -180,7 +180,7 @@ def test_paper_code_generator_trains_as_if_there_were_no_discriminator(
     for key, value in adversarial.generator.items():
         torch.testing.assert_close(alone.generator[key], value, rtol=1e-6, atol=1e-6, msg=key)
     assert adversarial.samples == alone.samples
-    text_model = ModelConfig(variant="code_data")
+    text_model = model_config(variant="code_data")
     (text,) = train_runs(names300, [5], text_model, config, *args)
     (text_alone,) = train_runs(names300, [5], text_model, no_disc, *args)
     assert not torch.allclose(text.generator["out.weight"], text_alone.generator["out.weight"])

@@ -8,15 +8,16 @@ from pathlib import Path
 
 import pytest
 import torch
+from defaults import model_config, train_config
 
-from discrete_gan.config import ModelConfig, TrainConfig
+from discrete_gan.config import ModelConfig
 from discrete_gan.data.vocab import LETTERS
 from discrete_gan.fileio import run_cli
 from discrete_gan.training import sample
 from discrete_gan.training.runs import write_run
 from discrete_gan.training.train import train_runs
 
-MODEL = ModelConfig()
+MODEL = model_config()
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +100,8 @@ def test_cli_subprocess_prints_names(checkpoint) -> None:
 
 def one_epoch_checkpoint(names: list[str], variant: str, tmp_path) -> tuple[ModelConfig, Path]:
     """A run of `variant` trained for one epoch on every 40th name, and its checkpoint."""
-    model = ModelConfig(variant=variant)
-    config = TrainConfig(epochs=1, batch_size=32, n_samples=5)
+    model = model_config(variant=variant)
+    config = train_config(epochs=1, batch_size=32, n_samples=5)
     (result,) = train_runs(
         names[::40], [2], model, config, "cpu", torch.float32, "numba", lambda *a, **k: None
     )

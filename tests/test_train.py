@@ -11,9 +11,10 @@ import sys
 
 import pytest
 import torch
+from defaults import model_config, settings_json, train_config
 
 from discrete_gan.backends import torch_runs
-from discrete_gan.config import VARIANTS, ModelConfig, TrainConfig, as_dict
+from discrete_gan.config import VARIANTS, as_dict
 from discrete_gan.data.vocab import LETTERS, encode_batch
 from discrete_gan.fileio import UserError, run_cli
 from discrete_gan.model import objectives
@@ -23,7 +24,7 @@ from discrete_gan.training.reference import train_single
 from discrete_gan.training.runs import load_checkpoint, write_run
 from discrete_gan.training.train import BatchedTrainer, check_finite, train_runs
 
-MODEL = ModelConfig()
+MODEL = model_config()
 
 
 def quiet(*args, **kwargs) -> None:
@@ -50,8 +51,8 @@ def names600(corpus_names: list[str]) -> list[str]:
 )
 def test_batched_trainer_matches_reference(names600: list[str], objective, variant) -> None:
     assert 550 <= len(names600) <= 650
-    model = ModelConfig(variant=variant)
-    config = TrainConfig(epochs=2, batch_size=128, objective=objective)
+    model = model_config(variant=variant)
+    config = train_config(epochs=2, batch_size=128, objective=objective)
     d_ref, g_ref, gen_ref, disc_ref = train_single(names600, 7, model, config, torch.float64)
     trainer = BatchedTrainer(names600, [7], model, config, "cpu", torch.float64, torch_runs)
     d_got, g_got = zip(*(trainer.train_epoch(epoch) for epoch in range(config.epochs)))
@@ -77,9 +78,9 @@ def test_batched_trainer_matches_reference(names600: list[str], objective, varia
     ],
 )
 def test_run_alone_equals_run_among_others(names300, backend, dtype, rel, objective) -> None:
-    model = ModelConfig(variant="paper_code") if objective == "paper_code" else MODEL
+    model = model_config(variant="paper_code") if objective == "paper_code" else MODEL
     objective = "is_gan" if objective == "paper_code" else objective
-    config = TrainConfig(epochs=2, batch_size=64, n_samples=30, objective=objective)
+    config = train_config(epochs=2, batch_size=64, n_samples=30, objective=objective)
     args = (model, config, "cpu", dtype, backend, quiet)
     (alone,) = train_runs(names300, [3], *args)
     together = train_runs(names300, list(range(8)), *args)
@@ -95,7 +96,7 @@ def test_run_alone_equals_run_among_others(names300, backend, dtype, rel, object
 
 
 def test_same_seed_same_losses_different_seed_different_losses(names300) -> None:
-    config = TrainConfig(epochs=2, batch_size=64, n_samples=10)
+    config = train_config(epochs=2, batch_size=64, n_samples=10)
     args = (MODEL, config, "cpu", torch.float32, "numba", quiet)
     first, other = train_runs(names300, [5, 6], *args)
     (again,) = train_runs(names300, [5], *args)
@@ -106,8 +107,8 @@ def test_same_seed_same_losses_different_seed_different_losses(names300) -> None
 
 @pytest.mark.parametrize("variant", list(VARIANTS))
 def test_numba_backend_agrees_with_torch_backend(names300, variant: str) -> None:
-    config = TrainConfig(epochs=1, batch_size=64, n_samples=10)
-    model = ModelConfig(variant=variant)
+    config = train_config(epochs=1, batch_size=64, n_samples=10)
+    model = model_config(variant=variant)
     results = {
         backend: train_runs(names300, [0, 1], model, config, "cpu", torch.float32, backend, quiet)
         for backend in ("numba", "torch")
@@ -129,7 +130,7 @@ def test_choose_backend() -> None:
 
 
 def test_learning_rate_schedule() -> None:
-    config = TrainConfig()
+    config = train_config()
     assert [config.lr_at(e) for e in range(4)] == [0.02] * 4
     assert config.lr_at(4) == 0.02
     assert config.lr_at(5) == 0.002 == config.lr_at(199)
@@ -169,7 +170,7 @@ def test_non_finite_loss_stops_training_and_writes_nothing(
     names_file.write_text("\n".join(names300) + "\n")
     out_dir = tmp_path / "runs"
     argv = ["--names", str(names_file), "--seeds", "7", "8", "9", "--out-dir", str(out_dir)]
-    argv += ["--epochs", "2", "--batch-size", "64", "--device", "cpu", "--threads", "1"]
+    argv += ["--settings", settings_json(epochs=2, batch_size=64, device="cpu"), "--threads", "1"]
     with pytest.raises(SystemExit) as exit_info:
         run_cli(train.main, argv)
     assert exit_info.value.code == 1
@@ -181,14 +182,14 @@ def test_non_finite_loss_stops_training_and_writes_nothing(
 
 
 def test_corpus_smaller_than_one_batch() -> None:
-    config = TrainConfig(batch_size=16)
+    config = train_config(batch_size=16)
     with pytest.raises(UserError, match="fewer than one batch of 16"):
         BatchedTrainer(["anna"] * 15, [0], MODEL, config, "cpu", torch.float32)
 
 
 @pytest.fixture(scope="module")
 def tiny_run(names300):
-    config = TrainConfig(epochs=1, batch_size=32, n_samples=50)
+    config = train_config(epochs=1, batch_size=32, n_samples=50)
     (result,) = train_runs(names300, [4], MODEL, config, "cpu", torch.float32, "numba", quiet)
     return result, config
 
@@ -270,7 +271,7 @@ def test_train_cli_end_to_end(tmp_path, corpus_names) -> None:
     out_dir = tmp_path / "runs"
     done = run_train_cli(
         *("--names", str(names_file), "--seeds", "0", "1", "--out-dir", str(out_dir)),
-        *("--epochs", "1", "--batch-size", "16", "--n-samples", "5", "--device", "cpu"),
+        *("--settings", settings_json(epochs=1, batch_size=16, n_samples=5, device="cpu")),
     )
     assert done.returncode == 0, done.stderr
     for seed in (0, 1):
@@ -284,7 +285,10 @@ def test_train_cli_end_to_end(tmp_path, corpus_names) -> None:
 
 def test_train_cli_missing_names_file(tmp_path) -> None:
     missing = tmp_path / "nope.txt"
-    done = run_train_cli("--names", str(missing), "--seeds", "0", "--out-dir", str(tmp_path / "o"))
+    settings = ("--settings", settings_json())
+    done = run_train_cli(
+        "--names", str(missing), "--seeds", "0", "--out-dir", str(tmp_path / "o"), *settings
+    )
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: names file")
@@ -295,10 +299,10 @@ def test_train_cli_missing_names_file(tmp_path) -> None:
 def test_code_data_variant_switches(names300) -> None:
     """Real names padded to 15 symbols, generated sequences of 10 drawn without stopping at `$`
     (kept whole in samples.txt), and likelihoods over every padded position."""
-    model = ModelConfig(variant="code_data")
+    model = model_config(variant="code_data")
     assert (model.real_steps, model.free_draws) == (15, 10)
     assert (MODEL.real_steps, MODEL.free_draws) == (10, 9)
-    config = TrainConfig(epochs=1, batch_size=64, n_samples=300)
+    config = train_config(epochs=1, batch_size=64, n_samples=300)
     trainer = BatchedTrainer(names300, [0], model, config, "cpu", torch.float32, torch_runs)
     assert trainer.ids.shape == (15, len(names300)) and trainer.whole
     seen = []
@@ -324,16 +328,16 @@ def test_code_data_variant_switches(names300) -> None:
 
 
 def test_paper_code_with_gumbel_is_refused(names300) -> None:
-    config = TrainConfig(objective="gumbel")
+    config = train_config(objective="gumbel")
     with pytest.raises(UserError, match="train it with variant corrected"):
         BatchedTrainer(
-            names300, [0], ModelConfig(variant="paper_code"), config, "cpu", torch.float32
+            names300, [0], model_config(variant="paper_code"), config, "cpu", torch.float32
         )
 
 
 def test_unknown_variant_is_refused() -> None:
     with pytest.raises(UserError, match="unknown variant 'paper'"):
-        ModelConfig(variant="paper")
+        model_config(variant="paper")
 
 
 def test_training_flushes_subnormals_in_every_kernel_thread() -> None:
@@ -363,7 +367,7 @@ def test_training_flushes_subnormals_in_every_kernel_thread() -> None:
 def test_names_without_room_for_the_end_symbol_are_refused(names300) -> None:
     """A name of max_steps letters would be trained without its `$`."""
     with pytest.raises(UserError, match="the longest name has 10 letters but a sequence"):
-        BatchedTrainer([*names300, "abcdefghij"], [0], MODEL, TrainConfig(), "cpu", torch.float32)
+        BatchedTrainer([*names300, "abcdefghij"], [0], MODEL, train_config(), "cpu", torch.float32)
 
 
 @pytest.mark.parametrize("variant", ["corrected", "paper_code"])
@@ -372,8 +376,8 @@ def test_run_files_are_byte_identical_across_groupings_and_threads(
 ) -> None:
     """A run's files do not depend on which runs share its job, nor on the thread count (the
     paper's 60 batches per epoch, whose mean a reduction over all runs would round otherwise)."""
-    model = ModelConfig(variant=variant)
-    config = TrainConfig(epochs=1, n_samples=30)
+    model = model_config(variant=variant)
+    config = train_config(epochs=1, n_samples=30)
     written = {}
     for label, seeds, threads in (("alone", [3], 1), ("among", list(range(30)), 2)):
         train.set_threads(threads, train.choose_backend("numba", "cpu", torch.float32))

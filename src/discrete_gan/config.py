@@ -1,9 +1,17 @@
-"""Frozen configuration objects: the package-side end of config.yaml -> CLI flags -> dataclass."""
+"""Frozen configuration objects, and the one path from the workflow's config to them.
+
+`config/config.yaml` holds every default; the dataclasses here have none. The workflow turns
+its config into one flat mapping per folder of runs with `run_settings` (written to that
+folder's `settings.json`), and a step turns the mapping back into frozen dataclasses with
+`RunSettings.from_mapping`, which accepts exactly the keys the dataclasses declare.
+"""
 
 from __future__ import annotations
 
-import argparse
+import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 
 from discrete_gan.fileio import UserError
 
@@ -71,9 +79,9 @@ class ModelConfig:
     """Architecture shared by generator and discriminator (paper Section 4), and the variant:
     its switches (`Variant`, looked up in `VARIANTS`) say where it follows the paper's code."""
 
-    hidden_size: int = 8
-    max_steps: int = 10  # symbols per generated sequence: 9 letters + `$`
-    variant: str = "corrected"
+    hidden_size: int
+    max_steps: int  # symbols per generated sequence: max_steps - 1 letters + `$`
+    variant: str
 
     def __post_init__(self):
         _require(self.hidden_size >= 1, f"hidden_size must be at least 1, not {self.hidden_size}")
@@ -122,19 +130,19 @@ class ModelConfig:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Optimisation settings (paper Section 5 and the paper's code)."""
+    """Optimisation settings (paper Section 5 and the paper's code); see config.yaml."""
 
-    epochs: int = 200
-    batch_size: int = 128
-    lr: float = 0.02
-    lr_after: float = 0.002
-    lr_decay_epoch: int = 5  # epochs before this one use `lr`, later ones `lr_after`
-    objective: str = "is_gan"
-    n_samples: int = 200  # names sampled (and forced to max_steps letters) after training
-    baseline_decay: float = 0.9  # reinforce: weight of the old baseline in its moving average
-    gumbel_tau_start: float = 1.0  # gumbel: softmax temperature in the first epoch ...
-    gumbel_tau_end: float = 0.1  # ... falling geometrically to this one in the last
-    eval_every: int = 5  # held-out NLL every this many epochs (when held-out names are given)
+    epochs: int
+    batch_size: int
+    lr: float
+    lr_after: float
+    lr_decay_epoch: int  # epochs before this one use `lr`, later ones `lr_after`
+    objective: str
+    n_samples: int  # names sampled (and forced to max_steps letters) after training
+    baseline_decay: float  # reinforce: weight of the old baseline in its moving average
+    gumbel_tau_start: float  # gumbel: softmax temperature in the first epoch ...
+    gumbel_tau_end: float  # ... falling geometrically to this one in the last
+    eval_every: int  # held-out NLL every this many epochs (when held-out names are given)
 
     def __post_init__(self):
         for key in ("epochs", "batch_size", "n_samples", "eval_every"):
@@ -160,16 +168,82 @@ class TrainConfig:
         return self.lr if epoch < self.lr_decay_epoch else self.lr_after
 
 
-def add_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
-    """Add one `--flag` per dataclass field, defaulting to the field's default."""
-    for field in fields(cls):
-        flag = "--" + field.name.replace("_", "-")
-        parser.add_argument(flag, type=type(field.default), default=field.default)
+@dataclass(frozen=True)
+class ComputeConfig:
+    """Where and in which arithmetic the runs are computed (`auto` picks, see `training`)."""
+
+    device: str  # auto, cpu or cuda
+    dtype: str  # float32 or float64
+    backend: str  # auto, numba or torch
+
+    def __post_init__(self):
+        for key, allowed in (
+            ("device", ("auto", "cpu", "cuda")),
+            ("dtype", ("float32", "float64")),
+            ("backend", ("auto", "numba", "torch")),
+        ):
+            value = getattr(self, key)
+            _require(value in allowed, f"{key} must be one of {', '.join(allowed)}, not {value!r}")
 
 
-def from_arguments(args: argparse.Namespace, cls: type):
-    """Build a dataclass from the parsed flags that `add_arguments` added."""
-    return cls(**{field.name: getattr(args, field.name) for field in fields(cls)})
+@dataclass(frozen=True)
+class RunSettings:
+    """Everything that shapes a folder of runs besides their seeds: one flat mapping of
+    config keys (a folder's `settings.json`) on the outside, three frozen parts inside."""
+
+    model: ModelConfig
+    train: TrainConfig
+    compute: ComputeConfig
+
+    PARTS = (ModelConfig, TrainConfig, ComputeConfig)
+
+    @classmethod
+    def keys(cls) -> list[str]:
+        """The config keys the settings consist of, in the parts' field order."""
+        return [field.name for part in cls.PARTS for field in fields(part)]
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping, source: str = "the settings") -> RunSettings:
+        """Settings from a flat mapping with exactly the keys of `keys()`."""
+        missing = [key for key in cls.keys() if key not in mapping]
+        unknown = sorted(set(mapping) - set(cls.keys()))
+        _require(not missing, f"{source} lack {', '.join(missing)}; regenerate them")
+        _require(not unknown, f"{source} have unknown keys {', '.join(unknown)}; remove them")
+        model, train, compute = (
+            part(**{field.name: mapping[field.name] for field in fields(part)})
+            for part in cls.PARTS
+        )
+        return cls(model, train, compute)
+
+    def as_mapping(self) -> dict:
+        return {**asdict(self.model), **asdict(self.train), **asdict(self.compute)}
+
+    def replace(self, **changes) -> RunSettings:
+        """A copy with some keys changed, whichever part they belong to."""
+        return RunSettings.from_mapping({**self.as_mapping(), **changes})
+
+
+def run_settings(config: Mapping, variant: str, objective: str, **changes) -> dict:
+    """The one builder of a folder's settings: the workflow config's values of the settings'
+    keys, with the folder's variant and objective and any `changes`, as a plain dict."""
+    own = {"variant": variant, "objective": objective}
+    chosen = {key: config[key] for key in RunSettings.keys() if key not in own}
+    return {**chosen, **own, **changes}
+
+
+def read_settings(source: str | Path) -> RunSettings:
+    """Settings from a `settings.json` file, or from the JSON text itself."""
+    text, name = str(source), "the settings given"
+    if not text.lstrip().startswith("{"):
+        path = Path(source)
+        _require(path.is_file(), f"settings file {path} does not exist; check the path")
+        text, name = path.read_text(encoding="utf-8"), f"settings file {path}"
+    try:
+        mapping = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise UserError(f"{name} is not valid JSON ({err}); regenerate it") from None
+    _require(isinstance(mapping, dict), f"{name} is not a JSON object; regenerate it")
+    return RunSettings.from_mapping(mapping, name)
 
 
 def as_dict(config) -> dict:

@@ -13,6 +13,7 @@ from snakemake.exceptions import WorkflowError
 
 # The package owns the layout of a run folder (seed{N}/...); the rules only ask it.
 from discrete_gan.training.runs import run_dir
+from discrete_gan.config import run_settings
 from snakemake.utils import validate
 
 validate(config, schema="../schemas/config.schema.yaml")
@@ -55,57 +56,24 @@ COMPARISON_DIR = "results/comparison"
 VARIANTS = config["variants"]
 
 
-# The training command of both the replication's and the comparison's training rules; every
-# value comes from the rule's params (`extra` holds the comparison's held-out flags).
+# The training command of both the replication's and the comparison's training rules. Every
+# setting that shapes the runs comes in one structured value, the folder's settings.json
+# (`settings_json` below); `extra` holds the comparison's held-out names.
 TRAIN_COMMAND = (
-    "discrete-gan train --names {input.names} --seeds {params.seeds}"
-    " --out-dir {params.out_dir} --device {params.device} --dtype {params.dtype}"
-    " --backend {params.backend} --threads {threads}"
-    " --hidden-size {params.hidden_size} --max-steps {params.max_steps}"
-    " --variant {params.variant}"
-    " --epochs {params.epochs} --batch-size {params.batch_size}"
-    " --lr {params.lr} --lr-after {params.lr_after}"
-    " --lr-decay-epoch {params.lr_decay_epoch} --objective {params.objective}"
-    " --n-samples {params.n_samples} --baseline-decay {params.baseline_decay}"
-    " --gumbel-tau-start {params.gumbel_tau_start} --gumbel-tau-end {params.gumbel_tau_end}"
+    "discrete-gan train --settings {input.settings} --names {input.names}"
+    " --seeds {params.seeds} --out-dir {params.out_dir} --threads {threads}"
     " {params.extra} > {log} 2>&1"
 )
 
-# The settings that shape a training run's outputs, besides its variant, objective and seed.
-# The training rules pass them as params, and each folder of runs records them in its
-# settings.json (an input of its training jobs), so that changing one retrains every run,
-# whatever the grouping of seeds into jobs (which does not shape the outputs).
-TRAIN_SETTINGS = (
-    "device",
-    "dtype",
-    "backend",
-    "hidden_size",
-    "max_steps",
-    "epochs",
-    "batch_size",
-    "lr",
-    "lr_after",
-    "lr_decay_epoch",
-    "n_samples",
-    "baseline_decay",
-    "gumbel_tau_start",
-    "gumbel_tau_end",
-)
 
-
-def train_params(variant, objective, extra=""):
-    """The params of a training rule: the config's TRAIN_SETTINGS, the variant and objective,
-    and `extra` flags (the comparison's held-out evaluation)."""
-    settings = {key: config[key] for key in TRAIN_SETTINGS}
-    return {**settings, "variant": variant, "objective": objective, "extra": extra}
-
-
-def settings_json(variant, objective, **more):
-    """What settings.json records for a folder of runs: every setting that shapes them."""
-    record = {key: config[key] for key in TRAIN_SETTINGS}
-    return json.dumps(
-        {**record, "variant": variant, "objective": objective, **more}, sort_keys=True
-    )
+def settings_json(variant, objective, **changes):
+    """The one structured value of a folder of runs' settings: every config key that shapes
+    them (the package's `RunSettings.keys()`; no rule file names one), with the folder's
+    variant and objective. Each folder of runs records it in its settings.json, an input of
+    its training jobs, so changing a setting retrains every run, whatever the grouping of
+    seeds into jobs (which does not shape the outputs)."""
+    settings = run_settings(config, variant, objective, **changes)
+    return json.dumps(settings, sort_keys=True)
 
 
 def variant_settings(wildcards):
@@ -115,7 +83,7 @@ def variant_settings(wildcards):
 
 def method_settings(wildcards):
     """Params function: the settings.json text of the {method} wildcard's comparison runs."""
-    return settings_json("corrected", wildcards.method, eval_every=config["eval_every"])
+    return settings_json("corrected", wildcards.method)
 
 
 # A generous bound on the CPU time of one run per epoch (about 0.25 s on one core of a

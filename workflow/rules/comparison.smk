@@ -74,12 +74,7 @@ for method in config["comparison_methods"]:
                 mem_mb=train_mem_mb(len(chunk)),
                 runtime=train_runtime(len(chunk)),
             params:
-                **train_params(
-                    "corrected",
-                    method,
-                    extra=f"--heldout {rules.split_names.output.heldout}"
-                    f" --eval-every {config['eval_every']}",
-                ),
+                extra=f"--heldout {rules.split_names.output.heldout}",
                 seeds=chunk,
                 out_dir=folder_of("losses", up=2),
             shell:

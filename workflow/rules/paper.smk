@@ -32,21 +32,13 @@ rule length_check:
         runtime=LENGTH_CHECK_MINUTES,
     params:
         runs=config["length_check_runs"],
-        epochs=config["length_check_epochs"],
-        hidden_size=config["hidden_size"],
-        fake_steps=config["max_steps"],
-        batch_size=config["batch_size"],
-        lr=config["lr"],
-        lr_after=config["lr_after"],
-        lr_decay_epoch=config["lr_decay_epoch"],
-        backend=config["backend"],
+        settings=settings_json(
+            "corrected", config["objective"], epochs=config["length_check_epochs"]
+        ),
     shell:
-        "discrete-gan length-check --names {input.names} --runs {params.runs}"
-        " --epochs {params.epochs} --hidden-size {params.hidden_size}"
-        " --fake-steps {params.fake_steps} --batch-size {params.batch_size}"
-        " --lr {params.lr} --lr-after {params.lr_after}"
-        " --lr-decay-epoch {params.lr_decay_epoch} --backend {params.backend}"
-        " --threads {threads} --out-csv {output.csv} --out-json {output.json} > {log} 2>&1"
+        "discrete-gan length-check --settings {params.settings:q} --names {input.names}"
+        " --runs {params.runs} --threads {threads}"
+        " --out-csv {output.csv} --out-json {output.json} > {log} 2>&1"
 
 
 rule paper_units:

@@ -29,8 +29,8 @@ for variant, chunk in ((v, c) for v in VARIANTS for c in seed_chunks()):
             mem_mb=train_mem_mb(len(chunk)),
             runtime=train_runtime(len(chunk)),
         params:
-            **train_params(variant, config["objective"]),
             seeds=chunk,
+            extra="",
             out_dir=folder_of("losses", up=2),
         shell:
             TRAIN_COMMAND

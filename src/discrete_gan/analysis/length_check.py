@@ -29,7 +29,7 @@ import pandas as pd
 import torch
 
 from discrete_gan.analysis.aggregate import safe_log, write_csv
-from discrete_gan.config import PAPER_CODE_REAL_STEPS, ModelConfig, TrainConfig
+from discrete_gan.config import PAPER_CODE_REAL_STEPS, ModelConfig, TrainConfig, read_settings
 from discrete_gan.data.names import read_corpus_names
 from discrete_gan.data.vocab import encode_batch
 from discrete_gan.fileio import UserError, run_cli, write_text
@@ -74,7 +74,7 @@ class LossForm:
 class LengthCheck:
     """Discriminators of every seed, stacked, trained on the two forms of the same names."""
 
-    def __init__(self, names, seeds, hidden_size, train: TrainConfig, steps, backend, loss):
+    def __init__(self, names, seeds, model: ModelConfig, train: TrainConfig, steps, backend, loss):
         if len(names) < train.batch_size:
             raise UserError(
                 f"{len(names)} names are fewer than one batch of {train.batch_size}; "
@@ -88,8 +88,8 @@ class LengthCheck:
         self.rngs = [run_generator(seed) for seed in self.seeds]
         states = []
         for rng in self.rngs:
-            disc = Discriminator(ModelConfig(hidden_size=hidden_size))
-            init_uniform_(disc, hidden_size, rng)
+            disc = Discriminator(model)
+            init_uniform_(disc, model.hidden_size, rng)
             states.append(disc.state_dict())
         adam = getattr(backend, "Adam", None)  # the numba backend's kernel Adam
         self.network = Network(states, "cpu", torch.float32, train.lr, adam)
@@ -147,7 +147,7 @@ def loss_table(losses: np.ndarray) -> pd.DataFrame:
 def run_length_check(
     names: list[str],
     runs: int,
-    hidden_size: int,
+    model: ModelConfig,
     train: TrainConfig,
     steps: tuple[int, int] = (PAPER_CODE_REAL_STEPS, 10),
     backend: str = "auto",
@@ -160,7 +160,7 @@ def run_length_check(
     if runs < 1:
         raise UserError(f"runs must be at least 1, not {runs}")
     net = choose_backend(backend, "cpu", torch.float32)
-    check = LengthCheck(names, range(runs), hidden_size, train, steps, net, loss)
+    check = LengthCheck(names, range(runs), model, train, steps, net, loss)
     history, start = [], time.perf_counter()
     for epoch in range(train.epochs):
         history.append(check.train_epoch(epoch).numpy())
@@ -190,18 +190,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="discrete-gan length-check", description=__doc__.splitlines()[0]
     )
+    parser.add_argument(
+        "--settings",
+        required=True,
+        help="settings.json of the runs whose training it copies (or its JSON text): the "
+        "discriminator's size, batches, learning rates, epochs, backend; fake names get "
+        "max_steps symbols",
+    )
     parser.add_argument("--names", type=Path, required=True, help="filtered names, one per line")
     parser.add_argument("--runs", type=int, required=True, help="discriminators, seeds 0..runs-1")
-    parser.add_argument("--epochs", type=int, required=True)
-    parser.add_argument("--hidden-size", type=int, required=True)
-    parser.add_argument("--batch-size", type=int, required=True)
-    parser.add_argument("--lr", type=float, required=True)
-    parser.add_argument("--lr-after", type=float, required=True)
-    parser.add_argument("--lr-decay-epoch", type=int, required=True)
     parser.add_argument(
         "--real-steps", type=int, default=PAPER_CODE_REAL_STEPS, help="symbols of a real name"
     )
-    parser.add_argument("--fake-steps", type=int, required=True, help="symbols of a fake one")
     parser.add_argument(
         "--log-sigmoid",
         action=argparse.BooleanOptionalAction,
@@ -214,7 +214,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=True,
         help="divide the loss's sums by the real steps, as the paper's code, not the batch size",
     )
-    parser.add_argument("--backend", default="auto", choices=["auto", "numba", "torch"])
     parser.add_argument("--threads", type=int, default=1, help="CPU threads")
     parser.add_argument("--out-csv", type=Path, required=True, help="per-epoch loss table")
     parser.add_argument("--out-json", type=Path, required=True, help="final accuracy per run")
@@ -223,32 +222,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    train = TrainConfig(
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        lr_after=args.lr_after,
-        lr_decay_epoch=args.lr_decay_epoch,
-    )
-    set_threads(args.threads, choose_backend(args.backend, "cpu", torch.float32))
+    settings = read_settings(args.settings)
+    model, train, backend = settings.model, settings.train, settings.compute.backend
+    set_threads(args.threads, choose_backend(backend, "cpu", torch.float32))
     names = read_corpus_names(args.names)
-    steps = (args.real_steps, args.fake_steps)
+    steps = (args.real_steps, model.max_steps)
     print(f"length check: {args.runs} runs on {len(names)} names, {steps[0]} vs {steps[1]} symbols")
     log = functools.partial(print, flush=True)
     loss = LossForm(args.log_sigmoid, args.length_divisor)
-    table, final = run_length_check(
-        names, args.runs, args.hidden_size, train, steps, args.backend, loss, log
-    )
-    settings = {
+    table, final = run_length_check(names, args.runs, model, train, steps, backend, loss, log)
+    summary = {
         "n_runs": args.runs,
-        "epochs": args.epochs,
+        "epochs": train.epochs,
         "real_steps": steps[0],
         "fake_steps": steps[1],
         "log_sigmoid": args.log_sigmoid,
         "length_divisor": args.length_divisor,
     }
     write_csv(table, args.out_csv)
-    write_text(args.out_json, summary_json(final, settings))
+    write_text(args.out_json, summary_json(final, summary))
     last = table.iloc[-1]
     accuracy = np.mean([run["accuracy"] for run in final])
     print(

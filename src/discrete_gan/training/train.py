@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import torch
 
 from discrete_gan.backends import gumbel_softmax, torch_runs
-from discrete_gan.config import ModelConfig, TrainConfig, add_arguments, from_arguments
+from discrete_gan.config import ModelConfig, TrainConfig, read_settings
 from discrete_gan.data.names import read_corpus_names
 from discrete_gan.data.vocab import END_ID, VOCAB_SIZE, decode_batch, decode_raw, encode_batch
 from discrete_gan.fileio import UserError, run_cli
@@ -466,23 +466,24 @@ def resolve_device(name: str) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--settings",
+        required=True,
+        help="the runs' settings.json (every config key that shapes them), or its JSON text",
+    )
     parser.add_argument("--names", required=True, help="filtered names, one per line")
     parser.add_argument("--seeds", type=int, nargs="+", required=True)
     parser.add_argument("--out-dir", required=True, help="writes seed{N}/... under this folder")
     parser.add_argument(
         "--heldout", help="held-out names, one per line: log their NLL during training"
     )
-    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
-    parser.add_argument("--backend", default="auto", choices=["auto", "numba", "torch"])
     parser.add_argument("--threads", type=int, default=1, help="CPU threads (runs in parallel)")
-    add_arguments(parser, ModelConfig)
-    add_arguments(parser, TrainConfig)
     args = parser.parse_args(argv)
-    model, train = from_arguments(args, ModelConfig), from_arguments(args, TrainConfig)
-    device = resolve_device(args.device)
-    dtype = getattr(torch, args.dtype)
-    set_threads(args.threads, choose_backend(args.backend, device, dtype))
+    settings = read_settings(args.settings)
+    model, train, compute = settings.model, settings.train, settings.compute
+    device = resolve_device(compute.device)
+    dtype = getattr(torch, compute.dtype)
+    set_threads(args.threads, choose_backend(compute.backend, device, dtype))
     names = read_corpus_names(args.names)
     heldout = read_corpus_names(args.heldout) if args.heldout else None
     print(
@@ -491,7 +492,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(f"model {model}\ntrain {train}", flush=True)
     log = functools.partial(print, flush=True)
-    results = train_runs(names, args.seeds, model, train, device, dtype, args.backend, log, heldout)
+    results = train_runs(
+        names, args.seeds, model, train, device, dtype, compute.backend, log, heldout
+    )
     for result in results:
         write_run(result, args.out_dir, model, train)
     print(f"wrote {len(results)} runs under {args.out_dir}")
