@@ -12,11 +12,11 @@ from discrete_gan.analysis.aggregate import (
     DIAGNOSTICS_SUMMARY_COLUMNS,
     draw_real,
     length_table,
-    main,
     mean_lengths,
     summarise_diagnostics,
     summarise_losses,
 )
+from discrete_gan.cli.aggregate import main
 from discrete_gan.data.names import read_sample_names
 from discrete_gan.data.vocab import name_length
 from discrete_gan.fileio import UserError

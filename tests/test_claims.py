@@ -28,11 +28,11 @@ from discrete_gan.analysis.claim_rules import (
 from discrete_gan.analysis.claims import (
     claims_frame,
     claims_markdown,
-    main,
     read_heldout_curves,
     read_variant,
     variant_claims,
 )
+from discrete_gan.cli.claims import main
 from discrete_gan.data.vocab import name_length
 from discrete_gan.fileio import UserError
 

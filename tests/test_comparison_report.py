@@ -21,13 +21,13 @@ from discrete_gan.analysis.comparison_report import (
     draw_reference_lines,
     draw_seed_points,
     draw_tradeoff,
-    main,
     reference_legend,
     significant,
     summarise,
     summary_markdown,
     summary_table,
 )
+from discrete_gan.cli.comparison_report import main
 from discrete_gan.fileio import UserError, run_cli
 from discrete_gan.plots.figures import new_figure
 

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from discrete_gan.analysis import docs
+from discrete_gan.cli import docs as docs_cli
 from discrete_gan.fileio import UserError
 
 RECORD = {
@@ -177,10 +178,10 @@ def test_main_copies_the_files_and_refuses_dangling_links(tmp_path: Path) -> Non
     out = tmp_path / "docs" / "performance.md"
     base = ["performance", "--benchmarks", str(tsv), "--out", str(out)]
     with pytest.raises(UserError, match="provenance.json"):  # the stamp's link has no file yet
-        docs.main([*base, "--provenance", str(provenance)])
+        docs_cli.main([*base, "--provenance", str(provenance)])
     assert not out.exists()
     copy = ["--copy-from", str(provenance), "--copy-to", str(out.parent / "provenance.json")]
-    docs.main([*base, "--provenance", str(provenance), *copy])
+    docs_cli.main([*base, "--provenance", str(provenance), *copy])
     assert json.loads((out.parent / "provenance.json").read_text()) == RECORD
     assert "`job`" in out.read_text(encoding="utf-8")
 
@@ -193,7 +194,7 @@ def test_main_writes_the_configuration_page(tmp_path: Path) -> None:
     out = tmp_path / "configuration.md"
     args = ["configuration", "--config", str(tmp_path / "config.yaml")]
     args += ["--schema", str(tmp_path / "schema.yaml"), "--others", str(tmp_path / "smoke.yaml")]
-    docs.main([*args, "--provenance", str(tmp_path / "provenance.json"), "--out", str(out)])
+    docs_cli.main([*args, "--provenance", str(tmp_path / "provenance.json"), "--out", str(out)])
     assert "`lr: 0.1`" in out.read_text(encoding="utf-8")
 
 

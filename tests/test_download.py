@@ -223,7 +223,7 @@ def test_malformed_sha256(corpus_dir: Path, tmp_path: Path) -> None:
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "discrete_gan.data.download", *args]
+    command = [sys.executable, "-m", "discrete_gan.cli.download", *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=60)
 
 

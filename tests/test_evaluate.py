@@ -10,6 +10,7 @@ import torch
 from defaults import model_config, train_config
 
 from discrete_gan.analysis import evaluate, metrics
+from discrete_gan.cli import evaluate as evaluate_cli
 from discrete_gan.data.vocab import encode_batch
 from discrete_gan.fileio import UserError, run_cli
 from discrete_gan.model.networks import Generator, init_uniform_
@@ -91,7 +92,7 @@ def test_evaluate_cli_tables(trained_runs, tmp_path) -> None:
     argv += ["--train", str(root / "train.txt"), "--heldout", str(root / "heldout.txt")]
     argv += ["--temperatures", "0.7", "1.0", "--n-samples", "100"]
     argv += ["--metrics-out", str(out_metrics), "--curves-out", str(out_curves)]
-    run_cli(evaluate.main, argv)
+    run_cli(evaluate_cli.main, argv)
     table = pd.read_csv(out_metrics)
     assert list(table.columns) == ["method", "seed", "temperature", "metric", "value"]
     assert len(table) == 2 * 2 * 2 * 7
@@ -116,7 +117,7 @@ def test_evaluate_missing_checkpoint_is_a_clear_error(trained_runs, tmp_path, ca
     argv += ["--heldout", str(root / "heldout.txt"), "--metrics-out", str(tmp_path / "m.csv")]
     argv += ["--curves-out", str(tmp_path / "c.csv")]
     with pytest.raises(SystemExit):
-        run_cli(evaluate.main, argv)
+        run_cli(evaluate_cli.main, argv)
     assert "seed7/checkpoint.pt does not exist" in capsys.readouterr().err
     assert not (tmp_path / "m.csv").exists()
 

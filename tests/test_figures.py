@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from discrete_gan.cli.figures import main
 from discrete_gan.fileio import UserError
-from discrete_gan.plots.figures import main, plot_figure5, plot_figure6
+from discrete_gan.plots.figures import plot_figure5, plot_figure6
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

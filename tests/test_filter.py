@@ -120,7 +120,7 @@ def test_no_names_kept_is_a_user_error(tmp_path: Path) -> None:
 def test_cli_writes_names_and_counts(corpus_dir: Path, tmp_path: Path) -> None:
     out, counts_path = tmp_path / "processed" / "names.txt", tmp_path / "processed" / "counts.json"
     female, male = corpus_lists(corpus_dir)
-    command = [sys.executable, "-m", "discrete_gan.data.filter", "--female", str(female)]
+    command = [sys.executable, "-m", "discrete_gan.cli.filter", "--female", str(female)]
     command += ["--male", str(male), "--max-len", "9", "--deduplicate"]
     command += ["--out", str(out), "--counts", str(counts_path)]
     command += ["--dropped", str(out.parent / "dropped.tsv")]
@@ -145,7 +145,7 @@ def test_cli_missing_file(tmp_path: Path) -> None:
     command = [
         sys.executable,
         "-m",
-        "discrete_gan.data.filter",
+        "discrete_gan.cli.filter",
         "--female",
         str(tmp_path / "f.txt"),
     ]

@@ -16,10 +16,10 @@ from discrete_gan.analysis.length_check import (
     TABLE_COLUMNS,
     LossForm,
     loss_table,
-    main,
     name_forms,
     run_length_check,
 )
+from discrete_gan.cli.length_check import main
 from discrete_gan.data.vocab import END_ID
 from discrete_gan.fileio import UserError
 

@@ -15,11 +15,11 @@ from discrete_gan.analysis.ngram import (
     count_ngrams,
     events,
     log_likelihood,
-    main,
     ngram_nll,
     probability,
     reference_points,
 )
+from discrete_gan.cli.ngram import main
 from discrete_gan.fileio import UserError, run_cli
 
 TRAIN = ["ab", "a"]  # unigram counts a:2 b:1 $:2 (5 events, 3 types)

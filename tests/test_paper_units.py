@@ -18,13 +18,13 @@ from discrete_gan.analysis.paper_units import (
     comparison_table,
     late_slope,
     log_summary,
-    main,
     mean_length_tolerance,
     paper_reference,
     plot_paper_units,
     read_paper_values,
     safe_log,
 )
+from discrete_gan.cli.paper_units import main
 from discrete_gan.fileio import UserError
 
 PROJECT = Path(__file__).resolve().parents[1]

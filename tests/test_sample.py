@@ -10,10 +10,10 @@ import pytest
 import torch
 from defaults import model_config, train_config
 
+from discrete_gan.cli import sample as sample_cli
 from discrete_gan.config import ModelConfig
 from discrete_gan.data.vocab import LETTERS
 from discrete_gan.fileio import run_cli
-from discrete_gan.training import sample
 from discrete_gan.training.runs import write_run
 from discrete_gan.training.train import train_runs
 
@@ -29,7 +29,7 @@ def run_sample(capsys, *args: str) -> tuple[int, list[str], list[str]]:
     """Exit status, stdout lines and stderr lines of the sample CLI, run in this process."""
     status = 0
     try:
-        run_cli(sample.main, list(args))
+        run_cli(sample_cli.main, list(args))
     except SystemExit as exit_info:
         status = exit_info.code
     out, err = capsys.readouterr()
@@ -77,7 +77,7 @@ def test_bad_arguments(checkpoint, capsys, flags, message) -> None:
 
 def test_missing_checkpoint_subprocess(tmp_path) -> None:
     missing = tmp_path / "seed0" / "checkpoint.pt"
-    command = [sys.executable, "-m", "discrete_gan.training.sample", "--checkpoint", str(missing)]
+    command = [sys.executable, "-m", "discrete_gan.cli.sample", "--checkpoint", str(missing)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and done.stdout == ""
     lines = done.stderr.strip().splitlines()
@@ -89,7 +89,7 @@ def test_cli_subprocess_prints_names(checkpoint) -> None:
     command = [
         sys.executable,
         "-m",
-        "discrete_gan.training.sample",
+        "discrete_gan.cli.sample",
         "--checkpoint",
         str(checkpoint),
     ]

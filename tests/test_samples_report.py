@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from discrete_gan.analysis.samples_report import main, render_samples
+from discrete_gan.analysis.samples_report import render_samples
+from discrete_gan.cli.samples_report import main
 from discrete_gan.fileio import UserError
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"

@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from discrete_gan.cli import split as split_cli
 from discrete_gan.data import split
 from discrete_gan.fileio import UserError, run_cli
 
@@ -45,7 +46,7 @@ def test_split_cli_writes_both_files(tmp_path) -> None:
     names.write_text("\n".join(NAMES) + "\n")
     train, heldout = tmp_path / "out/train.txt", tmp_path / "out/heldout.txt"
     argv = ["--names", str(names), "--heldout-fraction", "0.2", "--seed", "3"]
-    run_cli(split.main, argv + ["--train-out", str(train), "--heldout-out", str(heldout)])
+    run_cli(split_cli.main, argv + ["--train-out", str(train), "--heldout-out", str(heldout)])
     expected = split.split_names(NAMES, 0.2, seed=3)
     assert train.read_text().split() == expected[0]
     assert heldout.read_text().split() == expected[1]

@@ -14,6 +14,7 @@ import torch
 from defaults import model_config, settings_json, train_config
 
 from discrete_gan.backends import torch_runs
+from discrete_gan.cli import train as train_cli
 from discrete_gan.config import VARIANTS, as_dict
 from discrete_gan.data.vocab import LETTERS, encode_batch
 from discrete_gan.fileio import UserError, run_cli
@@ -172,7 +173,7 @@ def test_non_finite_loss_stops_training_and_writes_nothing(
     argv = ["--names", str(names_file), "--seeds", "7", "8", "9", "--out-dir", str(out_dir)]
     argv += ["--settings", settings_json(epochs=2, batch_size=64, device="cpu"), "--threads", "1"]
     with pytest.raises(SystemExit) as exit_info:
-        run_cli(train.main, argv)
+        run_cli(train_cli.main, argv)
     assert exit_info.value.code == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
@@ -261,7 +262,7 @@ def test_load_checkpoint_errors(tmp_path) -> None:
 
 
 def run_train_cli(*args: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "discrete_gan.training.train", *args]
+    command = [sys.executable, "-m", "discrete_gan.cli.train", *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=300)
 
 

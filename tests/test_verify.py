@@ -11,6 +11,8 @@ import pytest
 import yaml
 
 from discrete_gan.analysis import provenance, verify
+from discrete_gan.cli import provenance as provenance_cli
+from discrete_gan.cli import verify as verify_cli
 from discrete_gan.fileio import UserError
 
 PAPER_UNITS = """row,ln_d_mean,ln_g_mean,generated_mean_length,ln_g_within
@@ -126,7 +128,7 @@ def test_cli_passes_prints_every_check_and_writes_the_report(
         ],
     )  # fmt: skip
     out = tmp_path / "verify.txt"
-    verify.main(cli_args(run, expectations, out))
+    verify_cli.main(cli_args(run, expectations, out))
     printed = capsys.readouterr().out
     assert printed.count("PASS  ") == 2 and "2 of 2 checks passed" in printed
     assert "(measured)" in printed and "provenance: none recorded" in printed
@@ -143,7 +145,7 @@ def test_cli_fails_with_a_summary_and_writes_nothing(
     )  # fmt: skip
     out = tmp_path / "verify.txt"
     with pytest.raises(UserError, match="fail checks in"):
-        verify.main(cli_args(run, expectations, out))
+        verify_cli.main(cli_args(run, expectations, out))
     printed = capsys.readouterr().out
     assert "FAIL  paper_units[corrected].ln_d_mean = -0.6 in [-1, -0.7]" in printed
     assert "0 of 1 checks passed" in printed
@@ -180,7 +182,7 @@ def test_git_state_of_a_checkout_and_of_a_plain_folder(tmp_path: Path) -> None:
 def test_provenance_record(tmp_path: Path) -> None:
     out = tmp_path / "provenance.json"
     config = {"epochs": 3, "variants": ["corrected"]}
-    provenance.main(
+    provenance_cli.main(
         ["--project", str(tmp_path), "--config-json", json.dumps(config), "--configfiles",
          "config/config.yaml", "--started", "2026-01-01T00:00:00+00:00", "--threads", "1",
          "--out", str(out)]

@@ -10,7 +10,6 @@ trend. The result is written as a CSV (one row per variant and claim) and a Mark
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 from collections.abc import Sequence
@@ -20,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from discrete_gan.analysis.aggregate import read_losses, write_csv
+from discrete_gan.analysis.aggregate import read_losses
 from discrete_gan.analysis.claim_rules import (
     NA,
     WINDOW,
@@ -32,8 +31,8 @@ from discrete_gan.analysis.claim_rules import (
     claim_variance,
     final_losses,
 )
-from discrete_gan.data.names import read_corpus_names, read_sample_names
-from discrete_gan.fileio import UserError, parse_named, run_cli, write_text
+from discrete_gan.data.names import read_sample_names
+from discrete_gan.fileio import UserError, parse_named
 from discrete_gan.training.runs import run_dir
 
 ACCURACY_KEYS = ("d_accuracy", "d_accuracy_real", "d_accuracy_fake", "n_real", "n_fake")
@@ -189,69 +188,3 @@ def claims_markdown(claims: Sequence[Claim]) -> str:
         "decide is n/a, with the reason."
     )
     return "\n".join(lines) + f"\n\n{intro}\n\n{rules}\n"
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="discrete-gan claims", description=__doc__.splitlines()[0]
-    )
-    parser.add_argument(
-        "--variant",
-        action="append",
-        required=True,
-        metavar="NAME=RUNS_DIR",
-        help="a variant's name and its folder of seed{N}/ runs; repeat per variant",
-    )
-    parser.add_argument("--seeds", type=int, nargs="+", required=True, help="seeds of every run")
-    parser.add_argument("--real-names", type=Path, required=True, help="corpus, one per line")
-    parser.add_argument("--window", type=int, default=WINDOW, help="epochs for claim 2")
-    parser.add_argument(
-        "--heldout-curve",
-        action="append",
-        nargs="+",
-        default=[],
-        metavar="NAME=PATH [PATH ...]",
-        help="a variant's name and the heldout_nll.csv of runs of the same objective and "
-        "variant (claim 2); repeat per variant",
-    )
-    parser.add_argument("--out-csv", type=Path, required=True, help="claims table CSV to write")
-    parser.add_argument("--out-md", type=Path, required=True, help="Markdown table to write")
-    return parser.parse_args(argv)
-
-
-def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
-    variants = [parse_named(text, "NAME=RUNS_DIR") for text in args.variant]
-    names = [name for name, _ in variants]
-    if len(set(names)) < len(names):
-        raise UserError(f"variant names repeat in {names}; give each --variant its own name.")
-    if args.window < 1:
-        raise UserError(f"--window must be at least 1, got {args.window}.")
-    heldout = parse_heldout(args.heldout_curve, names)
-    missing = (
-        f"the methods comparison trains only the {', '.join(heldout)} variant"
-        if heldout
-        else "no held-out curve given"
-    )
-    real_names = read_corpus_names(args.real_names)
-    claims = [
-        claim
-        for name, folder in variants
-        for claim in variant_claims(
-            name,
-            read_variant(folder, args.seeds),
-            real_names,
-            args.window,
-            read_heldout_curves(heldout.get(name, [])),
-            missing,
-        )
-    ]
-    write_csv(claims_frame(claims), args.out_csv)
-    write_text(args.out_md, claims_markdown(claims))
-    for claim in claims:
-        print(f"{claim.variant} claim {claim.number}: {claim.verdict}")
-    print(f"wrote {args.out_csv} and {args.out_md}")
-
-
-if __name__ == "__main__":
-    run_cli(main)

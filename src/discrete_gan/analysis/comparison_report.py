@@ -13,7 +13,6 @@ Methods, metrics, temperatures and reference points are taken from the tables, n
 
 from __future__ import annotations
 
-import argparse
 import math
 from pathlib import Path
 
@@ -25,8 +24,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import LogFormatter
 
 from discrete_gan import fileio
-from discrete_gan.analysis.aggregate import write_csv
-from discrete_gan.fileio import UserError, run_cli, write_text
+from discrete_gan.fileio import UserError
 from discrete_gan.plots.figures import new_figure, save_figure
 
 METRIC_COLUMNS = ["method", "seed", "temperature", "metric", "value"]
@@ -417,45 +415,3 @@ def draw_tradeoff(summary: pd.DataFrame, reference: pd.DataFrame, path: Path) ->
     fig.suptitle("Quality-diversity trade-off over sampling temperature (T)")
     reference_legend(fig, lines)
     save_figure(fig, path)
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="discrete-gan comparison-report",
-        description=__doc__.splitlines()[0],
-    )
-    for flag, help_text in (
-        ("--metrics", "metrics CSV: method,seed,temperature,metric,value"),
-        ("--curves", "curves CSV: method,seed,epoch,heldout_nll_per_char"),
-        ("--reference", "reference points CSV: reference,metric,value"),
-        ("--summary-csv", "summary CSV to write"),
-        ("--summary-md", "Markdown report to write"),
-        ("--figure-metrics", "PNG of every seed's metrics at temperature ~1.0 to write"),
-        ("--figure-curves", "PNG of held-out NLL over training to write"),
-        ("--figure-tradeoff", "PNG of the quality-diversity trade-off to write"),
-    ):
-        parser.add_argument(flag, type=Path, required=True, help=help_text)
-    return parser.parse_args(argv)
-
-
-def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
-    metrics, curves = read_metrics(args.metrics), read_curves(args.curves)
-    reference = read_reference(args.reference)
-    summary = summarise(metrics)
-    draw_tradeoff(summary, reference, args.figure_tradeoff)
-    draw_metrics(metrics, reference, args.figure_metrics)
-    draw_curves(curves, reference, args.figure_curves)
-    write_csv(summary_table(summary, reference), args.summary_csv)
-    write_text(args.summary_md, summary_markdown(summary, reference))
-    print(
-        f"summarised {metrics['method'].nunique()} methods at "
-        f"{metrics['temperature'].nunique()} temperatures and {len(reference)} reference "
-        f"points into {args.summary_csv} and "
-        f"{args.summary_md}; drew {args.figure_metrics}, {args.figure_curves} and "
-        f"{args.figure_tradeoff}"
-    )
-
-
-if __name__ == "__main__":
-    run_cli(main)

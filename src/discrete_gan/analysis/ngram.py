@@ -24,7 +24,6 @@ The table is long: reference, metric, value, with metrics named as in `metrics.c
 
 from __future__ import annotations
 
-import argparse
 import math
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -32,9 +31,7 @@ from collections.abc import Iterator, Sequence
 import pandas as pd
 
 from discrete_gan.analysis import metrics
-from discrete_gan.data.names import read_corpus_names
 from discrete_gan.data.vocab import END, LETTERS, START
-from discrete_gan.fileio import UserError, atomic_path, run_cli
 
 OUTPUTS = LETTERS + END  # the 27 symbols a generator can emit
 ORDERS = {"uniform": 0, "unigram": 1, "bigram": 2, "trigram": 3}
@@ -106,25 +103,3 @@ def reference_points(train: Sequence[str], heldout: Sequence[str]) -> pd.DataFra
     """Every reference point as a (reference, metric, value) table."""
     rows = [(model, NLL, ngram_nll(train, heldout, order)) for model, order in ORDERS.items()]
     return pd.DataFrame(rows + name_references(train, heldout), columns=COLUMNS)
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="discrete-gan ngram", description=__doc__.splitlines()[0])
-    parser.add_argument("--train", required=True, help="training names, one per line")
-    parser.add_argument("--heldout", required=True, help="held-out names, one per line")
-    parser.add_argument("--out", required=True, help="reference CSV to write")
-    args = parser.parse_args(argv)
-    train, heldout = read_corpus_names(args.train), read_corpus_names(args.heldout)
-    if set(train) & set(heldout):
-        raise UserError(
-            f"{args.train} and {args.heldout} share names; rerun the split step to separate them."
-        )
-    table = reference_points(train, heldout)
-    with atomic_path(args.out) as tmp:
-        table.to_csv(tmp, index=False, float_format="%.10g")
-    print(table.to_string(index=False))
-    print(f"wrote {len(table)} reference points to {args.out}")
-
-
-if __name__ == "__main__":
-    run_cli(main)

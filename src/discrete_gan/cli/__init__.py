@@ -1,6 +1,7 @@
 """`discrete-gan <step> ...`: one console script for every step of the workflow.
 
-Each step is a module with an importable function per task and a thin `main(argv)`; the rules
+Each step is a module here with a thin `main(argv)`: it parses the command line and calls the
+library (`data`, `training`, `analysis`, `plots`), which has no command-line code. The rules
 call `discrete-gan <step> ... > {log} 2>&1`, and a person at a shell can do the same
 (`discrete-gan <step> --help`).
 """
@@ -13,23 +14,23 @@ import sys
 from discrete_gan.fileio import run_cli
 
 STEPS = {
-    "download": ("discrete_gan.data.download", "fetch the names corpus, checksum verified"),
-    "filter": ("discrete_gan.data.filter", "the paper's name filter"),
-    "split": ("discrete_gan.data.split", "the comparison's seeded train/held-out split"),
-    "train": ("discrete_gan.training.train", "train runs (one per seed) as one batched model"),
-    "sample": ("discrete_gan.training.sample", "sample names from a checkpoint"),
-    "aggregate": ("discrete_gan.analysis.aggregate", "tables behind Figures 5 and 6"),
-    "samples-report": ("discrete_gan.analysis.samples_report", "a run's names as Markdown"),
-    "claims": ("discrete_gan.analysis.claims", "the paper's five observations, per variant"),
-    "paper-units": ("discrete_gan.analysis.paper_units", "every variant in the paper's units"),
-    "length-check": ("discrete_gan.analysis.length_check", "a discriminator told only lengths"),
-    "evaluate": ("discrete_gan.analysis.evaluate", "score the comparison's generators"),
-    "ngram": ("discrete_gan.analysis.ngram", "the comparison's n-gram reference points"),
-    "comparison-report": ("discrete_gan.analysis.comparison_report", "the comparison's report"),
-    "verify": ("discrete_gan.analysis.verify", "check a run's numbers against expectations"),
-    "provenance": ("discrete_gan.analysis.provenance", "record where a results folder came from"),
-    "figures": ("discrete_gan.plots.figures", "draw Figures 5 and 6 and the diagnostics"),
-    "docs": ("discrete_gan.analysis.docs", "the docs/ pages of a finished run, stamped"),
+    "download": ("discrete_gan.cli.download", "fetch the names corpus, checksum verified"),
+    "filter": ("discrete_gan.cli.filter", "the paper's name filter"),
+    "split": ("discrete_gan.cli.split", "the comparison's seeded train/held-out split"),
+    "train": ("discrete_gan.cli.train", "train runs (one per seed) as one batched model"),
+    "sample": ("discrete_gan.cli.sample", "sample names from a checkpoint"),
+    "aggregate": ("discrete_gan.cli.aggregate", "tables behind Figures 5 and 6"),
+    "samples-report": ("discrete_gan.cli.samples_report", "a run's names as Markdown"),
+    "claims": ("discrete_gan.cli.claims", "the paper's five observations, per variant"),
+    "paper-units": ("discrete_gan.cli.paper_units", "every variant in the paper's units"),
+    "length-check": ("discrete_gan.cli.length_check", "a discriminator told only lengths"),
+    "evaluate": ("discrete_gan.cli.evaluate", "score the comparison's generators"),
+    "ngram": ("discrete_gan.cli.ngram", "the comparison's n-gram reference points"),
+    "comparison-report": ("discrete_gan.cli.comparison_report", "the comparison's report"),
+    "verify": ("discrete_gan.cli.verify", "check a run's numbers against expectations"),
+    "provenance": ("discrete_gan.cli.provenance", "record where a results folder came from"),
+    "figures": ("discrete_gan.cli.figures", "draw Figures 5 and 6 and the diagnostics"),
+    "docs": ("discrete_gan.cli.docs", "the docs/ pages of a finished run, stamped"),
 }
 
 

@@ -10,7 +10,6 @@ from that copy without reading the source, so an unreachable source never loses 
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import functools
 import hashlib
@@ -27,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from discrete_gan.fileio import UserError, atomic_path, run_cli
+from discrete_gan.fileio import UserError, atomic_path
 
 CORPUS_FILES = ("female.txt", "male.txt", "README")
 ZIP_NAME = "names.zip"
@@ -287,27 +286,3 @@ def download_corpus(
     for name, digest in result["files"].items():
         log(f"wrote {out_dir / name} (sha256 {digest})")
     return {"source": source, **result, "out_dir": str(out_dir)}
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", required=True, help="http(s) or file:// URL, or a folder")
-    parser.add_argument("--sha256", required=True, help="expected SHA-256 of names.zip")
-    parser.add_argument("--out-dir", type=Path, required=True, help="where the files go")
-    parser.add_argument("--timeout", type=float, default=60.0, help="network timeout (s)")
-    parser.add_argument(
-        "--cache-dir", type=Path, help="keep verified zips here and use them before the source"
-    )
-    return parser.parse_args(argv)
-
-
-def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
-    log = functools.partial(print, flush=True)
-    download_corpus(
-        args.source, args.out_dir, args.sha256, args.timeout, cache_dir=args.cache_dir, log=log
-    )
-
-
-if __name__ == "__main__":
-    run_cli(main)

@@ -8,15 +8,13 @@ dropped line can be written out with its reason (`--dropped`, `data/processed/dr
 
 from __future__ import annotations
 
-import argparse
 import bisect
 import itertools
-import json
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from discrete_gan.fileio import UserError, run_cli, write_lines, write_text
+from discrete_gan.fileio import UserError
 
 # Stray whitespace around a name (the "\r" of a CRLF line ending included); "\n" ends a line.
 STRAY_WHITESPACE = " \t\r\f\v"
@@ -160,33 +158,3 @@ def summary(counts: dict) -> str:
     per_file = ", ".join(f"{f['name']}: {f['lines_read']}" for f in counts["files"])
     keys = [k for k in counts if k != "files"]
     return "\n".join([f"lines read per file: {per_file}", *(f"{k}: {counts[k]}" for k in keys)])
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--female", type=Path, required=True, help="female.txt of the corpus")
-    parser.add_argument("--male", type=Path, required=True, help="male.txt of the corpus")
-    parser.add_argument("--max-len", type=int, default=9, help="longest name kept (letters)")
-    parser.add_argument("--deduplicate", action="store_true", help="keep each name once")
-    parser.add_argument("--out", type=Path, required=True, help="names, one per line")
-    parser.add_argument("--counts", type=Path, required=True, help="counts as JSON")
-    parser.add_argument("--dropped", type=Path, help="every dropped line with its reason, TSV")
-    return parser.parse_args(argv)
-
-
-def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
-    dropped: list = []
-    names, counts = filter_files(
-        [args.female, args.male], args.max_len, args.deduplicate, dropped=dropped
-    )
-    write_lines(args.out, names)
-    write_text(args.counts, json.dumps(counts, indent=2) + "\n")
-    if args.dropped:
-        write_text(args.dropped, dropped_tsv(dropped))
-    print(summary(counts))
-    print(f"wrote {len(names)} names to {args.out} and counts to {args.counts}")
-
-
-if __name__ == "__main__":
-    run_cli(main)

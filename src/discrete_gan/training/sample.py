@@ -11,14 +11,11 @@ keeps its `.` symbols.
 
 from __future__ import annotations
 
-import argparse
-
 import torch
 
 from discrete_gan.data.vocab import decode_batch, decode_raw
-from discrete_gan.fileio import UserError, run_cli
+from discrete_gan.fileio import UserError
 from discrete_gan.model.networks import Generator
-from discrete_gan.training.runs import load_checkpoint
 
 
 @torch.no_grad()
@@ -35,21 +32,3 @@ def sample_names(generator: Generator, n: int, seed: int, length: int | None = N
     uniforms = torch.rand(n, length, generator=rng, dtype=torch.float64)
     ids = generator.sample(uniforms.float(), forced=True)  # (n, length), never `$`
     return decode_batch(ids) if model.ban_start else decode_raw(ids)
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--checkpoint", required=True)
-    parser.add_argument("-n", type=int, default=20, help="number of names")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--length", type=int, default=None, help="force names of this length")
-    args = parser.parse_args(argv)
-    if args.n < 1:
-        raise UserError(f"-n must be at least 1, not {args.n}")
-    _, generator, _ = load_checkpoint(args.checkpoint)
-    for name in sample_names(generator, args.n, args.seed, args.length):
-        print(name)
-
-
-if __name__ == "__main__":
-    run_cli(main)

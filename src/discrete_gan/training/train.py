@@ -9,8 +9,6 @@ or one by one gives the same results to float tolerance.
 
 from __future__ import annotations
 
-import argparse
-import functools
 import math
 import time
 from dataclasses import dataclass, field
@@ -18,10 +16,9 @@ from dataclasses import dataclass, field
 import torch
 
 from discrete_gan.backends import gumbel_softmax, torch_runs
-from discrete_gan.config import ModelConfig, TrainConfig, read_settings
-from discrete_gan.data.names import read_corpus_names
+from discrete_gan.config import ModelConfig, TrainConfig
 from discrete_gan.data.vocab import END_ID, VOCAB_SIZE, decode_batch, decode_raw, encode_batch
-from discrete_gan.fileio import UserError, run_cli
+from discrete_gan.fileio import UserError
 from discrete_gan.model.networks import Discriminator, Generator, init_uniform_
 from discrete_gan.model.objectives import (
     IS_GAN_BROADCAST,
@@ -30,7 +27,6 @@ from discrete_gan.model.objectives import (
     is_gan_weight_diagnostics,
     update_baseline,
 )
-from discrete_gan.training.runs import write_run
 from discrete_gan.training.seeding import epoch_draws, final_draws, gumbel_draws, run_generator
 
 
@@ -462,43 +458,3 @@ def resolve_device(name: str) -> str:
             "device 'cuda' was requested but no GPU is visible; set device: auto or cpu"
         )
     return name
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--settings",
-        required=True,
-        help="the runs' settings.json (every config key that shapes them), or its JSON text",
-    )
-    parser.add_argument("--names", required=True, help="filtered names, one per line")
-    parser.add_argument("--seeds", type=int, nargs="+", required=True)
-    parser.add_argument("--out-dir", required=True, help="writes seed{N}/... under this folder")
-    parser.add_argument(
-        "--heldout", help="held-out names, one per line: log their NLL during training"
-    )
-    parser.add_argument("--threads", type=int, default=1, help="CPU threads (runs in parallel)")
-    args = parser.parse_args(argv)
-    settings = read_settings(args.settings)
-    model, train, compute = settings.model, settings.train, settings.compute
-    device = resolve_device(compute.device)
-    dtype = getattr(torch, compute.dtype)
-    set_threads(args.threads, choose_backend(compute.backend, device, dtype))
-    names = read_corpus_names(args.names)
-    heldout = read_corpus_names(args.heldout) if args.heldout else None
-    print(
-        f"training seeds {args.seeds} on {len(names)} names, "
-        f"device {device}, {args.threads} threads"
-    )
-    print(f"model {model}\ntrain {train}", flush=True)
-    log = functools.partial(print, flush=True)
-    results = train_runs(
-        names, args.seeds, model, train, device, dtype, compute.backend, log, heldout
-    )
-    for result in results:
-        write_run(result, args.out_dir, model, train)
-    print(f"wrote {len(results)} runs under {args.out_dir}")
-
-
-if __name__ == "__main__":
-    run_cli(main)

@@ -1,0 +1,34 @@
+"""`discrete-gan ngram`: the command line of `analysis.ngram`."""
+
+from __future__ import annotations
+
+import argparse
+
+from discrete_gan.analysis import ngram
+from discrete_gan.analysis.ngram import reference_points
+from discrete_gan.data.names import read_corpus_names
+from discrete_gan.fileio import UserError, atomic_path, run_cli
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="discrete-gan ngram", description=ngram.__doc__.splitlines()[0]
+    )
+    parser.add_argument("--train", required=True, help="training names, one per line")
+    parser.add_argument("--heldout", required=True, help="held-out names, one per line")
+    parser.add_argument("--out", required=True, help="reference CSV to write")
+    args = parser.parse_args(argv)
+    train, heldout = read_corpus_names(args.train), read_corpus_names(args.heldout)
+    if set(train) & set(heldout):
+        raise UserError(
+            f"{args.train} and {args.heldout} share names; rerun the split step to separate them."
+        )
+    table = reference_points(train, heldout)
+    with atomic_path(args.out) as tmp:
+        table.to_csv(tmp, index=False, float_format="%.10g")
+    print(table.to_string(index=False))
+    print(f"wrote {len(table)} reference points to {args.out}")
+
+
+if __name__ == "__main__":
+    run_cli(main)
