@@ -3,13 +3,15 @@ against the per-run reference modules of `model/networks.py`."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numba as nb
 import numpy as np
 import pytest
 import torch
 from defaults import model_config
 
-from discrete_gan.backends import numba_runs, tiles, torch_runs
+from discrete_gan.backends import Backend, numba_runs, tiles, torch_runs
 from discrete_gan.data.vocab import END_ID, VOCAB_SIZE
 from discrete_gan.model.networks import Discriminator, Generator
 from discrete_gan.training.seeding import run_generator
@@ -322,3 +324,16 @@ def test_code_discriminator_step_matches_torch_backend(log_sigmoid, divisor) -> 
     loss_ref, grads_ref = torch_runs.discriminator_step(disc, real, fake, log_sigmoid, divisor)
     torch.testing.assert_close(loss, loss_ref, rtol=1e-5, atol=1e-6)
     assert_grads_close(grads, grads_ref)
+
+
+def test_both_backends_fill_the_whole_interface() -> None:
+    """Each backend names every model function of `Backend`, each from its own module; only
+    the numba backend brings its own Adam and objective kernels."""
+    for module, name in ((torch_runs, "torch"), (numba_runs, "numba")):
+        backend = module.BACKEND
+        assert isinstance(backend, Backend) and backend.name == name
+        for field in dataclasses.fields(Backend)[1:6]:
+            function = getattr(backend, field.name)
+            assert function.__module__ == module.__name__ and function.__name__ == field.name
+    assert torch_runs.BACKEND.adam is None and not torch_runs.BACKEND.objective_kernels
+    assert numba_runs.BACKEND.adam is numba_runs.Adam and numba_runs.BACKEND.objective_kernels

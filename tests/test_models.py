@@ -14,6 +14,7 @@ from defaults import model_config
 from discrete_gan.config import ModelConfig
 from discrete_gan.data.vocab import END_ID, LETTERS, START_ID, VOCAB_SIZE, encode_batch
 from discrete_gan.model.networks import (
+    PARAMETER_NAMES,
     Discriminator,
     Generator,
     draw_symbol,
@@ -257,3 +258,11 @@ def test_discriminator_depends_on_every_position() -> None:
             changed = ids.clone()
             changed[0, t] = END_ID
             assert not torch.allclose(disc(changed), base), t
+
+
+def test_parameter_names_are_the_networks_state_dict_names() -> None:
+    """The backends index stacked parameters by `PARAMETER_NAMES`: they must be exactly the
+    names (and order) of both networks' state_dicts, which checkpoints store."""
+    config = model_config()
+    for cls in (Generator, Discriminator):
+        assert tuple(cls(config).state_dict()) == PARAMETER_NAMES

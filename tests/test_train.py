@@ -4,6 +4,7 @@ independence, determinism, errors, the written outputs, and the train CLI."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import os
 import subprocess
@@ -55,7 +56,7 @@ def test_batched_trainer_matches_reference(names600: list[str], objective, varia
     model = model_config(variant=variant)
     config = train_config(epochs=2, batch_size=128, objective=objective)
     d_ref, g_ref, gen_ref, disc_ref = train_single(names600, 7, model, config, torch.float64)
-    trainer = BatchedTrainer(names600, [7], model, config, "cpu", torch.float64, torch_runs)
+    trainer = BatchedTrainer(names600, [7], model, config, "cpu", torch.float64, torch_runs.BACKEND)
     d_got, g_got = zip(*(trainer.train_epoch(epoch) for epoch in range(config.epochs)))
     d_got, g_got = torch.cat(d_got).tolist(), torch.cat(g_got).tolist()
     assert d_got == pytest.approx(d_ref, rel=1e-9)
@@ -120,10 +121,10 @@ def test_numba_backend_agrees_with_torch_backend(names300, variant: str) -> None
 
 
 def test_choose_backend() -> None:
-    assert train.choose_backend("torch", "cpu", torch.float64) is torch_runs
-    assert train.choose_backend("auto", "cpu", torch.float64) is torch_runs
+    assert train.choose_backend("torch", "cpu", torch.float64) is torch_runs.BACKEND
+    assert train.choose_backend("auto", "cpu", torch.float64) is torch_runs.BACKEND
     assert (
-        train.choose_backend("auto", "cpu", torch.float32).__name__
+        train.choose_backend("auto", "cpu", torch.float32).generator_sample.__module__
         == "discrete_gan.backends.numba_runs"
     )
     with pytest.raises(UserError, match="float32 only"):
@@ -304,21 +305,20 @@ def test_code_data_variant_switches(names300) -> None:
     assert (model.real_steps, model.free_draws) == (15, 10)
     assert (MODEL.real_steps, MODEL.free_draws) == (10, 9)
     config = train_config(epochs=1, batch_size=64, n_samples=300)
-    trainer = BatchedTrainer(names300, [0], model, config, "cpu", torch.float32, torch_runs)
+    trainer = BatchedTrainer(names300, [0], model, config, "cpu", torch.float32, torch_runs.BACKEND)
     assert trainer.ids.shape == (15, len(names300)) and trainer.whole
     seen = []
     sample = torch_runs.generator_sample
-    trainer.net = type("Spy", (), {})()
-    for name in ("discriminator_logits", "generator_log_likelihood_vjp"):
-        setattr(trainer.net, name, getattr(torch_runs, name))
-    trainer.net.generator_sample = lambda *a, **k: seen.append(k) or sample(*a, **k)
-    trainer.net.generator_log_likelihood = torch_runs.generator_log_likelihood
 
     def step(params, real, fake, log_sigmoid, divisor):
         seen.append((real.shape[1], fake.shape[1], log_sigmoid, divisor))
         return torch_runs.discriminator_step(params, real, fake)
 
-    trainer.net.discriminator_step = step
+    trainer.net = dataclasses.replace(
+        torch_runs.BACKEND,
+        generator_sample=lambda *a, **k: seen.append(k) or sample(*a, **k),
+        discriminator_step=step,
+    )
     trainer.train_epoch(0)
     assert seen[0] == {"forced": False, "stop": False, "ban_start": True}
     assert seen[1] == (15, 10, False, None)
@@ -350,7 +350,7 @@ def test_training_flushes_subnormals_in_every_kernel_thread() -> None:
         "from discrete_gan.training import train\n"
         "tiny = np.full(64, 1e-20, np.float32)\n"
         "print(kernels.subnormal_probe(tiny, 64)[0].max() > 0)\n"
-        "train.set_threads(2, numba_runs)\n"
+        "train.set_threads(2, numba_runs.BACKEND)\n"
         "products, threads = kernels.subnormal_probe(tiny, 64)\n"
         "print(products.max(), len(set(threads.tolist())), numba.get_num_threads())\n"
     )

@@ -86,8 +86,7 @@ class LengthCheck:
             disc = Discriminator(model)
             init_uniform_(disc, model.hidden_size, rng)
             states.append(disc.state_dict())
-        adam = getattr(backend, "Adam", None)  # the numba backend's kernel Adam
-        self.network = Network(states, "cpu", torch.float32, train.lr, adam)
+        self.network = Network(states, "cpu", torch.float32, train.lr, backend.adam)
 
     def train_epoch(self, epoch: int) -> torch.Tensor:
         """One pass over the names; each run's mean batch loss (runs,)."""

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 
 from discrete_gan.backends.torch_runs import Params
 from discrete_gan.data.vocab import END_ID, START_ID, VOCAB_SIZE
+from discrete_gan.model.networks import B_HH, B_IH, OUT_B, OUT_W, W_HH, W_IH
 
 # Uniforms are clamped into [_TINY, 1 - _TINY] so that the Gumbel noise stays finite.
 _TINY = 1e-10
@@ -37,9 +38,9 @@ def straight_through(logits: torch.Tensor, noise: torch.Tensor, tau: float) -> t
 
 def _lstm_cell(params: Params, x, h, c):
     """One LSTM step on inputs x (runs, batch, vocab) and state h, c (runs, batch, H)."""
-    bias = (params["lstm.bias_ih_l0"] + params["lstm.bias_hh_l0"]).unsqueeze(1)  # (runs, 1, 4H)
-    gates = torch.baddbmm(bias, x, params["lstm.weight_ih_l0"].transpose(1, 2))
-    gates = gates.baddbmm(h, params["lstm.weight_hh_l0"].transpose(1, 2))  # (runs, batch, 4H)
+    bias = (params[B_IH] + params[B_HH]).unsqueeze(1)  # (runs, 1, 4H)
+    gates = torch.baddbmm(bias, x, params[W_IH].transpose(1, 2))
+    gates = gates.baddbmm(h, params[W_HH].transpose(1, 2))  # (runs, batch, 4H)
     i, f, g, o = gates.chunk(4, dim=-1)
     c = f.sigmoid() * c + i.sigmoid() * g.tanh()
     return o.sigmoid() * c.tanh(), c
@@ -47,7 +48,7 @@ def _lstm_cell(params: Params, x, h, c):
 
 def _linear(params: Params, h: torch.Tensor) -> torch.Tensor:
     """The output layer: h (runs, batch, H) -> (runs, batch, out)."""
-    return torch.baddbmm(params["out.bias"].unsqueeze(1), h, params["out.weight"].transpose(1, 2))
+    return torch.baddbmm(params[OUT_B].unsqueeze(1), h, params[OUT_W].transpose(1, 2))
 
 
 def relaxed_sample(params: Params, uniforms: torch.Tensor, tau: float) -> torch.Tensor:
@@ -56,8 +57,8 @@ def relaxed_sample(params: Params, uniforms: torch.Tensor, tau: float) -> torch.
 
     Their argmax is a name in the same format as `batched.generator_sample`'s (`$`-padded)."""
     runs, n_draws, batch, vocab = uniforms.shape
-    hidden = params["lstm.weight_hh_l0"].shape[2]
-    dtype, device = params["out.weight"].dtype, uniforms.device
+    hidden = params[W_HH].shape[2]
+    dtype, device = params[OUT_W].dtype, uniforms.device
     end = F.one_hot(torch.tensor(END_ID, device=device), vocab).to(dtype)  # (vocab,)
     x = F.one_hot(torch.tensor(START_ID, device=device), vocab).to(dtype).expand(runs, batch, -1)
     h = c = torch.zeros(runs, batch, hidden, dtype=dtype, device=device)
@@ -78,7 +79,7 @@ def discriminator_logits(params: Params, x: torch.Tensor) -> torch.Tensor:
     """Logits (runs, batch) of the discriminator `params` on symbol vectors x (runs, steps,
     batch, vocab): one-hot or relaxed, differentiable in both."""
     runs, steps, batch, _ = x.shape
-    hidden = params["lstm.weight_hh_l0"].shape[2]
+    hidden = params[W_HH].shape[2]
     h = c = x.new_zeros(runs, batch, hidden)
     for t in range(steps):
         h, c = _lstm_cell(params, x[:, t], h, c)

@@ -12,21 +12,15 @@ import weakref
 import numpy as np
 import torch
 
-from discrete_gan.backends import kernels
+from discrete_gan.backends import Backend, kernels
 from discrete_gan.backends.torch_runs import Params
 from discrete_gan.model import objectives
+from discrete_gan.model.networks import PARAMETER_NAMES
 from discrete_gan.model.objectives import discriminator_loss, discriminator_loss_log_sigmoid
 
 # Free arrays for the generator's saved forward states, by shape (see `kernels`).
 _SAVED: dict[tuple, list] = {}
-_KEYS = (
-    "lstm.weight_ih_l0",
-    "lstm.weight_hh_l0",
-    "lstm.bias_ih_l0",
-    "lstm.bias_hh_l0",
-    "out.weight",
-    "out.bias",
-)
+_KEYS = PARAMETER_NAMES  # the kernels' argument order
 
 
 def _np(tensor: torch.Tensor) -> np.ndarray:
@@ -213,3 +207,15 @@ def is_gan_value_and_grad(logits: torch.Tensor, log_p: torch.Tensor, baseline=No
 
 # Closed forms computed by numba instead, keyed by the PyTorch function they stand for.
 OBJECTIVE_KERNELS = {objectives.is_gan_value_and_grad: is_gan_value_and_grad}
+
+
+BACKEND = Backend(
+    "numba",
+    discriminator_logits,
+    discriminator_step,
+    generator_log_likelihood,
+    generator_log_likelihood_vjp,
+    generator_sample,
+    adam=Adam,
+    objective_kernels=OBJECTIVE_KERNELS,
+)

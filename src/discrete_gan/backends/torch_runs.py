@@ -12,9 +12,21 @@ from __future__ import annotations
 
 import torch
 
+from discrete_gan.backends import Backend
 from discrete_gan.backends.lstm import lstm_sampler, lstm_scan
 from discrete_gan.data.vocab import START_ID
-from discrete_gan.model.networks import draw_symbol, finish_names, output_log_probs, up_to_first_end
+from discrete_gan.model.networks import (
+    B_HH,
+    B_IH,
+    OUT_B,
+    OUT_W,
+    W_HH,
+    W_IH,
+    draw_symbol,
+    finish_names,
+    output_log_probs,
+    up_to_first_end,
+)
 from discrete_gan.model.objectives import discriminator_loss, discriminator_loss_log_sigmoid
 
 Params = dict[str, torch.Tensor]
@@ -35,19 +47,19 @@ def unstack_state(params: Params, run: int) -> dict[str, torch.Tensor]:
 
 def _input_table(params: Params) -> torch.Tensor:
     """Input weights plus both LSTM biases, per symbol: (runs, 4H, vocab)."""
-    bias = params["lstm.bias_ih_l0"] + params["lstm.bias_hh_l0"]  # (runs, 4H)
-    return params["lstm.weight_ih_l0"] + bias.unsqueeze(-1)
+    bias = params[B_IH] + params[B_HH]  # (runs, 4H)
+    return params[W_IH] + bias.unsqueeze(-1)
 
 
 def _scan(params: Params, ids: torch.Tensor) -> torch.Tensor:
     """Hidden states (runs, H, steps * batch) of the LSTM over ids (runs, steps, batch)."""
     tokens = ids.transpose(0, 1).contiguous()  # (steps, runs, batch)
-    return lstm_scan(_input_table(params), params["lstm.weight_hh_l0"], tokens)
+    return lstm_scan(_input_table(params), params[W_HH], tokens)
 
 
 def _linear(params: Params, h: torch.Tensor) -> torch.Tensor:
     """The output layer: h (runs, H, n) -> (runs, out, n)."""
-    return torch.baddbmm(params["out.bias"].unsqueeze(-1), params["out.weight"], h)
+    return torch.baddbmm(params[OUT_B].unsqueeze(-1), params[OUT_W], h)
 
 
 def discriminator_logits(params: Params, ids: torch.Tensor) -> torch.Tensor:
@@ -124,8 +136,8 @@ def generator_sample(
     without `stop`, the drawn symbols are kept as they are (steps = n_draws).
     """
     runs, n_draws, batch = uniforms.shape
-    step = lstm_sampler(_input_table(params), params["lstm.weight_hh_l0"])
-    hidden = params["lstm.weight_hh_l0"].shape[2]
+    step = lstm_sampler(_input_table(params), params[W_HH])
+    hidden = params[W_HH].shape[2]
     token = torch.full((runs, batch), START_ID, dtype=torch.long, device=uniforms.device)
     h = c = uniforms.new_zeros(runs, hidden, batch)
     drawn = []
@@ -136,3 +148,13 @@ def generator_sample(
         drawn.append(token)
     ids = torch.stack(drawn, dim=2)  # (runs, batch, n_draws)
     return (finish_names(ids) if stop and not forced else ids).transpose(1, 2)
+
+
+BACKEND = Backend(
+    "torch",
+    discriminator_logits,
+    discriminator_step,
+    generator_log_likelihood,
+    generator_log_likelihood_vjp,
+    generator_sample,
+)

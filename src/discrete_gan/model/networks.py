@@ -17,6 +17,13 @@ from torch import nn
 from discrete_gan.config import ModelConfig
 from discrete_gan.data.vocab import END_ID, START_ID, VOCAB_SIZE
 
+# The names of both networks' parameters in their `state_dict`s (nn.LSTM's and nn.Linear's),
+# which checkpoints store and the backends index their stacked parameters by.
+W_IH, W_HH = "lstm.weight_ih_l0", "lstm.weight_hh_l0"  # (4H, vocab), (4H, H)
+B_IH, B_HH = "lstm.bias_ih_l0", "lstm.bias_hh_l0"  # (4H,) each
+OUT_W, OUT_B = "out.weight", "out.bias"  # (outputs, H), (outputs,)
+PARAMETER_NAMES = (W_IH, W_HH, B_IH, B_HH, OUT_W, OUT_B)
+
 
 def init_uniform_(module: nn.Module, hidden_size: int, generator: torch.Generator) -> None:
     """PyTorch's default LSTM/Linear initialisation, U(-1/sqrt(H), 1/sqrt(H)), from `generator`.

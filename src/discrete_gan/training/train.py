@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from discrete_gan.backends import gumbel_softmax, torch_runs
+from discrete_gan.backends import Backend, gumbel_softmax, torch_runs
 from discrete_gan.config import ModelConfig, TrainConfig
 from discrete_gan.data.vocab import END_ID, VOCAB_SIZE, decode_batch, decode_raw, encode_batch
 from discrete_gan.fileio import UserError
@@ -133,7 +133,9 @@ class Network:
 class BatchedTrainer:
     """Runs `seeds` in lockstep: stacked parameters, one Adam per network (elementwise per run)."""
 
-    def __init__(self, names, seeds, model, train, device, dtype, backend=torch_runs, heldout=None):
+    def __init__(
+        self, names, seeds, model, train, device, dtype, backend=torch_runs.BACKEND, heldout=None
+    ):
         if len(names) < train.batch_size:
             raise UserError(
                 f"the corpus has {len(names)} names, fewer than one batch of {train.batch_size}; "
@@ -163,17 +165,15 @@ class BatchedTrainer:
         self.d_divisor = model.d_loss_divisor
         self.rngs = [run_generator(seed) for seed in self.seeds]
         gen_states, disc_states = zip(*(initial_states(rng, model) for rng in self.rngs))
-        adam = getattr(backend, "Adam", None)  # the numba backend's kernel Adam
-        self.generator = Network(list(gen_states), device, dtype, train.lr, adam)
-        self.discriminator = Network(list(disc_states), device, dtype, train.lr, adam)
+        self.generator = Network(list(gen_states), device, dtype, train.lr, backend.adam)
+        self.discriminator = Network(list(disc_states), device, dtype, train.lr, backend.adam)
         self.gen, self.disc = self.generator.params, self.discriminator.params
         self.objective = variant_objective(model, train.objective)
         closed_form = self.objective.value_and_grad
-        kernels = getattr(backend, "OBJECTIVE_KERNELS", {})  # the same closed forms in numba
-        self.value_and_grad = kernels.get(closed_form, closed_form)
+        self.value_and_grad = backend.objective_kernels.get(closed_form, closed_form)
         self.baseline = None  # reinforce's moving-average reward (runs,)
         self.n_batches = len(names) // train.batch_size  # the last partial batch is dropped
-        self.net = backend  # module with the three model functions: torch_runs or numba_runs
+        self.net = backend  # the batched model functions (`backends.Backend`)
         self.heldout = None
         if heldout:
             ids = encode_batch(heldout, model.real_steps).T  # (steps, names)
@@ -411,23 +411,23 @@ def variant_objective(model: ModelConfig, name: str):
     return generator_objective(name)
 
 
-def choose_backend(name: str, device: str, dtype: torch.dtype):
-    """The module computing the batched models: `numba_runs` (numba kernels, CPU float32) or
-    `torch_runs` (PyTorch, any device). `auto` takes the numba kernels wherever they apply."""
+def choose_backend(name: str, device: str, dtype: torch.dtype) -> Backend:
+    """The backend computing the batched models: `numba` (numba kernels, CPU float32) or
+    `torch` (PyTorch, any device). `auto` takes the numba kernels wherever they apply."""
     if name == "auto":
         name = "numba" if device == "cpu" and dtype == torch.float32 else "torch"
     if name == "torch":
-        return torch_runs
+        return torch_runs.BACKEND
     if device != "cpu" or dtype != torch.float32:
         raise UserError(
             "backend 'numba' runs on the CPU in float32 only; set backend: auto or torch"
         )
     from discrete_gan.backends import numba_runs  # imports numba: kernels compile on first use
 
-    return numba_runs
+    return numba_runs.BACKEND
 
 
-def set_threads(threads: int, backend) -> None:
+def set_threads(threads: int, backend: Backend) -> None:
     """Give `threads` CPU threads to the backend's parallel part: the numba kernels (which split
     the runs; PyTorch then keeps one thread, since two thread pools spinning on the same cores
     slow each other down) or PyTorch's intra-op pool.
@@ -440,7 +440,7 @@ def set_threads(threads: int, backend) -> None:
     if threads < 1:
         raise UserError(f"threads must be at least 1, not {threads}")
     torch.set_flush_denormal(True)
-    if backend is torch_runs:
+    if backend.name == "torch":
         torch.set_num_threads(threads)
         return
     import numba
