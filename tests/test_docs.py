@@ -116,11 +116,11 @@ def test_results_page_carries_the_tables_figures_and_stamp() -> None:
 
 def test_comparison_page_embeds_the_summary_and_the_jobs() -> None:
     summary = "# Comparison of generator objectives\n\n## Temperature 1.0\n\n| is_gan | 4 |\n"
-    benchmark = {"job": "compare_mle_seeds_0-1", "s": "3.0", "cpu_time": "2.5", "max_rss": "100"}
+    benchmark = {"job": "compare_mle_seeds_0_1", "s": "3.0", "cpu_time": "2.5", "max_rss": "100"}
     page = docs.comparison_page(RECORD, summary, [benchmark])
     assert page.startswith("# Comparison of generator objectives\n")
     assert "### Temperature 1.0" in page and "| is_gan | 4 |" in page
-    assert "(comparison/provenance.json)" in page and "`compare_mle_seeds_0-1`" in page
+    assert "(comparison/provenance.json)" in page and "`compare_mle_seeds_0_1`" in page
     assert "Time and memory" not in docs.comparison_page(RECORD, summary, [])
 
 
@@ -157,12 +157,12 @@ def test_configuration_page_refuses_a_key_it_cannot_read() -> None:
 
 
 def test_benchmarks_read_and_tabulated(tmp_path: Path) -> None:
-    path = tmp_path / "train_corrected_seeds_0-1.tsv"
+    path = tmp_path / "train_corrected_seeds_0_1.tsv"
     path.write_text(BENCHMARK_TSV, encoding="utf-8")
     row = docs.read_benchmark(path)
-    assert row["job"] == "train_corrected_seeds_0-1" and row["max_rss"] == "512.25"
+    assert row["job"] == "train_corrected_seeds_0_1" and row["max_rss"] == "512.25"
     page = docs.performance_page(RECORD, [row, {**row, "job": "length_check"}])
-    assert "| `train_corrected_seeds_0-1` | 12.5 | 0:00:12 | 12.1 | 512 | 98 |" in page
+    assert "| `train_corrected_seeds_0_1` | 12.5 | 0:00:12 | 12.1 | 512 | 98 |" in page
     assert "| all jobs, one after another | 25.0 |  | 24.2 |  |  |" in page
     assert "commit `0123456`" in page
     (tmp_path / "empty.tsv").write_text("s\th:m:s\n", encoding="utf-8")

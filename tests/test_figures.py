@@ -12,6 +12,7 @@ import pytest
 
 from discrete_gan.cli.figures import main
 from discrete_gan.fileio import UserError
+from discrete_gan.plots import figures as figures_module
 from discrete_gan.plots.figures import plot_figure5, plot_figure6
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -140,3 +141,19 @@ def test_cli_draws_variant_figures(tmp_path, name, flag, table, size):
 def test_variant_figures_need_named_tables(tmp_path):
     with pytest.raises(UserError, match="expected variant=path"):
         main(["diagnostics", "--summaries", "a.csv", "--png", "a.png", "--pdf", "a.pdf"])
+
+
+@pytest.mark.parametrize("figure", ["figure5", "figure6"])
+def test_a_variants_figure_names_the_variant(tmp_path, monkeypatch, figure) -> None:
+    """The rules draw each variant's Figures 5 and 6 with --variant: every panel title names
+    it, so a figure copied out of its folder still says what it shows."""
+    drawn = []
+    monkeypatch.setattr(figures_module, "save_figure", lambda fig, *paths: drawn.append(fig))
+    if figure == "figure5":
+        table, flag, frame = tmp_path / "summary.csv", "--summary", tiny_summary()
+    else:
+        table, flag, frame = tmp_path / "lengths.csv", "--lengths", tiny_lengths()
+    frame.to_csv(table, index=False)
+    main([figure, flag, str(table), "--variant", "code_data", "--png", "a.png", "--pdf", "a.pdf"])
+    titles = [ax.get_title() for ax in drawn[0].axes]
+    assert titles and all(title.startswith("code_data: ") for title in titles)

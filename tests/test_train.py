@@ -400,3 +400,13 @@ def test_epoch_batches_shuffle_each_run_on_its_own() -> None:
     out = train.epoch_batches(ids, orders, n_batches=2, size=3)  # the seventh name is dropped
     assert out.shape == (2, 2, 3, 3)  # (batches, runs, steps, batch)
     assert out[0, 0, 0].tolist() == [6, 5, 4] and out[1, 1, 2].tolist() == [3, 4, 5]
+
+
+def test_a_run_written_twice_is_the_same_bytes(tmp_path, tiny_run) -> None:
+    """Every file of a run, the checkpoint included, is byte for byte the same when written
+    again: the same seed must give the same files, whatever the temporary file names were."""
+    result, config = tiny_run
+    first = write_run(result, tmp_path / "a", MODEL, config)
+    second = write_run(result, tmp_path / "b", MODEL, config)
+    for path in first.iterdir():
+        assert path.read_bytes() == (second / path.name).read_bytes(), path.name

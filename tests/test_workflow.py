@@ -43,7 +43,7 @@ PER_VARIANT_RULES = (
 RULE_LOGS = (
     "logs/download/download.log",
     "logs/filter_names/filter_names.log",
-    *(f"logs/train/{variant}_seeds_0-1.log" for variant in VARIANTS),
+    *(f"logs/train/{variant}_seeds_0_1.log" for variant in VARIANTS),
     *(f"logs/{rule}/{variant}.log" for rule in PER_VARIANT_RULES for variant in VARIANTS),
     "logs/figure5_variants/figure5_variants.log",
     "logs/figure6_variants/figure6_variants.log",
@@ -62,7 +62,7 @@ PER_VARIANT_FILES = (
     "figures/{variant}/figure5.pdf",
     "figures/{variant}/figure6.png",
     "figures/{variant}/figure6.pdf",
-    "results/benchmarks/train_{variant}_seeds_0-1.tsv",
+    "results/benchmarks/train_{variant}_seeds_0_1.tsv",
     "results/{variant}/provenance.json",
     "results/{variant}/runs/settings.json",
 )
@@ -325,12 +325,12 @@ def test_samples_report_lists_picks_from_run(smoke_run: Path) -> None:
 def test_training_benchmark_and_rule_logs(smoke_run: Path) -> None:
     rows = list(
         csv.DictReader(
-            (smoke_run / "results/benchmarks/train_corrected_seeds_0-1.tsv").open(),
+            (smoke_run / "results/benchmarks/train_corrected_seeds_0_1.tsv").open(),
             delimiter="\t",
         )
     )
     assert len(rows) == 1 and float(rows[0]["s"]) > 0 and "max_rss" in rows[0]
-    train_log = (smoke_run / "logs/train/paper_code_seeds_0-1.log").read_text()
+    train_log = (smoke_run / "logs/train/paper_code_seeds_0_1.log").read_text()
     assert "training seeds [0, 1]" in train_log
     assert f"epoch {EPOCHS}/{EPOCHS}" in train_log
 
@@ -376,7 +376,7 @@ def test_docs_pages_written_from_the_run(smoke_run: Path, corpus_dir: Path) -> N
     assert f"| `n_runs` | `30` | `{N_RUNS}` |" in configuration
     assert "| `config/smoke.yaml` | `n_runs: 2`; `epochs: 3`;" in configuration
     performance = (docs / "performance.md").read_text()
-    assert "| `train_paper_code_seeds_0-1` |" in performance and "| `length_check` |" in performance
+    assert "| `train_paper_code_seeds_0_1` |" in performance and "| `length_check` |" in performance
     for target in ((), ("docs",)):
         again = succeed(snakemake(smoke_run, corpus_dir, "-n", *target), smoke_run)
         assert "Nothing to be done" in again, again[-3000:]
@@ -654,7 +654,7 @@ def test_docs_comparison_page(comparison_run: Path, corpus_dir: Path) -> None:
     assert not page_problems(page, record)
     text = page.read_text()
     assert "| is_gan |" in text and "### Temperature 1.3" in text and "| trigram model |" in text
-    assert "| `compare_mle_seeds_0-1` |" in text
+    assert "| `compare_mle_seeds_0_1` |" in text
     assert png_size(comparison_run / "results/docs/comparison/comparison_tradeoff.png")[0] >= 300
 
 

@@ -126,13 +126,13 @@ def seed_chunks():
 
 
 def chunk_label(chunk):
-    """'first-last' label of a chunk of seeds, used in log and benchmark names."""
-    return f"{chunk[0]}-{chunk[-1]}"
+    """'first_last' label of a chunk of seeds, used in rule, log and benchmark names alike."""
+    return f"{chunk[0]}_{chunk[-1]}"
 
 
 def train_rule_name(variant, chunk):
     """Name of the training rule of a variant's chunk, e.g. train_corrected_seeds_0_29."""
-    return f"train_{variant}_seeds_{chunk[0]}_{chunk[-1]}"
+    return f"train_{variant}_seeds_{chunk_label(chunk)}"
 
 
 def runs_dir(variant):

@@ -51,7 +51,7 @@ for method in config["comparison_methods"]:
 
         rule:
             name:
-                f"compare_{method}_seeds_{chunk[0]}_{chunk[-1]}"
+                f"compare_{method}_seeds_{chunk_label(chunk)}"
             input:
                 names=rules.split_names.output.train,
                 heldout=rules.split_names.output.heldout,

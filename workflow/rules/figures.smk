@@ -22,7 +22,7 @@ rule figure5:
         mem_mb=1000,
         runtime=10,
     shell:
-        "discrete-gan figures figure5 --summary {input.summary}"
+        "discrete-gan figures figure5 --summary {input.summary} --variant {wildcards.variant}"
         " --png {output.png} --pdf {output.pdf} > {log} 2>&1"
 
 
@@ -46,7 +46,7 @@ rule figure6:
         mem_mb=1000,
         runtime=10,
     shell:
-        "discrete-gan figures figure6 --lengths {input.lengths}"
+        "discrete-gan figures figure6 --lengths {input.lengths} --variant {wildcards.variant}"
         " --png {output.png} --pdf {output.pdf} > {log} 2>&1"
 
 

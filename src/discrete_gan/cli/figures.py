@@ -34,6 +34,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ):
         sub = figures.add_parser(name, help=f"draw {name}")
         sub.add_argument(table_flag, type=Path, required=True, help=help_text)
+        sub.add_argument("--variant", default="", help="the variant, named in the titles")
         sub.add_argument("--png", type=Path, required=True, help="PNG file to write")
         sub.add_argument("--pdf", type=Path, required=True, help="PDF file to write")
     for name, table_flag, help_text in (
@@ -51,9 +52,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.figure == "figure5":
-        plot_figure5(read_table(args.summary, SUMMARY_COLUMNS), args.png, args.pdf)
+        plot_figure5(read_table(args.summary, SUMMARY_COLUMNS), args.png, args.pdf, args.variant)
     elif args.figure == "figure6":
-        plot_figure6(read_table(args.lengths, LENGTH_COLUMNS), args.png, args.pdf)
+        plot_figure6(read_table(args.lengths, LENGTH_COLUMNS), args.png, args.pdf, args.variant)
     elif args.figure == "figure5-variants":
         summaries = variant_tables(args.summaries, SUMMARY_COLUMNS)
         plot_figure5_variants(summaries, args.png, args.pdf)

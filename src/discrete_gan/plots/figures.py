@@ -107,17 +107,27 @@ def save_figure(fig: Figure, *paths: Path) -> None:
             fig.savefig(tmp, format=path.suffix.lstrip("."), dpi=DPI)
 
 
-def plot_figure5(summary: pd.DataFrame, png: Path, pdf: Path) -> None:
-    """Figure 5: discriminator and generator epoch losses over runs."""
+def name_variant(axes, variant: str) -> None:
+    """Prefix each panel's title with the variant it shows (if one is named)."""
+    for ax in axes if variant else ():
+        ax.set_title(f"{variant}: {ax.get_title()}")
+
+
+def plot_figure5(summary: pd.DataFrame, png: Path, pdf: Path, variant: str = "") -> None:
+    """Figure 5: discriminator and generator epoch losses over runs (of `variant`)."""
     fig = new_figure(10, 4)
-    draw_loss_panels(fig.subplots(1, 2), summary)
+    axes = fig.subplots(1, 2)
+    draw_loss_panels(axes, summary)
+    name_variant(axes, variant)
     save_figure(fig, png, pdf)
 
 
-def plot_figure6(lengths: pd.DataFrame, png: Path, pdf: Path) -> None:
-    """Figure 6: length distribution of generated and real names."""
+def plot_figure6(lengths: pd.DataFrame, png: Path, pdf: Path, variant: str = "") -> None:
+    """Figure 6: length distribution of generated and real names (of `variant`)."""
     fig = new_figure(6, 4)
-    draw_length_bars(fig.subplots(), lengths)
+    ax = fig.subplots()
+    draw_length_bars(ax, lengths)
+    name_variant([ax], variant)
     save_figure(fig, png, pdf)
 
 
@@ -138,7 +148,7 @@ def plot_figure6_variants(tables: dict[str, pd.DataFrame], png: Path, pdf: Path)
     axes = fig.subplots(rows, cols, squeeze=False, sharey=True).ravel()
     for ax, (variant, lengths) in zip(axes, tables.items()):
         draw_length_bars(ax, lengths)
-        ax.set_title(f"{variant}: {ax.get_title()}")
+        name_variant([ax], variant)
     for ax in axes[len(tables) :]:
         ax.set_visible(False)
     save_figure(fig, png, pdf)

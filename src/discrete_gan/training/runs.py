@@ -3,6 +3,7 @@ checkpoint, samples) atomically."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -57,8 +58,12 @@ def write_run(result, out_dir: str | Path, model: ModelConfig, train: TrainConfi
         "generator": result.generator,
         "discriminator": result.discriminator,
     }
+    # saved through a buffer: saved to a file, the archive's inner folder would be named after
+    # the temporary file, and the same run's checkpoint would differ from byte to byte
+    buffer = io.BytesIO()
+    torch.save(checkpoint, buffer)
     with atomic_path(folder / "checkpoint.pt") as tmp:
-        torch.save(checkpoint, tmp)
+        tmp.write_bytes(buffer.getvalue())
     write_lines(folder / "samples.txt", result.samples)
     write_lines(folder / "forced.txt", result.forced)
     if result.heldout_nll:
