@@ -10,6 +10,7 @@ import torch
 
 from discrete_gan.model.objectives import (
     GENERATOR_OBJECTIVES,
+    bgan_loss,
     discriminator_loss,
     generator_objective,
     gumbel_loss,
@@ -193,6 +194,18 @@ def test_maligan_weights_sum_to_one_and_follow_d_over_one_minus_d() -> None:
     torch.testing.assert_close(grad.sum(-1), torch.zeros(4, dtype=torch.float64))
     flat = log_p_grad(maligan_loss, torch.full((9,), 0.3, dtype=torch.float64), rand(9, seed=13))
     torch.testing.assert_close(flat, torch.zeros(9, dtype=torch.float64))
+
+
+def test_bgan_is_maligan_without_its_baseline() -> None:
+    """BGAN's gradient with respect to log P_G is minus the normalised weights D/(1-D), which
+    sum to one: MaliGAN's plus the constant 1/N that MaliGAN subtracts."""
+    logits, log_p = rand(4, 9, seed=21, scale=2), rand(4, 9, seed=22)
+    grad = log_p_grad(bgan_loss, logits, log_p)
+    torch.testing.assert_close(grad, -maligan_weights(logits))
+    torch.testing.assert_close(
+        grad - log_p_grad(maligan_loss, logits, log_p), -torch.full_like(grad, 1 / 9)
+    )
+    torch.testing.assert_close(grad.sum(-1), -torch.ones(4, dtype=torch.float64))
 
 
 def test_reinforce_constant_reward_with_perfect_baseline_gives_zero_gradient() -> None:

@@ -410,3 +410,54 @@ def test_a_run_written_twice_is_the_same_bytes(tmp_path, tiny_run) -> None:
     second = write_run(result, tmp_path / "b", MODEL, config)
     for path in first.iterdir():
         assert path.read_bytes() == (second / path.name).read_bytes(), path.name
+
+
+def test_pretraining_epochs_are_maximum_likelihood(names300) -> None:
+    """With pretrain_epochs=1, a method's first epoch is an MLE epoch (its discriminator
+    waits): the generator equals that of the mle objective after one epoch, bit for bit (the
+    mle method's generator does not depend on the discriminator it trains beside)."""
+    pretrained = train_config(epochs=2, batch_size=64, objective="reinforce", pretrain_epochs=1)
+    trainer = BatchedTrainer(names300, [3, 4], MODEL, pretrained, "cpu", torch.float32)
+    mle = BatchedTrainer(
+        names300,
+        [3, 4],
+        MODEL,
+        train_config(epochs=1, batch_size=64, objective="mle"),
+        "cpu",
+        torch.float32,
+    )
+    disc_before = trainer.discriminator.flat.detach().clone()
+    d, _ = trainer.train_epoch(0)
+    mle.train_epoch(0)
+    assert torch.equal(trainer.generator.flat, mle.generator.flat)
+    assert torch.equal(trainer.discriminator.flat, disc_before) and d.isnan().all()
+    d, _ = trainer.train_epoch(1)  # now the method's own epochs, discriminator included
+    assert torch.isfinite(d).all() and not torch.equal(trainer.discriminator.flat, disc_before)
+
+
+@pytest.mark.parametrize("objective", ["is_gan", "reinforce", "gumbel"])
+def test_d_steps_updates_the_discriminator_that_often(names300, objective) -> None:
+    """d_steps=2 takes two discriminator steps per generator step, the second on fresh samples
+    drawn after the epoch's other draws; d_steps=1 draws and trains as before."""
+    config = train_config(epochs=1, batch_size=100, objective=objective)
+    one = BatchedTrainer(names300, [5], MODEL, config, "cpu", torch.float32)
+    two = BatchedTrainer(
+        names300, [5], MODEL, dataclasses.replace(config, d_steps=2), "cpu", torch.float32
+    )
+    calls = []
+    step = two.net.discriminator_step
+    two.net = dataclasses.replace(
+        two.net, discriminator_step=lambda *a: calls.append(a[2]) or step(*a)
+    )
+    one.train_epoch(0)
+    two.train_epoch(0)
+    assert len(calls) == 2 * two.n_batches
+    assert not torch.equal(calls[0], calls[1])  # fresh samples for the second step
+    assert not torch.equal(one.discriminator.flat, two.discriminator.flat)
+    # the epoch's sampling uniforms are the same in both: d_steps adds its draws after them
+    fresh = [
+        BatchedTrainer(names300, [5], MODEL, c, "cpu", torch.float32)._draws()
+        for c in (config, dataclasses.replace(config, d_steps=2))
+    ]
+    assert torch.equal(fresh[0][1], fresh[1][1]) and fresh[0][3] is None
+    assert fresh[1][3].shape == (two.n_batches, 1, 1, MODEL.max_steps - 1, 100)

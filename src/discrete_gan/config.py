@@ -142,6 +142,8 @@ class TrainConfig:
     baseline_decay: float  # reinforce: weight of the old baseline in its moving average
     gumbel_tau_start: float  # gumbel: softmax temperature in the first epoch ...
     gumbel_tau_end: float  # ... falling geometrically to this one in the last
+    d_steps: int  # discriminator steps per generator step
+    pretrain_epochs: int  # the first epochs train the generator by maximum likelihood
     eval_every: int  # held-out NLL every this many epochs (when held-out names are given)
 
     def __post_init__(self):
@@ -151,6 +153,11 @@ class TrainConfig:
         _require(self.lr > 0 and self.lr_after > 0, "learning rates must be positive")
         _require(self.lr_decay_epoch >= 0, "lr_decay_epoch must be at least 0")
         _require(0 <= self.baseline_decay < 1, "baseline_decay must lie in [0, 1)")
+        _require(self.d_steps >= 1, f"d_steps must be at least 1, not {self.d_steps}")
+        _require(
+            0 <= self.pretrain_epochs <= self.epochs,
+            f"pretrain_epochs must lie in 0..epochs={self.epochs}, not {self.pretrain_epochs}",
+        )
         _require(
             self.gumbel_tau_start > 0 and self.gumbel_tau_end > 0,
             "gumbel_tau_start and gumbel_tau_end must be positive",

@@ -205,6 +205,14 @@ def maligan_loss(fake_logits: torch.Tensor, log_p: torch.Tensor, baseline=None) 
     return -(advantage * log_p).sum(-1)
 
 
+def bgan_loss(fake_logits: torch.Tensor, log_p: torch.Tensor, baseline=None) -> torch.Tensor:
+    """Boundary-seeking GAN for discrete data (Hjelm et al. 2018) on the generator's samples:
+    `-sum_i v_i log P_G(x_i)` with the self-normalised importance weights `v_i` of
+    `D(x_i) / (1 - D(x_i))` (as `maligan_weights`), held constant: maximum likelihood on the
+    samples, reweighted towards the data distribution that the discriminator implies."""
+    return -(maligan_weights(fake_logits).detach() * log_p).sum(-1)
+
+
 def reinforce_rewards(fake_logits: torch.Tensor) -> torch.Tensor:
     """Each sample's whole-sequence reward: the discriminator's probability `D(x)`."""
     return torch.sigmoid(fake_logits)
@@ -252,6 +260,7 @@ GENERATOR_OBJECTIVES = {
     "weighted_mle": GeneratorObjective(weighted_mle_loss, "real"),
     "reinforce": GeneratorObjective(reinforce_loss, "fake"),
     "maligan": GeneratorObjective(maligan_loss, "fake"),
+    "bgan": GeneratorObjective(bgan_loss, "fake"),
     "gumbel": GeneratorObjective(gumbel_loss, "relaxed"),
     "batch_likelihood": GeneratorObjective(
         batch_likelihood_loss, "real", batch_likelihood_value_and_grad, discriminator=False

@@ -31,6 +31,8 @@ def train_single(
     objective = variant_objective(model, train.objective)
     if objective.names == "relaxed" or not objective.discriminator:
         raise ValueError("the reference trainer covers the adversarial log-likelihood objectives")
+    if train.d_steps != 1 or train.pretrain_epochs:
+        raise ValueError("the reference trainer covers d_steps 1 without pre-training")
     d_loss_fn = discriminator_loss_log_sigmoid if model.switches.log_sigmoid else discriminator_loss
     baseline = None
     ids = encode_batch(names, model.real_steps)

@@ -40,3 +40,11 @@ def gumbel_draws(
     """The Gumbel-softmax method's extra uniforms of one epoch (n_batches, n_draws, batch_size,
     vocab), drawn after `epoch_draws`."""
     return torch.rand(n_batches, n_draws, batch_size, vocab, generator=rng)
+
+
+def discriminator_draws(
+    rng: torch.Generator, n_batches: int, batch_size: int, n_draws: int, extra_steps: int
+) -> torch.Tensor:
+    """The uniforms of the samples of each batch's extra discriminator steps (d_steps > 1),
+    (n_batches, extra_steps, n_draws, batch_size), drawn after the epoch's other draws."""
+    return torch.rand(n_batches, extra_steps, n_draws, batch_size, generator=rng)

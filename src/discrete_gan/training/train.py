@@ -23,11 +23,23 @@ from discrete_gan.model.networks import Discriminator, Generator, init_uniform_
 from discrete_gan.model.objectives import (
     IS_GAN_BROADCAST,
     IS_GAN_BROADCAST_LOG_SIGMOID,
+    GeneratorObjective,
     generator_objective,
     is_gan_weight_diagnostics,
+    mle_loss,
     update_baseline,
 )
-from discrete_gan.training.seeding import epoch_draws, final_draws, gumbel_draws, run_generator
+from discrete_gan.training.seeding import (
+    discriminator_draws,
+    epoch_draws,
+    final_draws,
+    gumbel_draws,
+    run_generator,
+)
+
+# The objective of a method's pre-training epochs (`pretrain_epochs`): maximum likelihood, with
+# the discriminator left untrained until the method's own epochs begin.
+PRETRAINING = GeneratorObjective(mle_loss, "real", discriminator=False)
 
 
 @dataclass
@@ -168,12 +180,11 @@ class BatchedTrainer:
         self.generator = Network(list(gen_states), device, dtype, train.lr, backend.adam)
         self.discriminator = Network(list(disc_states), device, dtype, train.lr, backend.adam)
         self.gen, self.disc = self.generator.params, self.discriminator.params
-        self.objective = variant_objective(model, train.objective)
-        closed_form = self.objective.value_and_grad
-        self.value_and_grad = backend.objective_kernels.get(closed_form, closed_form)
+        self.net = backend  # the batched model functions (`backends.Backend`)
+        self.method = variant_objective(model, train.objective)  # the runs' objective
+        self._use(self.method)
         self.baseline = None  # reinforce's moving-average reward (runs,)
         self.n_batches = len(names) // train.batch_size  # the last partial batch is dropped
-        self.net = backend  # the batched model functions (`backends.Backend`)
         self.heldout = None
         if heldout:
             ids = encode_batch(heldout, model.real_steps).T  # (steps, names)
@@ -182,38 +193,60 @@ class BatchedTrainer:
             per_name = [model.real_steps if self.whole else len(n) + 1 for n in heldout]
             self.heldout_chars = sum(per_name)
 
-    def _draws(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-        """This epoch's shuffles (runs, names), sampling uniforms (batches, runs, draws, batch)
-        and, for the Gumbel-softmax method, its uniforms (batches, runs, draws, batch, vocab)."""
+    def _use(self, objective: GeneratorObjective) -> None:
+        """Train with `objective` from now on (the method's own, or MLE while pre-training)."""
+        self.objective = objective
+        closed_form = objective.value_and_grad
+        self.value_and_grad = self.net.objective_kernels.get(closed_form, closed_form)
+
+    def _draws(self) -> tuple[torch.Tensor, ...]:
+        """This epoch's shuffles (runs, names) and sampling uniforms (batches, runs, draws,
+        batch); for the Gumbel-softmax method its uniforms (batches, runs, draws, batch, vocab),
+        and with d_steps > 1 the uniforms of the extra discriminator steps' samples (batches,
+        runs, d_steps - 1, draws, batch), each drawn only where the method needs them (else
+        None), after the others, so that the default settings draw what they always drew."""
         shape = (self.n_batches, self.train.batch_size, self.model.free_draws)
-        orders, uniforms, gumbel = [], [], []
+        extra_steps = self.train.d_steps - 1 if self.method.discriminator else 0
+        orders, uniforms, gumbel, extra = [], [], [], []
         for rng in self.rngs:
             order, u = epoch_draws(rng, self.n_names, *shape)
             orders.append(order)
             uniforms.append(u)
-            if self.objective.names == "relaxed":
+            if self.method.names == "relaxed":
                 gumbel.append(gumbel_draws(rng, *shape, VOCAB_SIZE))
-        uniforms = torch.stack(uniforms, dim=1).to(self.device, self.dtype)
-        gumbel = torch.stack(gumbel, dim=1).to(self.device, self.dtype) if gumbel else None
-        return torch.stack(orders).to(self.device), uniforms, gumbel
+            if extra_steps:
+                extra.append(discriminator_draws(rng, *shape, extra_steps))
 
-    def _step(self, real: torch.Tensor, uniforms: torch.Tensor, gumbel: torch.Tensor | None):
-        """One discriminator step, then one generator step with the updated discriminator.
+        def stacked(draws: list[torch.Tensor]) -> torch.Tensor | None:
+            return torch.stack(draws, dim=1).to(self.device, self.dtype) if draws else None
+
+        orders = torch.stack(orders).to(self.device)
+        return orders, stacked(uniforms), stacked(gumbel), stacked(extra)
+
+    def _step(self, real: torch.Tensor, uniforms: torch.Tensor, gumbel, extra):
+        """d_steps discriminator steps, then one generator step with the updated discriminator.
 
         real (runs, real_steps, batch) symbol ids, uniforms (runs, free_draws, batch); gumbel
-        (runs, max_steps - 1, batch, vocab) only for the Gumbel-softmax method."""
+        (runs, max_steps - 1, batch, vocab) only for the Gumbel-softmax method; extra (runs,
+        d_steps - 1, free_draws, batch): the uniforms of the extra discriminator steps' fresh
+        samples (the first step judges the samples the generator step uses)."""
         relaxed_fake = None
-        if gumbel is not None:
+        if self.objective.names == "relaxed":
             relaxed_fake = gumbel_softmax.relaxed_sample(self.gen, gumbel, self.tau)
             fake = gumbel_softmax.hard_ids(relaxed_fake)
         elif self.objective.discriminator:
             fake = self._sample(uniforms)
         if self.objective.discriminator:
-            d_loss, grads = self.net.discriminator_step(
-                self.disc, real, fake, self.log_sigmoid, self.d_divisor
-            )  # (runs,)
-            self.discriminator.step(grads)
-        else:  # no discriminator at all: nothing is sampled or judged
+            d_losses = []
+            for k in range(self.train.d_steps):
+                judged = fake if k == 0 else self._sample(extra[:, k - 1])
+                d_loss, grads = self.net.discriminator_step(
+                    self.disc, real, judged, self.log_sigmoid, self.d_divisor
+                )  # (runs,)
+                self.discriminator.step(grads)
+                d_losses.append(d_loss)
+            d_loss = d_losses[0] if len(d_losses) == 1 else torch.stack(d_losses).mean(0)
+        else:  # no discriminator at all (or pre-training): nothing is sampled or judged
             d_loss = torch.full((len(self.seeds),), torch.nan)
         if relaxed_fake is not None:
             g_loss = self._relaxed_generator_step(relaxed_fake)
@@ -239,7 +272,7 @@ class BatchedTrainer:
             self.gen, names, self.whole, self.ban_start
         )
         g_loss, grad_log_p = self._objective(logits, log_p)
-        if self.train.objective == "is_gan":
+        if self.objective is self.method and self.train.objective == "is_gan":
             self._weights.append(-grad_log_p)  # the normalised importance weights
         self.generator.step(pullback(grad_log_p))
         return g_loss
@@ -284,11 +317,17 @@ class BatchedTrainer:
         self.tau = gumbel_softmax.temperature_at(
             epoch, train.epochs, train.gumbel_tau_start, train.gumbel_tau_end
         )
-        orders, uniforms, gumbel = self._draws()
+        self._use(PRETRAINING if epoch < train.pretrain_epochs else self.method)
+        orders, uniforms, gumbel, extra = self._draws()
         reals = epoch_batches(self.ids, orders, self.n_batches, self.train.batch_size)
         d_losses, g_losses, self._weights = [], [], []
         for b in range(self.n_batches):
-            d, g = self._step(reals[b], uniforms[b], None if gumbel is None else gumbel[b])
+            d, g = self._step(
+                reals[b],
+                uniforms[b],
+                None if gumbel is None else gumbel[b],
+                None if extra is None else extra[b],
+            )
             d_losses.append(d)
             g_losses.append(g)
         d_losses, g_losses = torch.stack(d_losses), torch.stack(g_losses)  # (batches, runs)
@@ -324,7 +363,7 @@ class BatchedTrainer:
         """Per run, the final discriminator's accuracy (logit > 0 means "real") on every real
         name and on as many fresh samples, drawn after `final_names`'s."""
         n = self.n_names
-        if not self.objective.discriminator:
+        if not self.method.discriminator:
             return [{} for _ in self.seeds]
         uniforms = torch.stack(
             [torch.rand(self.model.free_draws, n, generator=rng) for rng in self.rngs]
