@@ -6,6 +6,7 @@
 #   snakemake --cores 2 --configfile config/smoke.yaml   # 2 runs x 3 epochs
 #   snakemake --profile profiles/slurm --config seeds_per_job=1   # one SLURM job per run
 #   snakemake --cores 8 comparison                        # every method on held-out names
+#   snakemake --cores 8 benchmark                         # tuned, pre-trained, with intervals
 #   snakemake --cores 2 verify --configfile config/ci.yaml  # check the numbers against bands
 
 
@@ -27,7 +28,9 @@ include: "workflow/rules/common.smk"
 
 wildcard_constraints:
     variant="|".join(VARIANTS),
-    method="|".join(config["comparison_methods"]),
+    method="|".join(dict.fromkeys(config["comparison_methods"] + config["benchmark_methods"])),
+    regime="scratch|pretrained",
+    k=r"\d+",
 
 
 include: "workflow/rules/data.smk"
@@ -37,6 +40,7 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/comparison.smk"
 include: "workflow/rules/paper.smk"
 include: "workflow/rules/verify.smk"
+include: "workflow/rules/benchmark.smk"
 include: "workflow/rules/docs.smk"
 
 
@@ -48,6 +52,8 @@ localrules:
     download,
     run_settings,
     method_settings,
+    benchmark_search_settings,
+    benchmark,
     verify,
     docs,
     docs_comparison,

@@ -28,6 +28,7 @@ def test_schema_enums_equal_the_registries() -> None:
     assert properties["variants"]["items"]["enum"] == list(VARIANTS)
     assert properties["objective"]["enum"] == list(GENERATOR_OBJECTIVES)
     assert properties["comparison_methods"]["items"]["enum"] == list(GENERATOR_OBJECTIVES)
+    assert properties["benchmark_methods"]["items"]["enum"] == list(GENERATOR_OBJECTIVES)
 
 
 def test_default_config_trains_the_whole_ladder() -> None:

@@ -50,3 +50,29 @@ def test_split_cli_writes_both_files(tmp_path) -> None:
     expected = split.split_names(NAMES, 0.2, seed=3)
     assert train.read_text().split() == expected[0]
     assert heldout.read_text().split() == expected[1]
+
+
+def test_split_parts_are_disjoint_and_the_first_is_the_two_way_split() -> None:
+    """Two held-out parts (the benchmark's validation and test names) come from one shuffle:
+    disjoint from each other and from training; the first equals the two-way split's."""
+    names = NAMES + NAMES[:30]
+    train, (validation, test) = split.split_parts(names, [0.1, 0.2], seed=4)
+    assert (len(validation), len(test)) == (10, 20)
+    assert not set(validation) & set(test) and not (set(validation) | set(test)) & set(train)
+    assert set(train) | set(validation) | set(test) == set(NAMES)
+    assert validation == split.split_names(names, 0.1, seed=4)[1]
+    with pytest.raises(UserError, match="leaves none to train on"):
+        split.split_parts(NAMES, [0.5, 0.5], seed=0)
+
+
+def test_split_cli_writes_one_file_per_part(tmp_path) -> None:
+    names = tmp_path / "names.txt"
+    names.write_text("\n".join(NAMES) + "\n")
+    out = [tmp_path / f"{part}.txt" for part in ("train", "validation", "test")]
+    argv = ["--names", str(names), "--heldout-fraction", "0.1", "0.1", "--seed", "3"]
+    argv += ["--train-out", str(out[0])]
+    run_cli(split_cli.main, [*argv, "--heldout-out", *map(str, out[1:])])
+    train, parts = split.split_parts(NAMES, [0.1, 0.1], seed=3)
+    assert [p.read_text().split() for p in out] == [train, *parts]
+    with pytest.raises(SystemExit):
+        run_cli(split_cli.main, [*argv, "--heldout-out", str(out[1])])

@@ -14,6 +14,7 @@ held-out NLL that training logged every few epochs: method, seed, epoch, heldout
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -37,8 +38,11 @@ def evaluate_generator(
     temperatures: list[float],
     n_samples: int,
     seed: int,
+    reference: Callable[[str], float] | None = None,
 ) -> list[tuple[float, str, float]]:
-    """(temperature, metric, value) rows for one generator, in float64."""
+    """(temperature, metric, value) rows for one generator, in float64; with a `reference` model
+    (log P(name), `ngram.reference_model`), also the samples' NLL per character under it, the
+    benchmark's measure of sample quality."""
     generator = generator.double()
     max_letters = generator.config.max_steps - 1
     heldout_ids = encode_batch(heldout, generator.config.max_steps)
@@ -50,6 +54,9 @@ def evaluate_generator(
         rows.append((temperature, "heldout_nll_per_char", metrics.nll_per_char(log_p, heldout)))
         samples = decode_batch(generator.sample(uniforms, temperature=temperature))
         scores = metrics.sample_metrics(samples, train, set(heldout), heldout, max_letters)
+        if reference is not None:
+            quality = metrics.nll_per_char([reference(name) for name in samples], samples)
+            scores["reference_nll_per_char"] = quality
         rows.extend((temperature, name, value) for name, value in scores.items())
     return rows
 

@@ -24,9 +24,10 @@ The table is long: reference, metric, value, with metrics named as in `metrics.c
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import pandas as pd
 
@@ -86,6 +87,29 @@ def ngram_nll(train: Sequence[str], heldout: Sequence[str], order: int) -> float
     counts = count_ngrams(train, order)
     log_p = [log_likelihood(counts, name, order) for name in heldout]
     return metrics.nll_per_char(log_p, heldout)
+
+
+# Orders the benchmark's reference model chooses among (`reference_model`).
+REFERENCE_ORDERS = (2, 3, 4, 5, 6)
+
+
+def scorer(names: Sequence[str], order: int) -> Callable[[str], float]:
+    """log P(name) under the order-`order` model fitted to `names`, memoised per name (samples
+    repeat names often)."""
+    counts = count_ngrams(names, order)
+    return functools.lru_cache(maxsize=None)(lambda name: log_likelihood(counts, name, order))
+
+
+def reference_model(
+    train: Sequence[str], validation: Sequence[str], orders: Sequence[int] = REFERENCE_ORDERS
+) -> tuple[int, dict[int, float], Callable[[str], float]]:
+    """The benchmark's judge of sample quality, stronger than any model it judges on this data:
+    of `orders`, the n-gram order whose model fitted to `train` has the lowest validation NLL per
+    character, refitted to train + validation. Returns that order, every order's validation NLL
+    and the refitted model's log P(name)."""
+    nll = {order: ngram_nll(train, validation, order) for order in orders}
+    best = min(nll, key=nll.get)
+    return best, nll, scorer([*train, *validation], best)
 
 
 def name_references(train: Sequence[str], heldout: Sequence[str]) -> list[tuple[str, str, float]]:

@@ -246,24 +246,30 @@ class GeneratorObjective:
     """A generator objective: its loss, which names it scores (`real` corpus names, `fake`
     generator samples, or `relaxed` for the Gumbel-softmax method), optionally its loss and
     gradient with respect to `log_p` in closed form, which saves the trainer an autograd pass,
-    and whether training has a discriminator at all."""
+    whether training has a discriminator at all, and whether the generator's loss reads it
+    (`adversarial`; `mle` trains a discriminator beside it that its loss ignores)."""
 
     loss: Callable[..., torch.Tensor]
     names: str
     value_and_grad: Callable[..., tuple[torch.Tensor, torch.Tensor]] | None = None
     discriminator: bool = True
+    adversarial: bool = True
 
 
 GENERATOR_OBJECTIVES = {
     "is_gan": GeneratorObjective(is_gan_generator_loss, "real", is_gan_value_and_grad),
-    "mle": GeneratorObjective(mle_loss, "real"),
+    "mle": GeneratorObjective(mle_loss, "real", adversarial=False),
     "weighted_mle": GeneratorObjective(weighted_mle_loss, "real"),
     "reinforce": GeneratorObjective(reinforce_loss, "fake"),
     "maligan": GeneratorObjective(maligan_loss, "fake"),
     "bgan": GeneratorObjective(bgan_loss, "fake"),
     "gumbel": GeneratorObjective(gumbel_loss, "relaxed"),
     "batch_likelihood": GeneratorObjective(
-        batch_likelihood_loss, "real", batch_likelihood_value_and_grad, discriminator=False
+        batch_likelihood_loss,
+        "real",
+        batch_likelihood_value_and_grad,
+        discriminator=False,
+        adversarial=False,
     ),
 }
 
