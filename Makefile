@@ -24,7 +24,7 @@ CONFIGFILE := $(if $(filter-out config/config.yaml,$(CONFIG)),--configfile $(CON
 SNAKEMAKE := "$(BIN)/snakemake" --cores $(CORES) $(CONFIGFILE) --show-failed-logs \
 	$(SNAKEMAKE_ARGS)
 
-.PHONY: setup replicate smoke comparison figure5 figure6 verify docs report test lint bench clean
+.PHONY: setup replicate smoke comparison benchmark figure5 figure6 verify docs report test lint bench clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv "$(VENV)"
@@ -57,6 +57,11 @@ figure5: setup
 
 figure6: setup
 	$(SNAKEMAKE) figure6_all $(OVERRIDES)
+
+# The benchmark of generator objectives (tuned, two regimes, intervals; about 40 minutes on 2
+# cores) and its docs page.
+benchmark: setup
+	$(SNAKEMAKE) benchmark docs_benchmark $(OVERRIDES)
 
 # Check a finished run's numbers against config's expectations (trains whatever is missing).
 verify: setup

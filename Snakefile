@@ -28,7 +28,9 @@ include: "workflow/rules/common.smk"
 
 wildcard_constraints:
     variant="|".join(VARIANTS),
-    method="|".join(dict.fromkeys(config["comparison_methods"] + config["benchmark_methods"])),
+    method="|".join(
+        dict.fromkeys(config["comparison_methods"] + config["benchmark_methods"])
+    ),
     regime="scratch|pretrained",
     k=r"\d+",
 
@@ -54,6 +56,7 @@ localrules:
     method_settings,
     benchmark_search_settings,
     benchmark,
+    docs_benchmark,
     verify,
     docs,
     docs_comparison,

@@ -812,3 +812,59 @@ def test_make_smoke_writes_into_its_own_folder(tmp_path: Path, corpus_dir: Path)
     assert (smoke / "results/provenance.json").is_file()
     assert sorted(p.name for p in (workdir / "results").iterdir()) == ["mine.txt"]
     assert not (workdir / "figures").exists() and not (workdir / "data").exists()
+
+
+@pytest.fixture(scope="module")
+def benchmark_run(smoke_run: Path, corpus_dir: Path) -> Path:
+    """The smoke copy after `snakemake benchmark docs_benchmark`: mle and bgan, two
+    configurations each, one search seed, two final seeds, three epochs (one pre-training)."""
+    config = ("eval_every=1", "eval_samples=200")
+    targets = ("benchmark", "docs_benchmark")
+    succeed(snakemake(smoke_run, corpus_dir, "--cores", "2", *targets, config=config), smoke_run)
+    return smoke_run
+
+
+BENCHMARK_PAIRS = [("mle", "scratch"), ("bgan", "scratch"), ("bgan", "pretrained")]
+
+
+def test_benchmark_splits_are_disjoint(benchmark_run: Path) -> None:
+    folder = benchmark_run / "data/processed/benchmark"
+    train, validation, test = (
+        set(read_lines(folder / f"{part}.txt")) for part in ("train", "validation", "test")
+    )
+    assert not train & validation and not train & test and not validation & test
+    total = len(train | validation | test)
+    assert len(validation) == len(test) == math.ceil(0.1 * total)
+
+
+def test_benchmark_selects_on_validation_and_trains_fresh_seeds(benchmark_run: Path) -> None:
+    rows = read_csv(benchmark_run / "results/benchmark/selection.csv")
+    assert {(r["method"], r["regime"]) for r in rows} == set(BENCHMARK_PAIRS)
+    assert {r["config"] for r in rows} == {"0", "1"} and {r["seed"] for r in rows} == {"0"}
+    for method, regime in BENCHMARK_PAIRS:
+        picked = [r for r in rows if (r["method"], r["regime"]) == (method, regime)]
+        best = min(picked, key=lambda r: (float(r["validation_nll_per_char"]), int(r["config"])))
+        assert [r["selected"] for r in picked].count("True") == 1 and best["selected"] == "True"
+        folder = benchmark_run / f"results/benchmark/final/{method}/{regime}"
+        chosen = json.loads((folder / "settings.json").read_text())
+        search = benchmark_run / f"results/benchmark/search/{method}/{regime}/c{best['config']}"
+        assert chosen == json.loads((search / "settings.json").read_text())
+        assert chosen["pretrain_epochs"] == (1 if regime == "pretrained" else 0)
+        assert chosen["epochs"] == 3 and chosen["objective"] == method
+        assert sorted(p.name for p in folder.glob("seed*")) == ["seed1", "seed2"]
+
+
+def test_benchmark_scores_every_final_run_on_test(benchmark_run: Path) -> None:
+    rows = read_csv(benchmark_run / "results/benchmark/metrics.csv")
+    assert list(rows[0]) == ["method", "regime", "seed", "temperature", "metric", "value"]
+    keys = {(r["method"], r["regime"], r["seed"], r["metric"]) for r in rows}
+    for method, regime in BENCHMARK_PAIRS:
+        for seed in ("1", "2"):
+            for metric in ("test_nll_per_char", "reference_nll_per_char", "bigram_jsd"):
+                assert (method, regime, seed, metric) in keys
+    curves = read_csv(benchmark_run / "results/benchmark/curves.csv")
+    assert {(r["method"], r["regime"]) for r in curves} == set(BENCHMARK_PAIRS)
+    page = (benchmark_run / "results/docs/benchmark.md").read_text()
+    assert "## Protocol" in page and "benchmark/benchmark_quality_diversity.png" in page
+    for name in ("benchmark_quality_diversity.png", "benchmark_curves.png"):
+        assert png_size(benchmark_run / "results/docs/benchmark" / name)[0] >= 300

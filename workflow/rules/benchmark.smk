@@ -4,68 +4,6 @@
 # the best configuration per method and regime trained again on the final seeds and scored
 # once on test; the report with bootstrap intervals. The protocol: analysis/benchmark.py.
 
-from discrete_gan.analysis.benchmark import check_grids, grid_points, regimes
-
-BENCHMARK_DIR = "results/benchmark"
-BENCHMARK_DATA = "data/processed/benchmark"
-BENCHMARK_METHODS = config["benchmark_methods"]
-BENCHMARK_PAIRS = [(m, r) for m in BENCHMARK_METHODS for r in regimes(m)]
-SEARCH_SEEDS = list(range(config["benchmark_search_seeds"]))
-FINAL_SEEDS = list(
-    range(len(SEARCH_SEEDS), len(SEARCH_SEEDS) + config["benchmark_final_seeds"])
-)
-
-
-def check_benchmark():
-    """Fail with one sentence on benchmark settings the schema alone cannot check."""
-    try:
-        check_grids(config["benchmark_grid"], BENCHMARK_METHODS)
-    except Exception as err:
-        raise WorkflowError(f"invalid config: {err}") from None
-    if config["benchmark_pretrain_epochs"] >= config["benchmark_epochs"]:
-        raise WorkflowError(
-            "invalid config: benchmark_pretrain_epochs must be below benchmark_epochs, or "
-            "the pre-trained regime never trains its method"
-        )
-
-
-check_benchmark()
-
-
-def search_dir(method, regime, k):
-    return f"{BENCHMARK_DIR}/search/{method}/{regime}/c{k}"
-
-
-def final_dir(method, regime):
-    return f"{BENCHMARK_DIR}/final/{method}/{regime}"
-
-
-def seed_files(folder, seeds, name):
-    """One output file of each run in `folder`."""
-    return [str(run_dir(folder, seed) / name) for seed in seeds]
-
-
-def search_points(method):
-    return grid_points(config["benchmark_grid"][method])
-
-
-def benchmark_settings(method, regime, changes):
-    """The settings.json text of a benchmark folder of runs: the config's settings, the
-    benchmark's epochs (the first benchmark_pretrain_epochs of them maximum likelihood in the
-    pre-trained regime), and the configuration's changes."""
-    pretrain = config["benchmark_pretrain_epochs"] if regime == "pretrained" else 0
-    epochs = config["benchmark_epochs"]
-    return settings_json(
-        "corrected", method, epochs=epochs, pretrain_epochs=pretrain, **changes
-    )
-
-
-SEARCHED = [
-    (method, regime, k)
-    for method, regime in BENCHMARK_PAIRS
-    for k in range(len(search_points(method)))
-]
-
 
 rule benchmark_split:
     input:
@@ -123,8 +61,12 @@ for method, regime, k in SEARCHED:
             heldout=rules.benchmark_split.output.validation,
             settings=f"{search_dir(method, regime, k)}/settings.json",
         output:
-            checkpoints=seed_files(search_dir(method, regime, k), SEARCH_SEEDS, "checkpoint.pt"),
-            curves=seed_files(search_dir(method, regime, k), SEARCH_SEEDS, "heldout_nll.csv"),
+            checkpoints=seed_files(
+                search_dir(method, regime, k), SEARCH_SEEDS, "checkpoint.pt"
+            ),
+            curves=seed_files(
+                search_dir(method, regime, k), SEARCH_SEEDS, "heldout_nll.csv"
+            ),
         log:
             f"logs/benchmark/search/{method}_{regime}_c{k}.log",
         benchmark:
@@ -181,7 +123,9 @@ for method, regime in BENCHMARK_PAIRS:
             heldout=rules.benchmark_split.output.validation,
             settings=f"{final_dir(method, regime)}/settings.json",
         output:
-            checkpoints=seed_files(final_dir(method, regime), FINAL_SEEDS, "checkpoint.pt"),
+            checkpoints=seed_files(
+                final_dir(method, regime), FINAL_SEEDS, "checkpoint.pt"
+            ),
             curves=seed_files(final_dir(method, regime), FINAL_SEEDS, "heldout_nll.csv"),
         log:
             f"logs/benchmark/final/{method}_{regime}.log",
@@ -204,7 +148,9 @@ for method, regime in BENCHMARK_PAIRS:
         name:
             f"benchmark_evaluate_{method}_{regime}"
         input:
-            checkpoints=seed_files(final_dir(method, regime), FINAL_SEEDS, "checkpoint.pt"),
+            checkpoints=seed_files(
+                final_dir(method, regime), FINAL_SEEDS, "checkpoint.pt"
+            ),
             curves=seed_files(final_dir(method, regime), FINAL_SEEDS, "heldout_nll.csv"),
             train=rules.benchmark_split.output.train,
             validation=rules.benchmark_split.output.validation,
@@ -236,7 +182,9 @@ for method, regime in BENCHMARK_PAIRS:
 
 rule benchmark_collect:
     input:
-        metrics=[f"{BENCHMARK_DIR}/parts/metrics_{m}_{r}.csv" for m, r in BENCHMARK_PAIRS],
+        metrics=[
+            f"{BENCHMARK_DIR}/parts/metrics_{m}_{r}.csv" for m, r in BENCHMARK_PAIRS
+        ],
         curves=[f"{BENCHMARK_DIR}/parts/curves_{m}_{r}.csv" for m, r in BENCHMARK_PAIRS],
     output:
         metrics=f"{BENCHMARK_DIR}/metrics.csv",
@@ -332,3 +280,43 @@ rule benchmark_provenance:
         **provenance_params(),
     shell:
         PROVENANCE_COMMAND
+
+
+# What docs/benchmark.md shows, copied beside it: {copy in docs: source}.
+DOCS_BENCHMARK_COPIES = {
+    f"{config['docs_dir']}/benchmark/{os.path.basename(path)}": path
+    for path in [
+        rules.benchmark_select.output.selection,
+        rules.benchmark_report.output.summary,
+        rules.benchmark_collect.output.metrics,
+        rules.benchmark_collect.output.curves,
+        rules.benchmark_reference.output[0],
+        rules.benchmark_report.output.quality,
+        rules.benchmark_report.output.curves,
+        rules.benchmark_provenance.output[0],
+    ]
+}
+
+
+rule docs_benchmark:
+    input:
+        guard=docs_guard,
+        report=rules.benchmark_report.output.report,
+        benchmarks=benchmark_training_jobs(),
+        provenance=rules.benchmark_provenance.output[0],
+        copies=list(DOCS_BENCHMARK_COPIES.values()),
+    output:
+        page=f"{config['docs_dir']}/benchmark.md",
+        copies=list(DOCS_BENCHMARK_COPIES),
+    log:
+        "logs/docs/benchmark.log",
+    conda:
+        CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=10,
+    shell:
+        "discrete-gan docs benchmark --report {input.report}"
+        " --benchmarks {input.benchmarks} --provenance {input.provenance}"
+        " --copy-from {input.copies} --copy-to {output.copies} --out {output.page} > {log} 2>&1"

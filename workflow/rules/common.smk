@@ -353,3 +353,74 @@ def docs_guard(wildcards):
             "CI configs write to results/docs), or run make docs after a full run."
         )
     return []
+
+
+# --- the benchmark (benchmark.smk) ---
+from discrete_gan.analysis.benchmark import check_grids, grid_points, regimes
+
+BENCHMARK_DIR = "results/benchmark"
+BENCHMARK_DATA = "data/processed/benchmark"
+BENCHMARK_METHODS = config["benchmark_methods"]
+BENCHMARK_PAIRS = [(m, r) for m in BENCHMARK_METHODS for r in regimes(m)]
+SEARCH_SEEDS = list(range(config["benchmark_search_seeds"]))
+FINAL_SEEDS = list(
+    range(len(SEARCH_SEEDS), len(SEARCH_SEEDS) + config["benchmark_final_seeds"])
+)
+
+
+def check_benchmark():
+    """Fail with one sentence on benchmark settings the schema alone cannot check."""
+    try:
+        check_grids(config["benchmark_grid"], BENCHMARK_METHODS)
+    except Exception as err:
+        raise WorkflowError(f"invalid config: {err}") from None
+    if config["benchmark_pretrain_epochs"] >= config["benchmark_epochs"]:
+        raise WorkflowError(
+            "invalid config: benchmark_pretrain_epochs must be below benchmark_epochs, or "
+            "the pre-trained regime never trains its method"
+        )
+
+
+check_benchmark()
+
+
+def search_dir(method, regime, k):
+    return f"{BENCHMARK_DIR}/search/{method}/{regime}/c{k}"
+
+
+def final_dir(method, regime):
+    return f"{BENCHMARK_DIR}/final/{method}/{regime}"
+
+
+def seed_files(folder, seeds, name):
+    """One output file of each run in `folder`."""
+    return [str(run_dir(folder, seed) / name) for seed in seeds]
+
+
+def search_points(method):
+    return grid_points(config["benchmark_grid"][method])
+
+
+def benchmark_settings(method, regime, changes):
+    """The settings.json text of a benchmark folder of runs: the config's settings, the
+    benchmark's epochs (the first benchmark_pretrain_epochs of them maximum likelihood in the
+    pre-trained regime), and the configuration's changes."""
+    pretrain = config["benchmark_pretrain_epochs"] if regime == "pretrained" else 0
+    epochs = config["benchmark_epochs"]
+    return settings_json(
+        "corrected", method, epochs=epochs, pretrain_epochs=pretrain, **changes
+    )
+
+
+SEARCHED = [
+    (method, regime, k)
+    for method, regime in BENCHMARK_PAIRS
+    for k in range(len(search_points(method)))
+]
+
+
+def benchmark_training_jobs():
+    """The benchmark files of the benchmark's training jobs (search and final)."""
+    names = [f"search_{m}_{r}_c{k}" for m, r, k in SEARCHED]
+    names += [f"final_{m}_{r}" for m, r in BENCHMARK_PAIRS]
+    return [getattr(rules, name).rule.benchmark for name in names]

@@ -193,3 +193,45 @@ def collect(paths: list[Path], columns: list[str], what: str) -> pd.DataFrame:
     """The part tables of every method and regime, one after another."""
     fix = "rerun the benchmark's evaluation"
     return pd.concat([read_table(path, columns, what, fix) for path in paths], ignore_index=True)
+
+
+def protocol_markdown(config: Mapping) -> str:
+    """The protocol as run, from the resolved config (provenance.json's `config`)."""
+    methods = config["benchmark_methods"]
+    epochs, pretrain = config["benchmark_epochs"], config["benchmark_pretrain_epochs"]
+    search, final = config["benchmark_search_seeds"], config["benchmark_final_seeds"]
+    n_configs = len(grid_points(config["benchmark_grid"][methods[0]]))
+    adversarial = [m for m in methods if len(regimes(m)) == 2]
+    plain = [m for m in methods if len(regimes(m)) == 1]
+    grid_rows = "".join(
+        f"| `{method}` | "
+        + ", ".join(f"`{key}` {values}" for key, values in config["benchmark_grid"][method].items())
+        + " |\n"
+        for method in methods
+    )
+    fractions = (config["benchmark_validation_fraction"], config["benchmark_test_fraction"])
+    return (
+        "## Protocol\n\n"
+        f"- **Split**: the distinct names are shuffled with seed {config['benchmark_split_seed']}"
+        f" into validation ({fractions[0]:.0%}), test ({fractions[1]:.0%}) and train (the "
+        "rest, every corpus line of its names). Settings are chosen on validation only; test "
+        "is scored once, at the end.\n"
+        f"- **Equal budget**: every method searches {n_configs} configurations, each trained "
+        f"on {search} seed(s) for {epochs} epochs (the grids below).\n"
+        f"- **Regimes**: {', '.join(f'`{m}`' for m in adversarial) or 'no method'} (their loss "
+        f"reads the discriminator) are tuned and trained from scratch and from a generator "
+        f"pre-trained by maximum likelihood for the first {pretrain} of the {epochs} epochs "
+        "(the discriminator waits for the method's own epochs); "
+        f"{', '.join(f'`{m}`' for m in plain) or 'none'} train from scratch for the same "
+        f"{epochs} epochs.\n"
+        "- **Selection**: per method and regime, the configuration with the lowest mean "
+        "validation NLL per character at the end of training (ties: the first).\n"
+        f"- **Final runs**: the selected configuration trained on {final} fresh seeds, scored "
+        "on the test names at every sampling temperature "
+        f"({', '.join(map(str, config['eval_temperatures']))}; {config['eval_samples']} samples "
+        "each): test NLL per character (coverage and diversity), the samples' NLL per "
+        "character under a reference n-gram model (its order chosen on validation, fitted to "
+        "train + validation: quality), and the name metrics. Means with 95 % percentile "
+        "bootstrap intervals over seeds; differences to `mle` paired by seed.\n\n"
+        "| method | grid |\n| --- | --- |\n" + grid_rows
+    )

@@ -162,6 +162,36 @@ def comparison_page(record: dict, summary_md: str, benchmarks: list[dict]) -> st
     return "\n".join(parts)
 
 
+def benchmark_page(record: dict, report_md: str, benchmarks: list[dict]) -> str:
+    """docs/benchmark.md: the benchmark's protocol (from the run's config), its report and
+    figures, and the time of its training jobs."""
+    from discrete_gan.analysis.benchmark import protocol_markdown
+
+    title, report = embed(report_md, levels=1)
+    parts = [
+        f"# {title or 'Benchmark of generator objectives'}\n",
+        stamp(record, "benchmark/provenance.json"),
+        "Does the adversarial signal beat plain maximum likelihood, fairly measured? Every "
+        "method tuned with the same budget, in two regimes where it reads a discriminator, "
+        "scored once on test names with intervals over seeds (what each method is: "
+        "[method.md](method.md#how-the-methods-compare)). Tables: "
+        "[selection](benchmark/selection.csv), [summary](benchmark/summary.csv), "
+        "[test metrics](benchmark/metrics.csv), [training curves](benchmark/curves.csv), "
+        "[reference points](benchmark/reference.csv).\n",
+        protocol_markdown(record["config"]),
+        image(
+            "benchmark/benchmark_quality_diversity.png",
+            "Quality against coverage on the test names, over sampling temperature",
+        ),
+        image("benchmark/benchmark_curves.png", "Validation NLL per character during training"),
+        report,
+    ]
+    if benchmarks:
+        parts += ["## Time and memory of the benchmark's training jobs\n"]
+        parts += [benchmark_table(benchmarks)]
+    return "\n".join(parts)
+
+
 @dataclass(frozen=True)
 class Setting:
     """Keys of config/config.yaml that share one comment, the comment and its section."""

@@ -27,6 +27,8 @@ STEPS = {
     "evaluate": ("discrete_gan.cli.evaluate", "score the comparison's generators"),
     "ngram": ("discrete_gan.cli.ngram", "the comparison's n-gram reference points"),
     "comparison-report": ("discrete_gan.cli.comparison_report", "the comparison's report"),
+    "benchmark": ("discrete_gan.cli.benchmark", "the benchmark: select, reference, evaluate"),
+    "benchmark-report": ("discrete_gan.cli.benchmark_report", "the benchmark's report"),
     "verify": ("discrete_gan.cli.verify", "check a run's numbers against expectations"),
     "provenance": ("discrete_gan.cli.provenance", "record where a results folder came from"),
     "figures": ("discrete_gan.cli.figures", "draw Figures 5 and 6 and the diagnostics"),

@@ -9,6 +9,7 @@ import yaml
 
 from discrete_gan.analysis import docs
 from discrete_gan.analysis.docs import (
+    benchmark_page,
     comparison_page,
     configuration_page,
     performance_page,
@@ -31,13 +32,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     comparison = pages.add_parser("comparison", help="docs/comparison.md")
     comparison.add_argument("--summary", type=Path, required=True, help="summary.md")
     comparison.add_argument("--benchmarks", type=Path, nargs="*", default=[], help="*.tsv")
+    bench = pages.add_parser("benchmark", help="docs/benchmark.md")
+    bench.add_argument("--report", type=Path, required=True, help="the benchmark's report.md")
+    bench.add_argument("--benchmarks", type=Path, nargs="*", default=[], help="*.tsv")
     configuration = pages.add_parser("configuration", help="docs/configuration.md")
     configuration.add_argument("--config", type=Path, required=True, help="config/config.yaml")
     configuration.add_argument("--schema", type=Path, required=True, help="the config schema")
     configuration.add_argument("--others", type=Path, nargs="*", default=[], help="*.yaml")
     performance = pages.add_parser("performance", help="docs/performance.md")
     performance.add_argument("--benchmarks", type=Path, nargs="+", required=True, help="*.tsv")
-    for page in (results, comparison, configuration, performance):
+    for page in (results, comparison, bench, configuration, performance):
         page.add_argument("--provenance", type=Path, required=True, help="provenance.json")
         page.add_argument("--copy-from", type=Path, nargs="*", default=[], help="files to copy")
         page.add_argument("--copy-to", type=Path, nargs="*", default=[], help="their copies")
@@ -54,6 +58,9 @@ def render(args: argparse.Namespace, record: dict) -> str:
     if args.page == "comparison":
         benchmarks = [read_benchmark(path) for path in args.benchmarks]
         return comparison_page(record, args.summary.read_text(encoding="utf-8"), benchmarks)
+    if args.page == "benchmark":
+        benchmarks = [read_benchmark(path) for path in args.benchmarks]
+        return benchmark_page(record, args.report.read_text(encoding="utf-8"), benchmarks)
     if args.page == "configuration":
         others = {
             f"config/{path.name}": yaml.safe_load(path.read_text(encoding="utf-8")) or {}
