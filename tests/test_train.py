@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import math
 import os
 import subprocess
 import sys
@@ -461,3 +462,14 @@ def test_d_steps_updates_the_discriminator_that_often(names300, objective) -> No
     ]
     assert torch.equal(fresh[0][1], fresh[1][1]) and fresh[0][3] is None
     assert fresh[1][3].shape == (two.n_batches, 1, 1, MODEL.max_steps - 1, 100)
+
+
+def test_pretrained_is_gan_writes_every_epoch(tmp_path, names300) -> None:
+    """The weight diagnostics of is_gan are undefined in its MLE pre-training epochs: empty
+    cells there, one row per epoch in losses.csv all the same."""
+    config = train_config(epochs=3, batch_size=64, n_samples=5, pretrain_epochs=2)
+    (result,) = train_runs(names300, [0], MODEL, config, "cpu", torch.float32, "numba", quiet)
+    rows = (write_run(result, tmp_path, MODEL, config) / "losses.csv").read_text().splitlines()
+    assert rows[0] == "epoch,d_loss,g_loss,ess,half_weight_length" and len(rows) == 4
+    assert rows[1].split(",")[1] == rows[1].split(",")[3] == "nan"
+    assert all(math.isfinite(float(v)) for v in rows[3].split(","))

@@ -339,6 +339,9 @@ class BatchedTrainer:
             lengths = (reals != END_ID).sum(2)
             ess, half = is_gan_weight_diagnostics(torch.stack(self._weights), lengths)
             self.diagnostics = (per_run_mean(ess), per_run_mean(half))
+        elif self.train.objective == "is_gan":  # a pre-training epoch: no weights to describe
+            undefined = torch.full((len(self.seeds),), math.nan, dtype=torch.float64)
+            self.diagnostics = (undefined, undefined)
         return per_run_mean(d_losses), per_run_mean(g_losses)
 
     def final_names(self) -> tuple[list[list[str]], list[list[str]]]:
