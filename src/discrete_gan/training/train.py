@@ -204,8 +204,7 @@ class BatchedTrainer:
         (runs, max_steps - 1, batch, vocab) only for the Gumbel-softmax method."""
         relaxed_fake = None
         if gumbel is not None:
-            relaxed_fake = gumbel_softmax.relaxed_sample(self.gen, gumbel, self.tau)
-            fake = gumbel_softmax.hard_ids(relaxed_fake)
+            fake, relaxed_fake = self.net.relaxed_sample(self.gen, gumbel, self.tau)
         elif self.objective.discriminator:
             fake = self._sample(uniforms)
         if self.objective.discriminator:
@@ -244,13 +243,15 @@ class BatchedTrainer:
         self.generator.step(pullback(grad_log_p))
         return g_loss
 
-    def _relaxed_generator_step(self, relaxed_fake: torch.Tensor) -> torch.Tensor:
-        """A generator step of the Gumbel-softmax method: autograd from the updated
-        discriminator's logits back through the relaxed samples; returns the loss (runs,)."""
-        logits = gumbel_softmax.discriminator_logits(self.disc, relaxed_fake)  # (runs, batch)
+    def _relaxed_generator_step(self, relaxed_fake) -> torch.Tensor:
+        """A generator step of the Gumbel-softmax method: the loss of the updated
+        discriminator's logits, differentiated back through the relaxed samples (from the
+        backend's `relaxed_sample`) into the generator; returns the loss (runs,)."""
+        logits, pullback = self.net.relaxed_logits_vjp(self.disc, self.gen, relaxed_fake)
+        logits.requires_grad_()  # (runs, batch)
         g_loss = self.objective.loss(logits)
-        (grad,) = torch.autograd.grad(g_loss.sum(), self.generator.flat)
-        self.generator.step(grad)
+        (grad_logits,) = torch.autograd.grad(g_loss.sum(), logits)
+        self.generator.step(pullback(grad_logits))
         return g_loss
 
     def _objective(self, logits: torch.Tensor, log_p: torch.Tensor):
