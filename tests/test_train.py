@@ -17,13 +17,14 @@ from defaults import model_config, settings_json, train_config
 from discrete_gan.backends import torch_runs
 from discrete_gan.cli import train as train_cli
 from discrete_gan.config import VARIANTS, as_dict
-from discrete_gan.data.vocab import LETTERS, encode_batch
+from discrete_gan.data.vocab import LETTERS, VOCAB_SIZE, encode_batch
 from discrete_gan.fileio import UserError, run_cli
 from discrete_gan.model import objectives
 from discrete_gan.model.networks import Generator
 from discrete_gan.training import train
 from discrete_gan.training.reference import train_single
 from discrete_gan.training.runs import load_checkpoint, write_run
+from discrete_gan.training.seeding import epoch_draws, gumbel_draws, run_generator
 from discrete_gan.training.train import BatchedTrainer, check_finite, train_runs
 
 MODEL = model_config()
@@ -385,6 +386,24 @@ def test_training_flushes_subnormals_in_every_kernel_thread() -> None:
     assert before == "True"  # the probe sees subnormals where they are not flushed
     product, n_threads, wanted = after.split()
     assert float(product) == 0.0 and int(n_threads) == int(wanted) == 2
+
+
+def test_runs_drawn_on_threads_are_each_from_their_own_generator(names300, restore_threads):
+    """An epoch's draws, made by several runs at once on two threads, are each run's own
+    numbers in the order of `seeding`: its shuffle, sampling uniforms and Gumbel uniforms."""
+    backend = train.choose_backend("numba", "cpu", torch.float32)
+    train.set_threads(2, backend)
+    config = train_config(batch_size=64, objective="gumbel")
+    seeds = [3, 5, 8, 13]
+    trainer = BatchedTrainer(names300, seeds, MODEL, config, "cpu", torch.float32, backend)
+    orders, uniforms, gumbel = trainer._draws()
+    shape = (trainer.n_batches, 64, MODEL.free_draws)
+    for k, seed in enumerate(seeds):
+        rng = run_generator(seed)
+        train.initial_states(rng, MODEL)  # the networks' initialisation draws first
+        order, u = epoch_draws(rng, len(names300), *shape)
+        assert torch.equal(orders[k], order) and torch.equal(uniforms[:, k], u)
+        assert torch.equal(gumbel[:, k], gumbel_draws(rng, *shape, VOCAB_SIZE))
 
 
 def test_names_without_room_for_the_end_symbol_are_refused(names300) -> None:

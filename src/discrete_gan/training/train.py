@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import torch
@@ -184,18 +185,28 @@ class BatchedTrainer:
 
     def _draws(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """This epoch's shuffles (runs, names), sampling uniforms (batches, runs, draws, batch)
-        and, for the Gumbel-softmax method, its uniforms (batches, runs, draws, batch, vocab)."""
+        and, for the Gumbel-softmax method, its uniforms (batches, runs, draws, batch, vocab).
+        Each run draws from its own generator, in the order of `seeding`; runs draw on the
+        backend's threads at once (PyTorch's generators run without the GIL)."""
         shape = (self.n_batches, self.train.batch_size, self.model.free_draws)
-        orders, uniforms, gumbel = [], [], []
-        for rng in self.rngs:
-            order, u = epoch_draws(rng, self.n_names, *shape)
-            orders.append(order)
-            uniforms.append(u)
-            if self.objective.names == "relaxed":
-                gumbel.append(gumbel_draws(rng, *shape, VOCAB_SIZE))
-        uniforms = torch.stack(uniforms, dim=1).to(self.device, self.dtype)
-        gumbel = torch.stack(gumbel, dim=1).to(self.device, self.dtype) if gumbel else None
-        return torch.stack(orders).to(self.device), uniforms, gumbel
+        runs = len(self.rngs)
+        orders = torch.empty(runs, self.n_names, dtype=torch.long)
+        uniforms = torch.empty(self.n_batches, runs, shape[2], shape[1])
+        gumbel = None
+        if self.objective.names == "relaxed":
+            gumbel = torch.empty(*uniforms.shape, VOCAB_SIZE)
+
+        def draw(run: int) -> None:
+            rng = self.rngs[run]
+            orders[run], uniforms[:, run] = epoch_draws(rng, self.n_names, *shape)
+            if gumbel is not None:
+                gumbel[:, run] = gumbel_draws(rng, *shape, VOCAB_SIZE)
+
+        with ThreadPoolExecutor(cpu_threads(self.net)) as pool:
+            list(pool.map(draw, range(runs)))
+        if gumbel is not None:
+            gumbel = gumbel.to(self.device, self.dtype)
+        return orders.to(self.device), uniforms.to(self.device, self.dtype), gumbel
 
     def _step(self, real: torch.Tensor, uniforms: torch.Tensor, gumbel: torch.Tensor | None):
         """One discriminator step, then one generator step with the updated discriminator.
@@ -448,6 +459,15 @@ def set_threads(threads: int, backend: Backend) -> None:
 
     torch.set_num_threads(1)
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+
+
+def cpu_threads(backend: Backend) -> int:
+    """The CPU threads that `set_threads` gave the backend's parallel part."""
+    if backend.name == "torch":
+        return torch.get_num_threads()
+    import numba
+
+    return numba.get_num_threads()
 
 
 def resolve_device(name: str) -> str:
