@@ -2,7 +2,8 @@
 
 Prints, for this machine, run-epochs per second of the batched trainer for 1 and 30 runs with
 1 and 2 threads, the same for a straightforward one-run-at-a-time loop
-(`training/reference.py`), the
+(`training/reference.py`), for 30 runs of the `gumbel` objective (whose generator step
+differentiates through the samples: its own kernels) with 1 and 2 threads, the
 projected and measured time of the full replication's training (30 runs x 200 epochs), and
 peak memory. Each measurement runs in its own process, so thread settings and peak memory do
 not leak between them. A whole 200-epoch run of `paper_code` (30 runs, one thread, as a
@@ -43,11 +44,18 @@ def corpus_names(names: Path, corpus: Path) -> list[str]:
 
 
 def measure(
-    names: list[str], mode: str, runs: int, threads: int, epochs: int, variant: str = "corrected"
+    names: list[str],
+    mode: str,
+    runs: int,
+    threads: int,
+    epochs: int,
+    variant: str = "corrected",
+    objective: str | None = None,
 ) -> dict:
-    """Time `epochs` epochs of `runs` runs of `variant` after a short warm-up; peak RSS of this
-    process; with 25 epochs or more, also the time per epoch of epochs 5-25 and of the last 20
-    (a slowdown over training, such as subnormal floats once caused, shows as their ratio)."""
+    """Time `epochs` epochs of `runs` runs of `variant` with the generator `objective` (the
+    config's if None) after a short warm-up; peak RSS of this process; with 25 epochs or more,
+    also the time per epoch of epochs 5-25 and of the last 20 (a slowdown over training, such
+    as subnormal floats once caused, shows as their ratio)."""
     import torch
 
     from discrete_gan.config import RunSettings, run_settings
@@ -55,9 +63,8 @@ def measure(
     from discrete_gan.training.train import BatchedTrainer, choose_backend, set_threads
 
     config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))  # the project's defaults
-    settings = RunSettings.from_mapping(
-        run_settings(config, variant, config["objective"], epochs=epochs)
-    )
+    objective = objective or config["objective"]
+    settings = RunSettings.from_mapping(run_settings(config, variant, objective, epochs=epochs))
     model, train = settings.model, settings.train
     seeds = list(range(runs))
     backend = choose_backend("torch" if mode == "loop" else mode, "cpu", torch.float32)
@@ -85,6 +92,7 @@ def measure(
         }
     return {
         "variant": variant,
+        "objective": objective,
         **flat,
         "mode": mode,
         "runs": runs,
@@ -168,6 +176,16 @@ def run_benchmarks(names_file: Path, epochs: int, skip_full: bool) -> None:
             mode, "batched, torch backend"
         )
         print(row(result, label), flush=True)
+    for threads in (1, 2):  # the Gumbel-softmax method, which differentiates through sampling
+        result = in_subprocess(
+            names_file,
+            mode="numba",
+            runs=PAPER_RUNS,
+            threads=threads,
+            epochs=epochs,
+            objective="gumbel",
+        )
+        print(row(result, "batched, numba kernels, gumbel objective"), flush=True)
     best = results["numba", PAPER_RUNS, 2]["run_epochs_per_s"]
     baseline = results["loop", 1, 2]["run_epochs_per_s"]
     total = PAPER_RUNS * PAPER_EPOCHS

@@ -18,13 +18,19 @@ from defaults import model_config, settings_json, train_config
 from discrete_gan.backends import torch_runs
 from discrete_gan.cli import train as train_cli
 from discrete_gan.config import VARIANTS, as_dict
-from discrete_gan.data.vocab import LETTERS, encode_batch
+from discrete_gan.data.vocab import LETTERS, VOCAB_SIZE, encode_batch
 from discrete_gan.fileio import UserError, run_cli
 from discrete_gan.model import objectives
 from discrete_gan.model.networks import Generator
 from discrete_gan.training import train
 from discrete_gan.training.reference import train_single
 from discrete_gan.training.runs import load_checkpoint, write_run
+from discrete_gan.training.seeding import (
+    discriminator_draws,
+    epoch_draws,
+    gumbel_draws,
+    run_generator,
+)
 from discrete_gan.training.train import BatchedTrainer, check_finite, train_runs
 
 MODEL = model_config()
@@ -119,6 +125,28 @@ def test_numba_backend_agrees_with_torch_backend(names300, variant: str) -> None
     for fast_run, torch_run in zip(results["numba"], results["torch"]):
         assert fast_run.d_loss == pytest.approx(torch_run.d_loss, rel=1e-3)
         assert fast_run.g_loss == pytest.approx(torch_run.g_loss, rel=1e-3)
+
+
+def test_numba_gumbel_training_stays_close_to_torch_autograd(names300) -> None:
+    """Three epochs of the Gumbel-softmax method on the numba kernels stay with the PyTorch
+    autograd reference (both float32): losses to 1e-5, parameters to 1e-4 of their largest
+    entry, the same samples."""
+    config = train_config(epochs=3, batch_size=64, n_samples=20, objective="gumbel")
+    results = {
+        backend: train_runs(names300, [0, 1], MODEL, config, "cpu", torch.float32, backend, quiet)
+        for backend in ("numba", "torch")
+    }
+    for fast_run, torch_run in zip(results["numba"], results["torch"]):
+        assert fast_run.d_loss == pytest.approx(torch_run.d_loss, rel=1e-5)
+        assert fast_run.g_loss == pytest.approx(torch_run.g_loss, rel=1e-5)
+        for fast, ref in (
+            (fast_run.generator, torch_run.generator),
+            (fast_run.discriminator, torch_run.discriminator),
+        ):
+            for key, value in ref.items():
+                atol = 1e-4 * value.abs().max()
+                torch.testing.assert_close(fast[key], value, rtol=1e-4, atol=atol, msg=key)
+        assert fast_run.samples == torch_run.samples
 
 
 def test_choose_backend() -> None:
@@ -364,6 +392,26 @@ def test_training_flushes_subnormals_in_every_kernel_thread() -> None:
     assert before == "True"  # the probe sees subnormals where they are not flushed
     product, n_threads, wanted = after.split()
     assert float(product) == 0.0 and int(n_threads) == int(wanted) == 2
+
+
+def test_runs_drawn_on_threads_are_each_from_their_own_generator(names300, restore_threads):
+    """An epoch's draws, made by several runs at once on two threads, are each run's own
+    numbers in the order of `seeding`: its shuffle, sampling uniforms, Gumbel uniforms and the
+    extra discriminator steps' uniforms."""
+    backend = train.choose_backend("numba", "cpu", torch.float32)
+    train.set_threads(2, backend)
+    config = train_config(batch_size=64, objective="gumbel", d_steps=3)
+    seeds = [3, 5, 8, 13]
+    trainer = BatchedTrainer(names300, seeds, MODEL, config, "cpu", torch.float32, backend)
+    orders, uniforms, gumbel, extra = trainer._draws()
+    shape = (trainer.n_batches, 64, MODEL.free_draws)
+    for k, seed in enumerate(seeds):
+        rng = run_generator(seed)
+        train.initial_states(rng, MODEL)  # the networks' initialisation draws first
+        order, u = epoch_draws(rng, len(names300), *shape)
+        assert torch.equal(orders[k], order) and torch.equal(uniforms[:, k], u)
+        assert torch.equal(gumbel[:, k], gumbel_draws(rng, *shape, VOCAB_SIZE))
+        assert torch.equal(extra[:, k], discriminator_draws(rng, *shape, 2))
 
 
 def test_names_without_room_for_the_end_symbol_are_refused(names300) -> None:

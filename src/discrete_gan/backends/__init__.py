@@ -5,13 +5,19 @@ Two backends implement it on networks whose parameters are stacked along a leadi
 dimension (`{name: (runs, ...)}`, named as the `state_dict` of `model/networks.py`):
 `torch_runs` (PyTorch, any device and dtype) and `numba_runs` (numba kernels, `kernels`,
 `tiles`; CPU float32, many times faster). `gumbel_softmax` holds the relaxed sampling of the
-Gumbel-softmax method, `lstm` a single-run LSTM that the tests compare everything with.
+Gumbel-softmax method in PyTorch (the torch backend's), `gumbel_kernels` the same on numba
+kernels (the numba backend's), `lstm` a single-run LSTM that the tests compare everything with.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+
+import torch
+
+# Stacked parameters {name: (runs, ...)}, named as the `state_dict`s of `model/networks.py`.
+Params = dict[str, torch.Tensor]
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,12 @@ class Backend:
     generator_log_likelihood_vjp: Callable
     # (params, uniforms (runs, draws, batch), forced, stop, ban_start) -> ids
     generator_sample: Callable
+    # (params, uniforms (runs, draws, batch, vocab), tau) -> straight-through Gumbel-softmax
+    # names, ids (runs, steps, batch), and the samples as relaxed_logits_vjp takes them
+    relaxed_sample: Callable
+    # (params, generator params, samples) -> logits (runs, batch) of the samples, detached, and
+    # pullback(grad_logits) -> the generator's grads {name: (runs, ...)} through the samples
+    relaxed_logits_vjp: Callable
     # an Adam class over a flat parameter tensor to use instead of torch.optim.Adam, if any
     adam: type | None = None
     # generator objectives' closed forms (value_and_grad) that the backend computes natively

@@ -7,7 +7,9 @@ generator's next input and the discriminator's input are these vectors, so the d
 verdict on a sample is differentiable in the generator's parameters. Plain PyTorch autograd on
 stacked parameters (runs, ...) with the `state_dict` names of `model/networks.py`; batch-major
 activations (runs, batch, features). Positions after a sample's first `$` are constant `$`
-vectors, as in the other samplers.
+vectors, as in the other samplers. The torch backend trains with these functions
+(`torch_runs.relaxed_sample`), and they are the reference that the numba backend's kernels
+(`gumbel_kernels.py`) are tested against.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from discrete_gan.backends.torch_runs import Params
+from discrete_gan.backends import Params
 from discrete_gan.data.vocab import END_ID, START_ID, VOCAB_SIZE
 from discrete_gan.model.networks import B_HH, B_IH, OUT_B, OUT_W, W_HH, W_IH
 

@@ -24,16 +24,14 @@ import numpy as np
 from discrete_gan.backends.tiles import (
     ONE,
     TILE,
-    accumulate,
     buffers,
-    f32,
     forward_tile,
+    linear_backward,
     load_mask,
     load_tokens,
     lookup_table,
     lstm_step,
     lstm_step_backward,
-    outer_accumulate,
     softmax_terms,
 )
 from discrete_gan.data.vocab import END_ID, START_ID
@@ -42,7 +40,7 @@ kernel = nb.njit(fastmath=True, cache=True, error_model="numpy", parallel=True)
 
 
 @kernel
-def _input_grads(d_table_t):
+def input_grads(d_table_t):
     """The lookup table's gradient (runs, vocab, 4H), accumulated transposed for cheap
     per-lane updates, as the gradients of w_ih (runs, 4H, vocab) and of each bias (runs, 4H)."""
     runs, vocab, four_h = d_table_t.shape
@@ -134,7 +132,7 @@ def discriminator_grads(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, grad_logits, 
                     d_table_t[r],
                     d_w_hh[r],
                 )
-    d_w_ih, d_bias = _input_grads(d_table_t)
+    d_w_ih, d_bias = input_grads(d_table_t)
     return d_w_ih, d_w_hh, d_bias, d_bias.copy(), d_out_w, d_out_b
 
 
@@ -224,14 +222,7 @@ def generator_log_likelihood_grads(
                         row[lane] = -coef[lane] * e_row[lane]
                 for lane in range(n):
                     d_logits[ids[r, t, b0 + lane], lane] += coef[lane] * total[lane]
-                for v in range(vocab):
-                    row, acc = d_logits[v], f32(0.0)
-                    for lane in range(n):
-                        acc += row[lane]
-                    d_out_b[r, v] += acc
-                outer_accumulate(d_out_w[r], d_logits, h[t + 1], n)
-                for k in range(hidden):
-                    accumulate(dh[k], out_w[r, :, k], d_logits, n)
+                linear_backward(out_w[r], h[t + 1], d_logits, n, d_out_w[r], d_out_b[r], dh)
                 lstm_step_backward(
                     w_hh[r],
                     tok[t],
@@ -246,7 +237,7 @@ def generator_log_likelihood_grads(
                     d_table_t[r],
                     d_w_hh[r],
                 )
-    d_w_ih, d_bias = _input_grads(d_table_t)
+    d_w_ih, d_bias = input_grads(d_table_t)
     return d_w_ih, d_w_hh, d_bias, d_bias.copy(), d_out_w, d_out_b
 
 

@@ -8,12 +8,12 @@ call the kernels' hand-written backpropagation.
 from __future__ import annotations
 
 import weakref
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from discrete_gan.backends import Backend, kernels
-from discrete_gan.backends.torch_runs import Params
+from discrete_gan.backends import Backend, Params, gumbel_kernels, kernels
 from discrete_gan.model import objectives
 from discrete_gan.model.networks import PARAMETER_NAMES
 from discrete_gan.model.objectives import discriminator_loss, discriminator_loss_log_sigmoid
@@ -144,19 +144,30 @@ def generator_log_likelihood_vjp(
     """log P_G (runs, batch), detached, and `pullback(grad_log_p) -> {name: gradient}` of
     sum(grad_log_p * log P_G) w.r.t. the parameters; as `torch_runs`."""
     arrays = [*map(_np, _weights(params)), _np(ids)]
-    (runs, four_h, vocab), hidden = arrays[0].shape, arrays[1].shape[2]
-    key = (runs, ids.shape[1], ids.shape[2], four_h, hidden, vocab)
-    saved = _SAVED[key].pop() if _SAVED.get(key) else kernels.generator_saved_states(*key)
+    key, saved = _borrow_saved(arrays[:6], ids.shape[1], ids.shape[2])
     log_p = torch.from_numpy(kernels.generator_log_likelihood(*arrays, saved, whole, ban_start))
 
     def pullback(grad_log_p: torch.Tensor) -> dict[str, torch.Tensor]:
         grads = kernels.generator_log_likelihood_grads(*arrays, _np(grad_log_p), saved, whole)
         return _param_grads(grads)
 
-    # the saved states go back to the pool once the pullback is gone: steady-state training
-    # reuses one set instead of allocating (and page-faulting) megabytes per batch
-    weakref.finalize(pullback, _SAVED.setdefault(key, []).append, saved)
+    _return_saved(pullback, key, saved)
     return log_p, pullback
+
+
+def _borrow_saved(weights: list[np.ndarray], steps: int, batch: int):
+    """The pool's key and a free set of arrays for the generator's forward states over `steps`
+    steps of `batch` sequences (`kernels.generator_saved_states`), new if none is free."""
+    (runs, four_h, vocab), hidden = weights[0].shape, weights[1].shape[2]
+    key = (runs, steps, batch, four_h, hidden, vocab)
+    return key, _SAVED[key].pop() if _SAVED.get(key) else kernels.generator_saved_states(*key)
+
+
+def _return_saved(owner, key: tuple, saved: tuple) -> None:
+    """Give the saved states back to the pool once `owner`, the last object that reads them,
+    is gone: steady-state training reuses one set instead of allocating (and page-faulting)
+    megabytes per batch."""
+    weakref.finalize(owner, _SAVED.setdefault(key, []).append, saved)
 
 
 @torch.no_grad()
@@ -171,6 +182,46 @@ def generator_sample(
     weights = map(_np, _weights(params))
     ids = kernels.generator_sample(*weights, _np(uniforms), forced, stop, ban_start)
     return torch.from_numpy(ids)
+
+
+@dataclass
+class RelaxedSamples:
+    """Straight-through samples as the kernels keep them: the names ids (runs, steps, batch),
+    the generator's forward states that `gumbel_kernels.relaxed_sample` saved, and the
+    temperature."""
+
+    ids: np.ndarray
+    saved: tuple
+    tau: float
+
+
+@torch.no_grad()
+def relaxed_sample(params: Params, uniforms: torch.Tensor, tau: float):
+    """Straight-through Gumbel-softmax names ids (runs, steps, batch) of the generator `params`
+    with uniforms (runs, n_draws, batch, vocab), and the `RelaxedSamples` that
+    `relaxed_logits_vjp` differentiates through; see `torch_runs.relaxed_sample`."""
+    weights = list(map(_np, _weights(params)))
+    key, saved = _borrow_saved(weights, uniforms.shape[1], uniforms.shape[2])
+    ids = gumbel_kernels.relaxed_sample(*weights, _np(uniforms), tau, saved)
+    samples = RelaxedSamples(ids, saved, tau)
+    _return_saved(samples, key, saved)
+    return torch.from_numpy(ids), samples
+
+
+def relaxed_logits_vjp(params: Params, generator: Params, samples: RelaxedSamples):
+    """The logits (runs, batch) of the discriminator `params` on samples from `relaxed_sample`
+    and `pullback(grad_logits) -> {name: gradient}` of sum(grad_logits * logits) w.r.t. the
+    generator's parameters; as `torch_runs.relaxed_logits_vjp`."""
+    disc, gen = tuple(map(_np, _weights(params))), tuple(map(_np, _weights(generator)))
+    logits = torch.from_numpy(kernels.discriminator_logits(*disc, samples.ids))
+
+    def pullback(grad_logits: torch.Tensor) -> dict[str, torch.Tensor]:
+        grads = gumbel_kernels.relaxed_grads(
+            disc, gen, samples.ids, _np(grad_logits), samples.saved, samples.tau
+        )
+        return _param_grads(grads)
+
+    return logits, pullback
 
 
 class Adam:
@@ -216,6 +267,8 @@ BACKEND = Backend(
     generator_log_likelihood,
     generator_log_likelihood_vjp,
     generator_sample,
+    relaxed_sample,
+    relaxed_logits_vjp,
     adam=Adam,
     objective_kernels=OBJECTIVE_KERNELS,
 )

@@ -4,8 +4,8 @@ Each works on one tile: up to `TILE` sequences ("lanes") of one run, stored feat
 `(features, TILE)`, so that every loop over the lanes is a contiguous loop the compiler
 vectorises. Loops write one array each (so the compiler need not prove that arrays do not
 overlap), and matrix-vector products take four inputs per pass over the output row.
-tanh and sigmoid use a 13/6 rational approximation (accurate to a few float32 ulps) that
-vectorises, unlike calls to libm.
+tanh and sigmoid use a 13/6 rational approximation (accurate to a few float32 ulps), and log a
+polynomial on the mantissa, that vectorise, unlike calls to libm.
 """
 
 from __future__ import annotations
@@ -27,6 +27,12 @@ A1, A3, A5, A7, A9, A11, A13 = _A
 B0, B2, B4, B6 = _B
 HALF, ONE = f32(0.5), f32(1.0)
 _EXP_ZERO_BELOW = f32(-17.0)
+# log: Cephes' logf, a degree-9 polynomial on [sqrt(1/2), sqrt(2)), ln 2 split in two parts
+_P = [f32(c) for c in (7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1,
+                      1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1,
+                      3.3333331174e-1)]  # fmt: skip
+P8, P7, P6, P5, P4, P3, P2, P1, P0 = _P
+_SQRT_HALF, _LN2_HI, _LN2_LO = f32(0.70710678118654752), f32(0.693359375), f32(-2.12194440e-4)
 inline = nb.njit(fastmath=True, cache=True, inline="always", error_model="numpy")
 
 
@@ -54,6 +60,23 @@ def exp_nonpositive(x):
 
 
 @inline
+def log(x):
+    """The natural log of a positive normal float32 x (to about one ulp): x = 2^e m with m in
+    [sqrt(1/2), sqrt(2)) read from x's bits, then e ln 2 + log(m) by a polynomial; unlike calls
+    to libm, loops of it vectorise."""
+    bits = np.float32(x).view(np.int32)
+    e = (bits >> 23) - 126  # x = 2^e m with m in [1/2, 1)
+    m = np.int32((bits & 0x007FFFFF) | 0x3F000000).view(np.float32)
+    small = m < _SQRT_HALF
+    e = e - 1 if small else e
+    f = (m + m - ONE) if small else (m - ONE)  # log(x) = e ln 2 + log(1 + f)
+    z = f * f
+    y = (((((((P8 * f + P7) * f + P6) * f + P5) * f + P4) * f + P3) * f + P2) * f + P1) * f + P0
+    y = y * f * z + _LN2_LO * f32(e) - HALF * z
+    return f + y + _LN2_HI * f32(e)
+
+
+@inline
 def accumulate(out, w, x, n):
     """out[lane] += sum_k w[k] * x[k, lane] over the first n lanes, four k per pass, so `out`
     is read and written a quarter as often."""
@@ -69,6 +92,45 @@ def accumulate(out, w, x, n):
         for lane in range(n):
             out[lane] += wk * xk[lane]
         k += 1
+
+
+@inline
+def transposed_product(w, x, n, out):
+    """out (cols, TILE) = w^T x for w (rows, cols) and x (rows, TILE), over the first n lanes:
+    four output rows at once from four rows of x per pass, so that each value of x loaded
+    feeds four sums (16 weights held in registers)."""
+    rows, cols = w.shape
+    v = 0
+    while v + 4 <= cols:
+        out0, out1, out2, out3 = out[v], out[v + 1], out[v + 2], out[v + 3]
+        for lane in range(n):
+            out0[lane], out1[lane], out2[lane], out3[lane] = 0, 0, 0, 0
+        k = 0
+        while k + 4 <= rows:
+            a0, a1, a2, a3 = w[k, v], w[k, v + 1], w[k, v + 2], w[k, v + 3]
+            b0, b1, b2, b3 = w[k + 1, v], w[k + 1, v + 1], w[k + 1, v + 2], w[k + 1, v + 3]
+            c0, c1, c2, c3 = w[k + 2, v], w[k + 2, v + 1], w[k + 2, v + 2], w[k + 2, v + 3]
+            d0, d1, d2, d3 = w[k + 3, v], w[k + 3, v + 1], w[k + 3, v + 2], w[k + 3, v + 3]
+            x0, x1, x2, x3 = x[k], x[k + 1], x[k + 2], x[k + 3]
+            for lane in range(n):
+                xa, xb, xc, xd = x0[lane], x1[lane], x2[lane], x3[lane]
+                out0[lane] += a0 * xa + b0 * xb + c0 * xc + d0 * xd
+                out1[lane] += a1 * xa + b1 * xb + c1 * xc + d1 * xd
+                out2[lane] += a2 * xa + b2 * xb + c2 * xc + d2 * xd
+                out3[lane] += a3 * xa + b3 * xb + c3 * xc + d3 * xd
+            k += 4
+        while k < rows:
+            for j in range(4):
+                w_kj, x_k, out_j = w[k, v + j], x[k], out[v + j]
+                for lane in range(n):
+                    out_j[lane] += w_kj * x_k[lane]
+            k += 1
+        v += 4
+    while v < cols:
+        for lane in range(n):
+            out[v, lane] = 0
+        accumulate(out[v], w[:, v], x, n)
+        v += 1
 
 
 @inline
@@ -130,11 +192,10 @@ def lstm_step(table, w_hh, tok, n, h_prev, c_prev, act, c, tc, h):
 
 
 @inline
-def lstm_step_backward(w_hh, tok, n, act, c_prev, tc, h_prev, dh, dc, dpre, d_table_t, d_w_hh):
-    """Backpropagate one step: dh (H, TILE) is dLoss/dh_t, dc carries dLoss/dc_t and becomes
-    dLoss/dc_{t-1}; accumulates d_table_t (the table's gradient, transposed) and d_w_hh;
-    leaves dLoss/dh_{t-1} in dh."""
-    four_h, hidden = w_hh.shape
+def gate_grads(act, c_prev, tc, dh, dc, dpre, n):
+    """One step's gate gradients: dh (H, TILE) is dLoss/dh_t, dc carries dLoss/dc_t and becomes
+    dLoss/dc_{t-1}; dpre (4H, TILE) receives dLoss/d(pre-activation gates)."""
+    hidden = tc.shape[0]
     for k in range(hidden):
         i, f, g, o = act[k], act[hidden + k], act[2 * hidden + k], act[3 * hidden + k]
         d_i, d_f = dpre[k], dpre[hidden + k]
@@ -152,15 +213,53 @@ def lstm_step_backward(w_hh, tok, n, act, c_prev, tc, h_prev, dh, dc, dpre, d_ta
             d_g[lane] = d_c[lane] * i[lane] * (ONE - g[lane] * g[lane])
         for lane in range(n):
             d_c[lane] *= f[lane]
-    outer_accumulate(d_w_hh, dpre, h_prev, n)
-    for lane in range(n):  # d_table_t is (vocab, 4H): each lane adds to one contiguous row
-        row = d_table_t[tok[lane]]
-        for j in range(four_h):
-            row[j] += dpre[j, lane]
-    for k in range(hidden):
+
+
+@inline
+def previous_hidden_grads(w_hh, dpre, dh, n):
+    """dh (H, TILE) <- dLoss/dh_{t-1} = w_hh^T dpre, the recurrent path of the gate gradients."""
+    for k in range(w_hh.shape[1]):
         for lane in range(n):
             dh[k, lane] = 0
         accumulate(dh[k], w_hh[:, k], dpre, n)
+
+
+@inline
+def lstm_step_backward(w_hh, tok, n, act, c_prev, tc, h_prev, dh, dc, dpre, d_table_t, d_w_hh):
+    """Backpropagate one step: dh (H, TILE) is dLoss/dh_t, dc carries dLoss/dc_t and becomes
+    dLoss/dc_{t-1}; accumulates d_table_t (the table's gradient, transposed) and d_w_hh;
+    leaves the gate gradients in dpre and dLoss/dh_{t-1} in dh."""
+    gate_grads(act, c_prev, tc, dh, dc, dpre, n)
+    outer_accumulate(d_w_hh, dpre, h_prev, n)
+    for lane in range(n):  # d_table_t is (vocab, 4H): each lane adds to one contiguous row
+        row = d_table_t[tok[lane]]
+        for j in range(w_hh.shape[0]):
+            row[j] += dpre[j, lane]
+    previous_hidden_grads(w_hh, dpre, dh, n)
+
+
+@inline
+def linear(w, b, x, n, out):
+    """out (rows, TILE) = w x + b for the first n lanes of x (cols, TILE): a layer's outputs."""
+    for v in range(w.shape[0]):
+        row = out[v]
+        for lane in range(n):
+            row[lane] = b[v]
+        accumulate(row, w[v], x, n)
+
+
+@inline
+def linear_backward(w, x, d_out, n, d_w, d_b, dx):
+    """Backpropagate `linear` from d_out (rows, TILE): accumulates d_w and d_b, adds w^T d_out
+    to dx (cols, TILE)."""
+    for v in range(w.shape[0]):
+        row, acc = d_out[v], f32(0.0)
+        for lane in range(n):
+            acc += row[lane]
+        d_b[v] += acc
+    outer_accumulate(d_w, d_out, x, n)
+    for k in range(w.shape[1]):
+        accumulate(dx[k], w[:, k], d_out, n)
 
 
 @inline
@@ -170,18 +269,21 @@ def softmax_terms(out_w, out_b, h, n, logits, exps, total, banned=-1, ban_start=
     only ever an input (if `ban_start`), and symbol `banned` (if any) get a logit of -1e30, i.e.
     probability zero: the output distribution of `models.output_log_probs`. `exps` has vocab + 1
     rows: the last one receives the max per lane."""
-    vocab, hidden = out_w.shape
-    for v in range(vocab):
-        row = logits[v]
-        for lane in range(n):
-            row[lane] = out_b[v]
-        accumulate(row, out_w[v], h, n)
+    linear(out_w, out_b, h, n, logits)
     if ban_start:
         for lane in range(n):
             logits[START_ID, lane] = f32(-1e30)
     if banned >= 0:
         for lane in range(n):
             logits[banned, lane] = f32(-1e30)
+    exp_terms(logits, n, exps, total)
+
+
+@inline
+def exp_terms(logits, n, exps, total):
+    """exps (vocab + 1, TILE) = exp(logits - max), the max per lane in its last row, and total
+    = their sum per lane: the terms of a softmax, stable for any logits."""
+    vocab = logits.shape[0]
     mx = exps[vocab]  # a spare row holds the max
     for lane in range(n):
         mx[lane] = logits[0, lane]

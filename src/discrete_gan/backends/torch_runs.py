@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import torch
 
-from discrete_gan.backends import Backend
+from discrete_gan.backends import Backend, Params, gumbel_softmax
 from discrete_gan.backends.lstm import lstm_sampler, lstm_scan
 from discrete_gan.data.vocab import START_ID
 from discrete_gan.model.networks import (
@@ -28,8 +28,6 @@ from discrete_gan.model.networks import (
     up_to_first_end,
 )
 from discrete_gan.model.objectives import discriminator_loss, discriminator_loss_log_sigmoid
-
-Params = dict[str, torch.Tensor]
 
 
 def stack_states(states: list[dict[str, torch.Tensor]], device, dtype) -> Params:
@@ -150,6 +148,27 @@ def generator_sample(
     return (finish_names(ids) if stop and not forced else ids).transpose(1, 2)
 
 
+def relaxed_sample(params: Params, uniforms: torch.Tensor, tau: float):
+    """Straight-through Gumbel-softmax names ids (runs, steps, batch) of the generator `params`
+    with uniforms (runs, n_draws, batch, vocab), and the samples themselves (runs, steps, batch,
+    vocab), differentiable in `params` (see `gumbel_softmax.relaxed_sample`)."""
+    samples = gumbel_softmax.relaxed_sample(params, uniforms, tau)
+    return gumbel_softmax.hard_ids(samples), samples
+
+
+def relaxed_logits_vjp(params: Params, generator: Params, samples: torch.Tensor):
+    """The logits (runs, batch) of the discriminator `params` on samples from `relaxed_sample`,
+    detached, and `pullback(grad_logits) -> {name: gradient}` of sum(grad_logits * logits)
+    w.r.t. the generator's parameters, by autograd through the samples."""
+    logits = gumbel_softmax.discriminator_logits(params, samples)
+
+    def pullback(grad_logits: torch.Tensor) -> dict[str, torch.Tensor]:
+        grads = torch.autograd.grad(logits, list(generator.values()), grad_logits)
+        return dict(zip(generator, grads))
+
+    return logits.detach(), pullback
+
+
 BACKEND = Backend(
     "torch",
     discriminator_logits,
@@ -157,4 +176,6 @@ BACKEND = Backend(
     generator_log_likelihood,
     generator_log_likelihood_vjp,
     generator_sample,
+    relaxed_sample,
+    relaxed_logits_vjp,
 )

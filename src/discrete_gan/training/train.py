@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import torch
@@ -204,24 +205,35 @@ class BatchedTrainer:
         batch); for the Gumbel-softmax method its uniforms (batches, runs, draws, batch, vocab),
         and with d_steps > 1 the uniforms of the extra discriminator steps' samples (batches,
         runs, d_steps - 1, draws, batch), each drawn only where the method needs them (else
-        None), after the others, so that the default settings draw what they always drew."""
+        None), after the others, so that the default settings draw what they always drew.
+        Each run draws from its own generator, in the order of `seeding`; runs draw on the
+        backend's threads at once (PyTorch's generators run without the GIL)."""
         shape = (self.n_batches, self.train.batch_size, self.model.free_draws)
         extra_steps = self.train.d_steps - 1 if self.method.discriminator else 0
-        orders, uniforms, gumbel, extra = [], [], [], []
-        for rng in self.rngs:
-            order, u = epoch_draws(rng, self.n_names, *shape)
-            orders.append(order)
-            uniforms.append(u)
-            if self.method.names == "relaxed":
-                gumbel.append(gumbel_draws(rng, *shape, VOCAB_SIZE))
-            if extra_steps:
-                extra.append(discriminator_draws(rng, *shape, extra_steps))
+        runs = len(self.rngs)
+        orders = torch.empty(runs, self.n_names, dtype=torch.long)
+        uniforms = torch.empty(self.n_batches, runs, shape[2], shape[1])
+        gumbel = extra = None
+        if self.method.names == "relaxed":
+            gumbel = torch.empty(*uniforms.shape, VOCAB_SIZE)
+        if extra_steps:
+            extra = torch.empty(self.n_batches, runs, extra_steps, shape[2], shape[1])
 
-        def stacked(draws: list[torch.Tensor]) -> torch.Tensor | None:
-            return torch.stack(draws, dim=1).to(self.device, self.dtype) if draws else None
+        def draw(run: int) -> None:
+            rng = self.rngs[run]
+            orders[run], uniforms[:, run] = epoch_draws(rng, self.n_names, *shape)
+            if gumbel is not None:
+                gumbel[:, run] = gumbel_draws(rng, *shape, VOCAB_SIZE)
+            if extra is not None:
+                extra[:, run] = discriminator_draws(rng, *shape, extra_steps)
 
-        orders = torch.stack(orders).to(self.device)
-        return orders, stacked(uniforms), stacked(gumbel), stacked(extra)
+        with ThreadPoolExecutor(cpu_threads(self.net)) as pool:
+            list(pool.map(draw, range(runs)))
+
+        def moved(draws: torch.Tensor | None) -> torch.Tensor | None:
+            return None if draws is None else draws.to(self.device, self.dtype)
+
+        return orders.to(self.device), moved(uniforms), moved(gumbel), moved(extra)
 
     def _step(self, real: torch.Tensor, uniforms: torch.Tensor, gumbel, extra):
         """d_steps discriminator steps, then one generator step with the updated discriminator.
@@ -232,8 +244,7 @@ class BatchedTrainer:
         samples (the first step judges the samples the generator step uses)."""
         relaxed_fake = None
         if self.objective.names == "relaxed":
-            relaxed_fake = gumbel_softmax.relaxed_sample(self.gen, gumbel, self.tau)
-            fake = gumbel_softmax.hard_ids(relaxed_fake)
+            fake, relaxed_fake = self.net.relaxed_sample(self.gen, gumbel, self.tau)
         elif self.objective.discriminator:
             fake = self._sample(uniforms)
         if self.objective.discriminator:
@@ -277,13 +288,15 @@ class BatchedTrainer:
         self.generator.step(pullback(grad_log_p))
         return g_loss
 
-    def _relaxed_generator_step(self, relaxed_fake: torch.Tensor) -> torch.Tensor:
-        """A generator step of the Gumbel-softmax method: autograd from the updated
-        discriminator's logits back through the relaxed samples; returns the loss (runs,)."""
-        logits = gumbel_softmax.discriminator_logits(self.disc, relaxed_fake)  # (runs, batch)
+    def _relaxed_generator_step(self, relaxed_fake) -> torch.Tensor:
+        """A generator step of the Gumbel-softmax method: the loss of the updated
+        discriminator's logits, differentiated back through the relaxed samples (from the
+        backend's `relaxed_sample`) into the generator; returns the loss (runs,)."""
+        logits, pullback = self.net.relaxed_logits_vjp(self.disc, self.gen, relaxed_fake)
+        logits.requires_grad_()  # (runs, batch)
         g_loss = self.objective.loss(logits)
-        (grad,) = torch.autograd.grad(g_loss.sum(), self.generator.flat)
-        self.generator.step(grad)
+        (grad_logits,) = torch.autograd.grad(g_loss.sum(), logits)
+        self.generator.step(pullback(grad_logits))
         return g_loss
 
     def _objective(self, logits: torch.Tensor, log_p: torch.Tensor):
@@ -489,6 +502,15 @@ def set_threads(threads: int, backend: Backend) -> None:
 
     torch.set_num_threads(1)
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+
+
+def cpu_threads(backend: Backend) -> int:
+    """The CPU threads that `set_threads` gave the backend's parallel part."""
+    if backend.name == "torch":
+        return torch.get_num_threads()
+    import numba
+
+    return numba.get_num_threads()
 
 
 def resolve_device(name: str) -> str:
