@@ -2,8 +2,9 @@
 
 Prints, for this machine, run-epochs per second of the batched trainer for 1 and 30 runs with
 1 and 2 threads, the same for a straightforward one-run-at-a-time loop
-(`training/reference.py`), for 30 runs of the `gumbel` objective (whose generator step
-differentiates through the samples: its own kernels) with 1 and 2 threads, the
+(`training/reference.py`), for 30 runs of every other generator objective (the comparison's
+and the benchmark's: `gumbel` differentiates through the samples, on its own kernels) with 1
+and 2 threads, the
 projected and measured time of the full replication's training (30 runs x 200 epochs), and
 peak memory. Each measurement runs in its own process, so thread settings and peak memory do
 not leak between them. A whole 200-epoch run of `paper_code` (30 runs, one thread, as a
@@ -176,16 +177,20 @@ def run_benchmarks(names_file: Path, epochs: int, skip_full: bool) -> None:
             mode, "batched, torch backend"
         )
         print(row(result, label), flush=True)
-    for threads in (1, 2):  # the Gumbel-softmax method, which differentiates through sampling
-        result = in_subprocess(
-            names_file,
-            mode="numba",
-            runs=PAPER_RUNS,
-            threads=threads,
-            epochs=epochs,
-            objective="gumbel",
-        )
-        print(row(result, "batched, numba kernels, gumbel objective"), flush=True)
+    from discrete_gan.model.objectives import GENERATOR_OBJECTIVES
+
+    # every generator objective of the comparison and the benchmark (is_gan is the rows above)
+    for objective in [name for name in GENERATOR_OBJECTIVES if name != "is_gan"]:
+        for threads in (1, 2):
+            result = in_subprocess(
+                names_file,
+                mode="numba",
+                runs=PAPER_RUNS,
+                threads=threads,
+                epochs=epochs,
+                objective=objective,
+            )
+            print(row(result, f"batched, numba kernels, {objective} objective"), flush=True)
     best = results["numba", PAPER_RUNS, 2]["run_epochs_per_s"]
     baseline = results["loop", 1, 2]["run_epochs_per_s"]
     total = PAPER_RUNS * PAPER_EPOCHS
