@@ -866,5 +866,6 @@ def test_benchmark_scores_every_final_run_on_test(benchmark_run: Path) -> None:
     assert {(r["method"], r["regime"]) for r in curves} == set(BENCHMARK_PAIRS)
     page = (benchmark_run / "results/docs/benchmark.md").read_text()
     assert "## Protocol" in page and "benchmark/benchmark_quality_diversity.png" in page
+    assert "figures/" not in page  # only the copies beside the page are linked
     for name in ("benchmark_quality_diversity.png", "benchmark_curves.png"):
         assert png_size(benchmark_run / "results/docs/benchmark" / name)[0] >= 300

@@ -167,6 +167,8 @@ def benchmark_page(record: dict, report_md: str, benchmarks: list[dict]) -> str:
     figures, and the time of its training jobs."""
     from discrete_gan.analysis.benchmark import protocol_markdown
 
+    # the report's own figure links point to its folder; the page shows the copies instead
+    report_md = report_md.split("\n## Figures\n")[0]
     title, report = embed(report_md, levels=1)
     parts = [
         f"# {title or 'Benchmark of generator objectives'}\n",
