@@ -546,6 +546,25 @@ def test_slurm_profile_dry_run_groups_seeds(
     assert set(counts) - train_jobs - compare == others
 
 
+def test_slurm_profile_dry_run_plans_one_benchmark_job_per_configuration(
+    fresh_copy: Path, corpus_dir: Path
+) -> None:
+    """On a cluster the benchmark's search is one job per configuration (its seeds together),
+    and the final runs one job per method and regime, through the same profile."""
+    result = snakemake(fresh_copy, corpus_dir, "-n", "--profile", "profiles/slurm", "benchmark")
+    counts = job_counts(succeed(result, fresh_copy))
+    search = {rule for rule in counts if rule.startswith("search_")}
+    assert search == {
+        f"search_{m}_{r}_c{k}"
+        for m, r in (("mle", "scratch"), ("bgan", "scratch"), ("bgan", "pretrained"))
+        for k in (0, 1)
+    }
+    assert all(counts[rule] == 1 for rule in search)
+    finals = {rule for rule in counts if rule.startswith("final_")}
+    assert finals == {"final_mle_scratch", "final_bgan_scratch", "final_bgan_pretrained"}
+    assert counts["benchmark_search_settings"] == len(search)
+
+
 COMPARISON_METHODS = ("is_gan", "mle")  # config/smoke.yaml
 COMPARISON_FILES = (
     "data/processed/split/train.txt",

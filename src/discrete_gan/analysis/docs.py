@@ -179,7 +179,8 @@ def benchmark_page(record: dict, report_md: str, benchmarks: list[dict]) -> str:
         "[method.md](method.md#how-the-methods-compare)). Tables: "
         "[selection](benchmark/selection.csv), [summary](benchmark/summary.csv), "
         "[test metrics](benchmark/metrics.csv), [training curves](benchmark/curves.csv), "
-        "[reference points](benchmark/reference.csv).\n",
+        "[reference points](benchmark/reference.csv). Made by `make benchmark` (`snakemake "
+        "--cores 8 benchmark docs_benchmark`) with the config files above.\n",
         protocol_markdown(record["config"]),
         image(
             "benchmark/benchmark_quality_diversity.png",
