@@ -17,12 +17,14 @@ BIN := $(if $(filter /%,$(VENV)),$(VENV),$(CURDIR)/$(VENV))/bin
 export PATH := $(BIN):$(PATH)
 # Config overrides go into one --config (a second --config would replace the first), placed
 # last: Snakemake would read a target written after `--config k=v` as one more config entry.
-OVERRIDES := $(if $(CORPUS)$(SET),--config $(if $(CORPUS),corpus_source=$(CORPUS)) $(SET))
+# SNAKEMAKE_ARGS come after the targets too: an option taking several values (--forcerun,
+# --until) would read the targets after it as its own values.
+OVERRIDES := $(SNAKEMAKE_ARGS) \
+	$(if $(CORPUS)$(SET),--config $(if $(CORPUS),corpus_source=$(CORPUS)) $(SET))
 # A failing step's log (its one-sentence error) is printed on the terminal, not only named.
 # The Snakefile reads config/config.yaml itself; another CONFIG is laid over it.
 CONFIGFILE := $(if $(filter-out config/config.yaml,$(CONFIG)),--configfile $(CONFIG))
-SNAKEMAKE := "$(BIN)/snakemake" --cores $(CORES) $(CONFIGFILE) --show-failed-logs \
-	$(SNAKEMAKE_ARGS)
+SNAKEMAKE := "$(BIN)/snakemake" --cores $(CORES) $(CONFIGFILE) --show-failed-logs
 
 .PHONY: setup replicate smoke comparison benchmark figure5 figure6 verify docs report test lint bench clean
 

@@ -740,6 +740,20 @@ def test_make_targets_with_corpus_and_settings(
     assert "Traceback" not in done.stdout + done.stderr
 
 
+def test_make_keeps_its_targets_after_an_option_of_several_values(
+    tmp_path: Path, corpus_dir: Path
+) -> None:
+    """SNAKEMAKE_ARGS ending in an option that takes several values (--forcerun) must not read
+    the make target's rules as its own values: `make figure6` still plans Figure 6 only."""
+    workdir = copy_workflow(tmp_path / "copy")
+    args = "SNAKEMAKE_ARGS=-n --forcerun filter_names"
+    done = run_make(workdir, "figure6", f"CORPUS={corpus_dir}", args)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-3000:]
+    counts = job_counts(output)
+    assert "figure6_all" in counts and "figure5" not in counts and "claims" not in counts
+
+
 def test_make_shows_a_failed_steps_own_message(tmp_path: Path) -> None:
     """The download step's one-sentence error reaches the terminal, not only its log file."""
     workdir = copy_workflow(tmp_path / "copy")
