@@ -114,7 +114,7 @@ def mean_lengths(table: pd.DataFrame) -> dict[str, float]:
     return (sums["total"] / sums["count"]).to_dict()
 
 
-def write_csv(table: pd.DataFrame, out: Path) -> None:
-    """Write a table as CSV atomically."""
+def write_csv(table: pd.DataFrame, out: Path, float_format: str | None = None) -> None:
+    """Write a table as CSV atomically (floats as `float_format`, else in full)."""
     with atomic_path(out) as tmp:
-        table.to_csv(tmp, index=False)
+        table.to_csv(tmp, index=False, float_format=float_format)

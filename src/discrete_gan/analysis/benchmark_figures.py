@@ -19,6 +19,7 @@ from matplotlib.ticker import LogFormatter
 from discrete_gan.analysis.comparison_report import (
     OTHER_REFERENCE_STYLE,
     REFERENCES,
+    draw_seed_band,
     in_order,
     method_colors,
     reference_label,
@@ -189,19 +190,7 @@ def draw_curves(curves: pd.DataFrame, path: Path) -> None:
         runs = curves.loc[curves["regime"] == regime]
         for method in in_order(runs["method"]):
             of = runs.loc[runs["method"] == method]
-            stats = of.groupby("epoch")["validation_nll_per_char"].agg(["mean", "min", "max"])
-            n_seeds = of["seed"].nunique()
-            ax.plot(
-                stats.index,
-                stats["mean"],
-                marker="o",
-                ms=3,
-                color=colors[method],
-                label=f"{method} (mean of {n_seeds} seeds)",
-            )
-            ax.fill_between(
-                stats.index, stats["min"], stats["max"], color=colors[method], alpha=0.2, lw=0
-            )
+            draw_seed_band(ax, of, "validation_nll_per_char", method, colors[method])
         ax.set_title(f"regime: {regime}")
         ax.set_xlabel("epoch")
         ax.grid(True, alpha=0.3)

@@ -331,6 +331,17 @@ def draw_metrics(metrics: pd.DataFrame, reference: pd.DataFrame, path: Path) -> 
     save_figure(fig, path)
 
 
+def draw_seed_band(ax: Axes, runs: pd.DataFrame, column: str, label: str, color: str) -> None:
+    """`column` of runs (epoch, seed, column) over epochs: the mean over seeds as a line
+    labelled with `label` and the seed count, and the min-max band around it."""
+    stats = runs.groupby("epoch")[column].agg(["mean", "min", "max"])
+    n_seeds = runs["seed"].nunique()
+    seeds = f"{n_seeds} seed{'s' if n_seeds > 1 else ''}"
+    label = f"{label} (mean of {seeds})"
+    ax.plot(stats.index, stats["mean"], marker="o", ms=3, color=color, label=label)
+    ax.fill_between(stats.index, stats["min"], stats["max"], color=color, alpha=0.2, lw=0)
+
+
 def draw_curves(curves: pd.DataFrame, reference: pd.DataFrame, path: Path) -> None:
     """Held-out NLL per character over epochs: mean over seeds per method, min-max band, and the
     n-gram reference points as lines."""
@@ -340,20 +351,7 @@ def draw_curves(curves: pd.DataFrame, reference: pd.DataFrame, path: Path) -> No
     colors = method_colors(methods)
     for method in methods:
         runs = curves.loc[curves["method"] == method]
-        stats = runs.groupby("epoch")["heldout_nll_per_char"].agg(["mean", "min", "max"])
-        n_seeds = runs["seed"].nunique()
-        seeds = f"{n_seeds} seed{'s' if n_seeds > 1 else ''}"
-        ax.plot(
-            stats.index,
-            stats["mean"],
-            marker="o",
-            ms=3,
-            color=colors[method],
-            label=f"{method} (mean of {seeds})",
-        )
-        ax.fill_between(
-            stats.index, stats["min"], stats["max"], color=colors[method], alpha=0.2, lw=0
-        )
+        draw_seed_band(ax, runs, "heldout_nll_per_char", method, colors[method])
     ax.set_title("Held-out NLL per character during training (band: min-max over seeds)")
     ax.set_xlabel("epoch")
     ax.set_ylabel("held-out NLL per character (nats, log scale) ↓")

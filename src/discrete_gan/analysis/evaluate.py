@@ -28,6 +28,8 @@ from discrete_gan.model.networks import Generator
 from discrete_gan.training.runs import load_checkpoint, run_dir
 
 CURVE_COLUMNS = ["method", "seed", "epoch", "heldout_nll_per_char"]
+# Floats of the evaluation's tables: ten significant digits, the same on every machine's pandas.
+TABLE_FLOATS = "%.10g"
 
 
 @torch.no_grad()

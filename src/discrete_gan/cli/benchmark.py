@@ -16,14 +16,14 @@ import argparse
 import json
 from pathlib import Path
 
-from discrete_gan.analysis import benchmark
+from discrete_gan.analysis import aggregate, benchmark
+from discrete_gan.analysis.evaluate import TABLE_FLOATS
 from discrete_gan.data.names import read_corpus_names
-from discrete_gan.fileio import UserError, atomic_path, run_cli, write_text
+from discrete_gan.fileio import UserError, run_cli, write_text
 
 
 def write_csv(frame, path: str | Path) -> None:
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, float_format="%.10g")
+    aggregate.write_csv(frame, path, TABLE_FLOATS)
 
 
 def read_splits(args: argparse.Namespace) -> tuple[list[str], list[str], list[str]]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 
 from discrete_gan.analysis import evaluate
-from discrete_gan.analysis.evaluate import evaluate_all
-from discrete_gan.fileio import UserError, atomic_path, run_cli
+from discrete_gan.analysis.aggregate import write_csv
+from discrete_gan.analysis.evaluate import TABLE_FLOATS, evaluate_all
+from discrete_gan.fileio import UserError, run_cli
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -25,8 +26,7 @@ def main(argv: list[str] | None = None) -> None:
         raise UserError("n_samples must be at least 1 and every temperature positive")
     table, curves = evaluate_all(args)
     for frame, path in ((table, args.metrics_out), (curves, args.curves_out)):
-        with atomic_path(path) as tmp:
-            frame.to_csv(tmp, index=False, float_format="%.10g")
+        write_csv(frame, path, TABLE_FLOATS)
     print(f"wrote {len(table)} metric values to {args.metrics_out}, curves to {args.curves_out}")
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 
 from discrete_gan.analysis import ngram
+from discrete_gan.analysis.aggregate import write_csv
+from discrete_gan.analysis.evaluate import TABLE_FLOATS
 from discrete_gan.analysis.ngram import reference_points
 from discrete_gan.data.names import read_corpus_names
-from discrete_gan.fileio import UserError, atomic_path, run_cli
+from discrete_gan.fileio import UserError, run_cli
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -24,8 +26,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{args.train} and {args.heldout} share names; rerun the split step to separate them."
         )
     table = reference_points(train, heldout)
-    with atomic_path(args.out) as tmp:
-        table.to_csv(tmp, index=False, float_format="%.10g")
+    write_csv(table, args.out, TABLE_FLOATS)
     print(table.to_string(index=False))
     print(f"wrote {len(table)} reference points to {args.out}")
 
