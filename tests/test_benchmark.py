@@ -52,6 +52,8 @@ def test_the_default_config_gives_every_method_the_same_budget() -> None:
     assert set(CONFIG["benchmark_grid"]) == set(CONFIG["benchmark_methods"])
     for method, grid in CONFIG["benchmark_grid"].items():
         assert "lr" in grid, f"{method}'s grid does not tune the learning rate"
+        assert "lr_decay_epoch" in grid, f"{method}'s grid does not tune the schedule"
+        assert len(grid) == 3, f"{method}'s grid tunes no knob of its own"
 
 
 def write_search_run(folder, settings: dict, seed: int, nll: list[float]) -> None:
