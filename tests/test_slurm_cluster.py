@@ -13,7 +13,9 @@ to keep CI short trains two of the six variants of the smoke config (corrected a
 paper_code): every output of those is checked, and every SLURM job must be COMPLETED in
 `sacct`, charged to that account on that partition. The run without accounting, where sacct
 fails, builds the filtered names and the held-out split (two SLURM jobs): it checks that the
-profile sees its jobs end there instead of waiting forever.
+profile sees its jobs end there instead of waiting forever. A third run, with accounting, is the
+smoke benchmark (`snakemake benchmark`): every searched configuration is one SLURM job, and all
+of its jobs complete.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ from test_workflow import EXPECTED_FILES, VARIANTS, copy_workflow, job_counts, s
 ACCOUNT = "discrete-gan"  # .ci/slurm-cluster.sh lets root charge it, with accounting
 PARTITION = "short"  # the cluster's partition besides the default, `main`
 RUN_VARIANTS = ("corrected", "paper_code")
-LOCAL_RULES = ("all", "download", "run_settings", "method_settings")  # localrules these runs reach
+# localrules these runs reach
+LOCAL_RULES = ("all", "download", "run_settings", "method_settings", "benchmark_search_settings")
+LOCAL_RULES += ("benchmark",)
 FAST_POLLING = ("--slurm-init-seconds-before-status-checks", "1")
 UNFINISHED = {"PENDING", "RUNNING", "COMPLETING", "CONFIGURING", "REQUEUED", "RESIZING"}
 SACCT_FIELDS = ("JobIDRaw", "State", "Account", "Partition")
@@ -161,3 +165,28 @@ def test_profile_sees_jobs_end_without_accounting(
     assert len(job_ids) == slurm_jobs_in_dag(output) == 2
     listed = slurm(conf, "squeue", "--states=all", "--noheader", "--name", run_id, "-o", "%i|%T")
     assert set(listed.stdout.split()) == {f"{job_id}|COMPLETED" for job_id in job_ids}
+
+
+def test_benchmark_runs_one_job_per_configuration(
+    tmp_path: Path, corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The smoke benchmark (mle and bgan, two configurations each, bgan in both regimes)
+    through the profile: one SLURM job per searched configuration and per final run, all
+    COMPLETED in accounting, and the benchmark's tables written."""
+    conf = cluster("DISCRETE_GAN_SLURM_CONF", "up DIR")
+    monkeypatch.setenv("SLURM_CONF", str(conf))
+    workdir = copy_workflow(tmp_path / "workflow")
+    output = run_profile(workdir, corpus_dir, "benchmark", timeout=600)
+    counts = job_counts(output)
+    pairs = (("mle", "scratch"), ("bgan", "scratch"), ("bgan", "pretrained"))
+    search = {f"search_{method}_{regime}_c{k}" for method, regime in pairs for k in (0, 1)}
+    finals = {f"final_{method}_{regime}" for method, regime in pairs}
+    assert {rule for rule in counts if rule.startswith(("search_", "final_"))} == search | finals
+    assert all(counts[rule] == 1 for rule in search | finals)
+    run_id, job_ids = submitted(output)
+    assert len(job_ids) == slurm_jobs_in_dag(output)
+    rows = accounted(conf, run_id, len(job_ids))
+    assert {row["JobIDRaw"] for row in rows} == job_ids, rows
+    assert {row["State"] for row in rows} == {"COMPLETED"}, rows
+    for name in ("selection.csv", "metrics.csv", "summary.csv", "report.md", "provenance.json"):
+        assert (workdir / "results/benchmark" / name).is_file(), name
