@@ -110,3 +110,19 @@ def test_reference_table_scores_test_names_under_the_judge() -> None:
     assert math.isclose(quality["test_names", "reference_nll_per_char"], expected)
     assert ("trigram", "test_nll_per_char") in quality.index
     assert ("test_names", "mean_length") in quality.index
+
+
+def test_protocol_states_the_run_and_how_to_read_quality() -> None:
+    """The protocol is written from the config as run, and warns that the quality measure
+    rewards repeating training names (the reference model has seen them)."""
+    from defaults import CONFIG
+
+    config = {**CONFIG, "benchmark_final_seeds": 7, "benchmark_epochs": 123}
+    text = benchmark.protocol_markdown(config)
+    assert "trained on 7 fresh seeds" in text and "for 123 epochs" in text
+    n_configs = len(benchmark.grid_points(CONFIG["benchmark_grid"]["mle"]))
+    assert f"searches {n_configs} configurations" in text
+    reading = text.split("**Reading quality**", 1)[1].split("\n", 1)[0]
+    assert "novelty" in reading and "uniqueness" in reading
+    for method in CONFIG["benchmark_methods"]:
+        assert f"| `{method}` |" in text

@@ -232,6 +232,10 @@ def protocol_markdown(config: Mapping) -> str:
         "each): test NLL per character (coverage and diversity), the samples' NLL per "
         "character under a reference n-gram model (its order chosen on validation, fitted to "
         "train + validation: quality), and the name metrics. Means with 95 % percentile "
-        "bootstrap intervals over seeds; differences to `mle` paired by seed.\n\n"
+        "bootstrap intervals over seeds; differences to `mle` paired by seed.\n"
+        "- **Reading quality**: the reference model has seen the training names, so a "
+        "generator that repeats them, or repeats a few names often, scores well on quality; "
+        "read it beside novelty (share of samples not in train) and uniqueness (share of "
+        "distinct samples).\n\n"
         "| method | grid |\n| --- | --- |\n" + grid_rows
     )
