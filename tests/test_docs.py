@@ -140,12 +140,13 @@ def test_config_settings_read_comments_sections_and_shared_keys() -> None:
 
 def test_configuration_page_lists_every_key_with_default_and_run_value() -> None:
     others = {"config/smoke.yaml": {"epochs": 3, "variants": ["a"]}}
-    record = {**RECORD, "config": {"max_len": 7, "variants": ["a", "b"], "lr": 0.02}}
+    used = {"max_len": 7, "variants": ["a", "b"], "lr": 0.02, "expectations": None}
+    record = {**RECORD, "config": used}  # the run predates tau_start and tau_end
     page = docs.configuration_page(record, CONFIG_YAML, SCHEMA, others)
     assert "## data" in page and "## training" in page
     assert "| `max_len` | `9` | `7` | integer >= 1 | Longest name kept, in letters. |" in page
     assert "| `variants` | `[a, b]` | = | list of `a` `b` |" in page
-    assert "| `tau_start`, `tau_end` | `1.0`, `0.1` | = | number > 0; number > 0 |" in page
+    assert "| `tau_start`, `tau_end` | `1.0`, `0.1` | – | number > 0; number > 0 |" in page
     assert "learning rate from the schema" in page  # no comment: the schema's description
     assert "| `expectations` | `null` | = | string or null |" in page
     assert "| `config/smoke.yaml` | `epochs: 3`; `variants: [a]` |" in page

@@ -207,6 +207,7 @@ class Setting:
 # Settings that say where this machine keeps something, not how the results were made (the
 # corpus's identity is corpus_sha256): the page points to the record instead of printing them.
 MACHINE_KEYS = {"corpus_source"}
+NEWER_THAN_RUN = "–"  # the "this run" cell of a key the stamped run's config lacks
 SECTION = re.compile(r"^#\s*---\s*(.+?)\s*---\s*$")
 KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*):")
 
@@ -290,6 +291,8 @@ def settings_table(settings: list[Setting], defaults: dict, schema: dict, used: 
         default = ", ".join(f"`{yaml_value(defaults.get(k))}`" for k in setting.keys)
         ran = [k for k in setting.keys if k in used and used[k] != defaults.get(k)]
         this_run = ", ".join(f"`{yaml_value(used[k])}`" for k in ran) if ran else "="
+        if used and not set(setting.keys) & set(used):
+            this_run = NEWER_THAN_RUN
         if set(setting.keys) & MACHINE_KEYS:
             this_run = "in `provenance.json`"
         kinds = "; ".join(accepted(properties.get(k, {})) for k in setting.keys)
@@ -323,7 +326,8 @@ def configuration_page(
         stamp(record),
         "Every key of `config/config.yaml`, with its default and the comment above it there; "
         "*accepted* is what `workflow/schemas/config.schema.yaml` allows, and *this run* the "
-        "value the stamped run used where it differs from the default (`=`: the default). "
+        "value the stamped run used where it differs from the default (`=`: the default; "
+        f"{NEWER_THAN_RUN}: a key added since that run). "
         "Any key can be overridden: `snakemake --cores 2 --config epochs=50 n_runs=10`, or "
         '`make replicate SET="epochs=50"`; on the command line booleans are `True`/`False`.\n',
     ]
