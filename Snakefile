@@ -46,6 +46,10 @@ include: "workflow/rules/benchmark.smk"
 include: "workflow/rules/docs.smk"
 
 
+# Steps that run where Snakemake runs, never as cluster jobs: the targets, the download (it
+# needs the network), the settings writers, the docs pages, and the benchmark's light steps
+# (its split, selection, collection, report and provenance take seconds each; as jobs, each
+# would wait in the queue between the search and the final runs).
 localrules:
     all,
     comparison,
@@ -55,6 +59,11 @@ localrules:
     run_settings,
     method_settings,
     benchmark_search_settings,
+    benchmark_split,
+    benchmark_select,
+    benchmark_collect,
+    benchmark_report,
+    benchmark_provenance,
     benchmark,
     docs_benchmark,
     verify,
