@@ -47,25 +47,39 @@ include: "workflow/rules/docs.smk"
 
 
 # Steps that run where Snakemake runs, never as cluster jobs: the targets, the download (it
-# needs the network), the settings writers, the docs pages, and the benchmark's light steps
-# (its split, selection, collection, report and provenance take seconds each; as jobs, each
-# would wait in the queue between the search and the final runs).
+# needs the network), the settings writers, and the bookkeeping after training (tables,
+# reports, figures, provenance, checks and docs pages), which takes seconds a step; as cluster
+# jobs, each would wait in the queue. The cluster runs the data steps, the training, the
+# evaluations and the reference models.
 localrules:
     all,
     comparison,
     figure5_all,
     figure6_all,
+    benchmark,
     download,
     run_settings,
     method_settings,
     benchmark_search_settings,
-    benchmark_split,
+    aggregate_losses,
+    aggregate_diagnostics,
+    aggregate_lengths,
+    samples_report,
+    claims,
+    figure5,
+    figure6,
+    figure5_variants,
+    figure6_variants,
+    diagnostics_figure,
+    paper_units,
+    comparison_report,
     benchmark_select,
     benchmark_collect,
     benchmark_report,
+    variant_provenance,
+    provenance,
+    comparison_provenance,
     benchmark_provenance,
-    benchmark,
-    docs_benchmark,
     verify,
     docs,
     docs_comparison,
@@ -73,6 +87,7 @@ localrules:
     docs_configuration,
     docs_performance,
     docs_comparison_page,
+    docs_benchmark,
 
 
 rule all:
