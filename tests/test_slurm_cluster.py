@@ -11,11 +11,11 @@ of 40 s (on this idle cluster a job starts at once and ends within seconds). The
 accounting also sets what a site would, an account and a non-default partition, and to keep CI
 short trains one of the six variants of the smoke config (corrected): every output of it is
 checked, and every SLURM job must be COMPLETED in `sacct`, charged to that account on that
-partition. The run without accounting, where sacct
-fails, builds the filtered names and the held-out split (two SLURM jobs): it checks that the
-profile sees its jobs end there instead of waiting forever. A third run, with accounting, is the
-smoke benchmark (`snakemake benchmark`): every searched configuration is one SLURM job, and all
-of its jobs complete.
+partition. The run without accounting, where sacct fails, builds the filtered names and the
+held-out split (two SLURM jobs): it checks that the profile sees its jobs end there instead of
+waiting forever. A third run, with accounting, is the smoke benchmark (`snakemake benchmark`):
+every searched configuration is one SLURM job, and all of its jobs complete. Each run checks
+which rules ran on the cluster: the bookkeeping after training runs locally.
 """
 
 from __future__ import annotations
@@ -28,12 +28,23 @@ import time
 from pathlib import Path
 
 import pytest
-from test_workflow import EXPECTED_FILES, VARIANTS, copy_workflow, job_counts, snakemake, succeed
+from test_workflow import (
+    BENCHMARK_PAIRS,
+    EXPECTED_FILES,
+    FINAL_JOBS,
+    SEARCH_JOBS,
+    VARIANTS,
+    copy_workflow,
+    job_counts,
+    snakemake,
+    succeed,
+)
 
 ACCOUNT = "discrete-gan"  # .ci/slurm-cluster.sh lets root charge it, with accounting
 PARTITION = "short"  # the cluster's partition besides the default, `main`
 RUN_VARIANTS = ("corrected",)
-CLUSTER_TRAINING = ("train_corrected_seeds_0_1", "compare_is_gan_seeds_0_1")  # their jobs
+# the smoke config's training jobs (2 seeds each) of those variants and of claim 2's comparison
+CLUSTER_TRAINING = {f"train_{v}_seeds_0_1" for v in RUN_VARIANTS} | {"compare_is_gan_seeds_0_1"}
 FAST_POLLING = ("--slurm-init-seconds-before-status-checks", "1")
 UNFINISHED = {"PENDING", "RUNNING", "COMPLETING", "CONFIGURING", "REQUEUED", "RESIZING"}
 SACCT_FIELDS = ("JobIDRaw", "State", "Account", "Partition")
@@ -181,14 +192,13 @@ def test_benchmark_runs_one_job_per_configuration(
     monkeypatch.setenv("SLURM_CONF", str(conf))
     workdir = copy_workflow(tmp_path / "workflow")
     output = run_profile(workdir, corpus_dir, "benchmark", timeout=600)
-    pairs = (("mle", "scratch"), ("bgan", "scratch"), ("bgan", "pretrained"))
-    search = {f"search_{method}_{regime}_c{k}" for method, regime in pairs for k in (0, 1)}
-    per_pair = {f"{step}_{m}_{r}" for m, r in pairs for step in ("final", "benchmark_evaluate")}
+    evaluations = {f"benchmark_evaluate_{m}_{r}" for m, r in BENCHMARK_PAIRS}
     # on the cluster: the data steps, the reference model, each configuration's search, each
     # final run and its evaluation; the selection, tables and report ran locally
     jobs = cluster_jobs(output)
     data = {"filter_names", "benchmark_split", "benchmark_reference"}
-    assert set(jobs) == data | search | per_pair and set(jobs.values()) == {1}
+    assert set(jobs) == data | SEARCH_JOBS | FINAL_JOBS | evaluations
+    assert set(jobs.values()) == {1}
     run_id, job_ids = submitted(output)
     assert len(job_ids) == len(jobs)
     rows = accounted(conf, run_id, len(job_ids))

@@ -546,6 +546,12 @@ def test_slurm_profile_dry_run_groups_seeds(
     assert set(counts) - train_jobs - compare == others
 
 
+# the smoke benchmark (config/smoke.yaml): its methods and regimes, two configurations each
+BENCHMARK_PAIRS = [("mle", "scratch"), ("bgan", "scratch"), ("bgan", "pretrained")]
+SEARCH_JOBS = {f"search_{m}_{r}_c{k}" for m, r in BENCHMARK_PAIRS for k in (0, 1)}
+FINAL_JOBS = {f"final_{m}_{r}" for m, r in BENCHMARK_PAIRS}
+
+
 def test_slurm_profile_dry_run_plans_one_benchmark_job_per_configuration(
     fresh_copy: Path, corpus_dir: Path
 ) -> None:
@@ -554,14 +560,9 @@ def test_slurm_profile_dry_run_plans_one_benchmark_job_per_configuration(
     result = snakemake(fresh_copy, corpus_dir, "-n", "--profile", "profiles/slurm", "benchmark")
     counts = job_counts(succeed(result, fresh_copy))
     search = {rule for rule in counts if rule.startswith("search_")}
-    assert search == {
-        f"search_{m}_{r}_c{k}"
-        for m, r in (("mle", "scratch"), ("bgan", "scratch"), ("bgan", "pretrained"))
-        for k in (0, 1)
-    }
+    assert search == SEARCH_JOBS
     assert all(counts[rule] == 1 for rule in search)
-    finals = {rule for rule in counts if rule.startswith("final_")}
-    assert finals == {"final_mle_scratch", "final_bgan_scratch", "final_bgan_pretrained"}
+    assert {rule for rule in counts if rule.startswith("final_")} == FINAL_JOBS
     assert counts["benchmark_search_settings"] == len(search)
 
 
@@ -857,9 +858,6 @@ def benchmark_run(smoke_run: Path, corpus_dir: Path) -> Path:
     targets = ("benchmark", "docs_benchmark")
     succeed(snakemake(smoke_run, corpus_dir, "--cores", "2", *targets, config=config), smoke_run)
     return smoke_run
-
-
-BENCHMARK_PAIRS = [("mle", "scratch"), ("bgan", "scratch"), ("bgan", "pretrained")]
 
 
 def test_benchmark_splits_are_disjoint(benchmark_run: Path) -> None:
