@@ -1,190 +1,281 @@
-"""Measure the CI config's bands: run it under several numerical perturbations, record ranges.
+"""Measure verify's bands from the sampling distribution of every checked value.
 
-The numba kernels are compiled for the host CPU with fast-math, so another kind of machine
-rounds differently and the chaotic GAN trajectories drift apart. This script stands in for
-other machines by running the same config with other arithmetic (numba float32, PyTorch
-float32, PyTorch float64), each in a fresh copy of the workflow, and writes
-config/expectations/ci.yaml: for every checked value, the band is the measured [min, max]
-widened on each side by the larger of its width and 5 % of the largest magnitude measured;
-a claim verdict is expected only where every run gave the same one.
+Another kind of CPU rounds differently, and the chaotic GAN trajectories then diverge as if
+the seeds had changed; so a band must hold for another seed set, not only for repeats of one.
+
+CI mode (the default) runs config/ci.yaml on --sets disjoint seed sets (first_seed 0, s, 2s, ...,
+s the most seeds any part of a set uses: runs, length check, comparison) under each backend
+(numba and PyTorch, float32), each in its own copy of the workflow under --workdir, and writes
+config/expectations/ci.yaml:
+
+- a band per value (each variant's final ln D and ln G loss means, the length check's ln D
+  mean, each variant's generated minus real mean length, the real names' mean length): the
+  normal prediction interval of `analysis.bands.prediction_band` over all sets, at a per-check
+  false-alarm rate of --false-alarm x --band-share / (number of bands);
+- a verdict check per claim only where every set gave the same verdict and, in --draws sets
+  resampled from the pooled runs, the 95 % bound on how often it changes stays within its
+  share of the budget, --false-alarm x (1 - --band-share) / (number of verdicts).
+
+Each set's values, recomputed from its runs by `analysis.calibration`, must equal its workflow
+tables; the resampled sets are drawn from those runs.
 
     python scripts/calibrate_bands.py --corpus ../shared/data/names-corpus
 
-With --reference DIR (a finished full run's results/ folder) it writes
-config/expectations/full.yaml instead: the paper's Figure 5 and 6 values for `paper_code` with
-the tolerance they were read with; every variant's final ln(D loss) and ln(G loss) means within
-the reference run's range over its runs, and its generated minus real mean name length within
-the range of its runs' mean generated lengths; and the reference run's claim verdicts.
-
-    python scripts/calibrate_bands.py --reference results --describe "full run at ..."
+Full mode (--reference, a finished full run's results/ folder with its run folders) writes
+config/expectations/full.yaml; see `calibrate_full.py`.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
-import platform
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
 
-from discrete_gan.analysis.aggregate import mean_lengths
+from discrete_gan.analysis.bands import Band, flip_bound, prediction_band
+from discrete_gan.analysis.calibration import (
+    LENGTH_ONLY,
+    Pool,
+    SetShape,
+    read_set,
+    resample,
+    set_values,
+)
+from discrete_gan.analysis.claim_rules import WINDOW
 from discrete_gan.analysis.provenance import cpu_model, git_state
-from discrete_gan.analysis.verify import load_tables, plain
-from discrete_gan.data.names import read_sample_names
-from discrete_gan.data.vocab import name_length
+from discrete_gan.analysis.verify import load_tables, plain, write_expectations
 
 PROJECT = Path(__file__).resolve().parents[1]
+
 WORKFLOW_FILES = ("Snakefile", "workflow", "config", "profiles")
-PERTURBATIONS = {
-    "numba float32": ("backend=numba", "dtype=float32"),
-    "torch float32": ("backend=torch", "dtype=float32"),
-    "torch float64": ("backend=torch", "dtype=float64"),
-}
-VARIANTS = ("corrected", "paper_code")
-BANDED = [("paper_units", variant, column) for variant in VARIANTS
-          for column in ("ln_d_mean", "ln_g_mean")]  # fmt: skip
-BANDED += [("paper_units", "length only", "ln_d_mean")]
-BANDED += [("lengths", variant, "generated_minus_real") for variant in VARIANTS]
-CLAIMS = [f"{variant}/{number}" for variant in VARIANTS for number in range(1, 6)]
+BACKENDS = ("numba", "torch")
+# A value the data alone fixes (the real names' mean length) has no spread; its band still
+# leaves room for the last digits.
+FIXED_FLOOR = 1e-6
 
 
-def run_config(config: str, corpus: str, settings: tuple[str, ...], workdir: Path) -> dict:
-    """Run the config's tables in a fresh copy of the workflow; return verify's tables."""
+def merged_config(config: str) -> dict:
+    """config/config.yaml with `config` laid over it, as Snakemake reads them."""
+    merged = yaml.safe_load((PROJECT / "config/config.yaml").read_text(encoding="utf-8"))
+    merged.update(yaml.safe_load((PROJECT / config).read_text(encoding="utf-8")) or {})
+    return merged
+
+
+def heldout_groups(config: dict, seeds: list[int]) -> dict[str, list[str]]:
+    """{variant: held-out curve files} that the claims step gives each variant."""
+    if "is_gan" not in config["comparison_methods"] or "corrected" not in config["variants"]:
+        return {}
+    files = [f"results/comparison/runs/is_gan/seed{s}/heldout_nll.csv" for s in seeds]
+    return {"corrected": files}
+
+
+def run_set(config: str, corpus: str, backend: str, first: int, workdir: Path, cores: int):
+    """Run one seed set's tables in its copy of the workflow (nothing reruns if it is done)."""
+    workdir.mkdir(parents=True, exist_ok=True)
     for name in WORKFLOW_FILES:
-        source = PROJECT / name
-        copy = shutil.copytree if source.is_dir() else shutil.copy2
-        copy(source, workdir / name)
+        source, copy = PROJECT / name, workdir / name
+        if copy.exists():
+            shutil.rmtree(copy) if copy.is_dir() else copy.unlink()
+        (shutil.copytree if source.is_dir() else shutil.copy2)(source, copy)
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    targets = ["results/paper_units.csv", "results/claims.csv"]
-    command = [sys.executable, "-m", "snakemake", "--cores", "2", *targets, "--configfile", config]
-    command += ["--config", f"corpus_source={corpus}", *settings]
-    subprocess.run(command, cwd=workdir, env=env, check=True)
-    lengths = {v: workdir / f"results/{v}/lengths.csv" for v in VARIANTS}
-    return load_tables(workdir / "results/paper_units.csv", workdir / "results/claims.csv", lengths)
+    targets = ["results/paper_units.csv", "results/claims.csv", "results/length_check.json"]
+    command = [sys.executable, "-m", "snakemake", "--cores", str(cores), *targets, "--quiet"]
+    command += ["--configfile", config, "--config", f"corpus_source={corpus}"]
+    command += [f"backend={backend}", "dtype=float32", f"first_seed={first}"]
+    command += [f"figure_run={first}"]
+    with open(workdir / "calibrate.log", "w", encoding="utf-8") as log:
+        done = subprocess.run(command, cwd=workdir, env=env, stdout=log, stderr=log)
+    if done.returncode != 0:
+        sys.exit(f"error: the set in {workdir} failed; see {workdir / 'calibrate.log'}.")
 
 
-def band(values: list[float]) -> list[float]:
-    """[min, max] widened on each side by max(width, 5 % of the largest magnitude)."""
-    low, high = min(values), max(values)
-    margin = max(high - low, 0.05 * max(abs(low), abs(high)))
-    return [round(low - margin, 4), round(high + margin, 4)]
-
-
-def checks_of(measured: dict[str, dict]) -> list[dict]:
-    """Expectation entries from the tables of every perturbed run."""
-    runs = ", ".join(measured)
-    entries = []
-    for table, row, column in BANDED:
-        values = [float(plain(t[table].at[row, column])) for t in measured.values()]
-        shown = ", ".join(f"{v:.4g}" for v in values)
-        source = f"measured {shown} ({runs}); widened"
-        entries.append({"table": table, "row": row, "column": column,
-                        "band": band(values), "source": source})  # fmt: skip
-    for row in CLAIMS:
-        verdicts = {plain(t["claims"].at[row, "verdict"]) for t in measured.values()}
-        if len(verdicts) == 1:
-            entries.append({"table": "claims", "row": row, "column": "verdict",
-                            "expect": verdicts.pop(), "source": f"every run ({runs})"})  # fmt: skip
-    return entries
-
-
-PAPER_CHECKS = {
-    "ln_d_in_paper_range": "Figure 5a's min..max of ln(D loss) at epoch 199",
-    "ln_g_within": "Figure 5b's mean ln(G loss) at epoch 199, within its reading tolerance",
-    "length_within": "Figure 6's mean generated length, within its reading tolerance",
-}
-
-
-def run_length_band(reference: Path, variant: str) -> list[float] | None:
-    """[min, max] over a variant's runs of (mean generated length - mean real length), the real
-    mean from its lengths.csv; None where the run folders are not there (as in docs/)."""
-    runs = sorted((reference / variant / "runs").glob("seed*/samples.txt"))
-    lengths = reference / variant / "lengths.csv"
-    if not runs or not lengths.is_file():
-        return None
-    real = mean_lengths(pd.read_csv(lengths))["real"]
-    means = [np.mean([name_length(n) for n in read_sample_names(path)]) for path in runs]
-    return [round(float(min(means)) - real, 4), round(float(max(means)) - real, 4)]
-
-
-def reference_checks(reference: Path, describe: str) -> list[dict]:
-    """Expectations of the full config from the paper and a reference full run: the ranges
-    over its runs of each variant's final losses (and generated lengths, where its run folders
-    are there), and its claim verdicts."""
-    lengths: dict[str, Path] = {}
-    tables = load_tables(reference / "paper_units.csv", reference / "claims.csv", lengths)
-    paper = "the paper, values read off with their tolerance (config/paper_figure_values.csv)"
-    entries = [{"table": "paper_units", "row": "paper_code", "column": column,
-                "expect": True, "source": f"{paper}: {what}"}
-               for column, what in PAPER_CHECKS.items()]  # fmt: skip
-    units = tables["paper_units"]
-    source = f"range over the runs of the reference run ({describe})"
-    for row in units.index.drop("paper"):
-        bands = {"ln_d_mean": [float(units.at[row, k]) for k in ("ln_d_min", "ln_d_max")]}
-        summary = reference / row / "losses_summary.csv"
-        if summary.is_file():
-            final = pd.read_csv(summary).iloc[-1]
-            bands["ln_g_mean"] = [float(np.log(final[k])) for k in ("g_min", "g_max")]
-        for column, (low, high) in bands.items():
-            entries.append({"table": "paper_units", "row": row, "column": column,
-                            "band": [round(low, 4), round(high, 4)], "source": source})  # fmt: skip
-        length_band = run_length_band(reference, row)
-        if length_band is not None:
-            entries.append({"table": "lengths", "row": row, "column": "generated_minus_real",
-                            "band": length_band, "source": source})  # fmt: skip
+def table_values(workdir: Path, variants: list[str]) -> dict[str, object]:
+    """The checked values of a finished set, read from its workflow tables."""
+    lengths = {v: workdir / f"results/{v}/lengths.csv" for v in variants}
+    results = workdir / "results"
+    tables = load_tables(results / "paper_units.csv", results / "claims.csv", lengths)
+    values: dict[str, object] = {}
+    for row in [*variants, LENGTH_ONLY]:
+        columns = ["ln_d_mean"] + (["ln_g_mean"] if row != LENGTH_ONLY else [])
+        for column in columns:
+            values[f"paper_units[{row}].{column}"] = float(tables["paper_units"].at[row, column])
+    for variant in variants:
+        for column in ("generated_minus_real", "real_mean"):
+            values[f"lengths[{variant}].{column}"] = float(tables["lengths"].at[variant, column])
     for row in tables["claims"].index:
-        verdict = plain(tables["claims"].at[row, "verdict"])
-        entries.append({"table": "claims", "row": row, "column": "verdict", "expect": verdict,
-                        "source": f"verdict of the reference run ({describe})"})  # fmt: skip
-    return entries
+        values[f"claims[{row}].verdict"] = plain(tables["claims"].at[row, "verdict"])
+    return values
 
 
-def write_expectations(out: Path, origin: str, entries: list[dict]) -> None:
-    text = yaml.safe_dump({"origin": origin, "checks": entries}, sort_keys=False, width=100)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(f"# Written by scripts/calibrate_bands.py; rerun it, never edit.\n{text}")
-    print(f"wrote {out}")
+def check_recomputed(tables: dict, recomputed: dict, workdir: Path) -> None:
+    """The set's values recomputed from its runs equal its tables, or the script stops."""
+    for key, value in recomputed.items():
+        table = tables[key]
+        if isinstance(value, str):
+            same = value == table
+        else:
+            same = math.isclose(value, table, rel_tol=1e-9, abs_tol=1e-12)
+        if not same:
+            sys.exit(f"error: {key} is {table} in {workdir}'s tables but {value} recomputed.")
+
+
+def measure_sets(args, config: dict, shape: SetShape, root: Path) -> tuple[pd.DataFrame, Pool]:
+    """Every set's checked values (one row per set) and the pool of all their runs."""
+    stride = max(shape.runs, shape.heldout, shape.length_check)
+    variants, rows, pool = list(config["variants"]), [], None
+    for backend in args.backends:
+        for s in range(args.sets):
+            first, start = s * stride, time.perf_counter()
+            workdir = root / backend / f"set{s}"
+            run_set(args.config, args.corpus, backend, first, workdir, args.cores)
+            seeds = list(range(first, first + shape.runs))
+            tables = table_values(workdir, variants)
+            real_mean = tables[f"lengths[{variants[0]}].real_mean"]
+            held = heldout_groups(config, list(range(first, first + shape.heldout)))
+            one = read_set(workdir, variants, seeds, held, real_mean, config["n_lengths"], WINDOW)
+            recomputed = set_values(one, one.runs, one.heldout, one.length_check)
+            check_recomputed(tables, recomputed, workdir)
+            rows.append({"backend": backend, "first_seed": first, **tables})
+            pool = one if pool is None else (pool.extend(one) or pool)
+            took = time.perf_counter() - start
+            print(f"set {s + 1}/{args.sets} ({backend}, seeds {first}..{seeds[-1]}): {took:.0f} s")
+    return pd.DataFrame(rows), pool
+
+
+def resample_parallel(pool: Pool, shape: SetShape, draws: int, workers: int) -> pd.DataFrame:
+    """`draws` resampled sets, drawn in `workers` processes from fixed seeds."""
+    chunks = [draws // workers + (k < draws % workers) for k in range(workers)]
+    with ProcessPoolExecutor(max_workers=workers) as executor:
+        parts = executor.map(resample, [pool] * workers, [shape] * workers, chunks, range(workers))
+        return pd.concat(list(parts), ignore_index=True)
+
+
+def split_key(key: str) -> tuple[str, str, str]:
+    """(table, row, column) of a key written `table[row].column`."""
+    table, rest = key.split("[", 1)
+    row, column = rest.rsplit("].", 1)
+    return table, row, column
+
+
+def rounded(band: Band) -> list[float]:
+    """The band rounded outwards to 4 decimals, so rounding never narrows it."""
+    return [math.floor(band.low * 1e4) / 1e4, math.ceil(band.high * 1e4) / 1e4]
+
+
+def band_entry(key: str, sets: pd.DataFrame, draws: pd.DataFrame, alpha: float) -> dict:
+    """The check of one value: its prediction band over the sets, and where it came from."""
+    values = sets[key].astype(float)
+    floor = FIXED_FLOOR if key.endswith("real_mean") else 0.0
+    band = prediction_band(values.to_numpy(), alpha, floor)
+    resampled = draws[key].astype(float) if key in draws else pd.Series(dtype=float)
+    outside = int(((resampled < band.low) | (resampled > band.high)).sum())
+    by_backend = ", ".join(
+        f"{b} {values[sets['backend'] == b].mean():.4g}" for b in sets["backend"].unique()
+    )
+    source = (
+        f"{band.n} seed sets: mean {band.centre:.4g}, sd {band.sd:.3g} ({by_backend}), range "
+        f"[{values.min():.4g}, {values.max():.4g}]; band mean +- {band.k:.2f} sd sqrt(1 + "
+        f"1/{band.n}), false-alarm rate {alpha:.1e} if normal; {outside} of {len(draws)} "
+        "resampled sets outside"
+    )
+    table, row, column = split_key(key)
+    return {"table": table, "row": row, "column": column, "band": rounded(band), "source": source}
+
+
+def verdict_entry(key: str, sets: pd.DataFrame, draws: pd.DataFrame, alpha: float):
+    """(the check of one verdict, its change-rate bound), or (None, why it is not checked)."""
+    seen = sets[key].unique()
+    flips = int((draws[key] != seen[0]).sum()) if len(seen) == 1 else len(draws)
+    bound = flip_bound(flips, len(draws))
+    if len(seen) > 1 or bound > alpha:
+        counts = ", ".join(f"{v} {n}" for v, n in sets[key].value_counts().items())
+        return None, f"{key}: {counts} in the seed sets; {flips} changes in {len(draws)} resampled"
+    source = (
+        f"the same in all {len(sets)} seed sets and in {len(draws) - flips} of {len(draws)} "
+        f"resampled sets: it changes in under {bound:.1e} of sets (95 %)"
+    )
+    _, row, _ = split_key(key)
+    entry = {"table": "claims", "row": row, "column": "verdict", "expect": seen[0]}
+    return {**entry, "source": source}, bound
+
+
+def ci_checks(sets: pd.DataFrame, draws: pd.DataFrame, alpha_total: float, band_share: float):
+    """The checks, and the design: (entries, dropped verdicts, rates, per-check rates)."""
+    keys = [key for key in sets.columns if "[" in key]
+    banded = [k for k in keys if k.startswith("paper_units[") or k.endswith("minus_real")]
+    banded.append(next(k for k in keys if k.endswith("].real_mean")))
+    verdicts = [k for k in keys if k.startswith("claims[")]
+    alpha_band = alpha_total * band_share / len(banded)
+    alpha_verdict = alpha_total * (1 - band_share) / len(verdicts)
+    entries = [band_entry(key, sets, draws, alpha_band) for key in banded]
+    dropped, verdict_rate = [], 0.0
+    for key in verdicts:
+        entry, bound = verdict_entry(key, sets, draws, alpha_verdict)
+        if entry is None:
+            dropped.append(bound)
+        else:
+            entries.append(entry)
+            verdict_rate += bound
+    rates = {"bands": alpha_band * len(banded), "verdicts": verdict_rate}
+    return entries, dropped, rates, alpha_band, alpha_verdict
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", help="corpus source for the runs")
-    parser.add_argument("--reference", type=Path, help="a full run's tables: write full.yaml")
-    parser.add_argument("--describe", default="", help="what the reference run was")
+    parser.add_argument("--corpus", required=True, help="corpus source for the runs")
     parser.add_argument("--config", default="config/ci.yaml", help="config file to measure")
+    parser.add_argument("--sets", type=int, default=16, help="disjoint seed sets per backend")
+    parser.add_argument("--backends", nargs="+", default=list(BACKENDS), choices=BACKENDS)
+    parser.add_argument("--draws", type=int, default=40000, help="resampled sets")
+    parser.add_argument("--false-alarm", type=float, default=1e-3, help="budget of the file")
+    parser.add_argument("--band-share", type=float, default=0.1, help="budget share of bands")
+    parser.add_argument("--cores", type=int, default=2, help="cores of each set's run")
+    parser.add_argument("--workdir", type=Path, help="keep (and reuse) the sets' runs here")
     parser.add_argument("--out", type=Path, default=PROJECT / "config/expectations/ci.yaml")
     args = parser.parse_args()
-    if args.reference is not None:
-        out = PROJECT / "config/expectations/full.yaml"
-        origin = f"the paper and a reference full run of config/config.yaml ({args.describe})"
-        write_expectations(out, origin, reference_checks(args.reference, args.describe))
-        return
-    if args.corpus is None:
-        parser.error("give --corpus (to measure the CI config) or --reference")
-    corpus = str(Path(args.corpus).resolve()) if Path(args.corpus).exists() else args.corpus
-    measured = {}
+    corpus = Path(args.corpus)
+    args.corpus = str(corpus.resolve()) if corpus.exists() else args.corpus
+    config = merged_config(args.config)
+    heldout = config["comparison_seeds"] if heldout_groups(config, [0]) else 0
+    shape = SetShape(config["n_runs"], heldout, config["length_check_runs"])
+    start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="calibrate-") as tmp:
-        for name, settings in PERTURBATIONS.items():
-            workdir = Path(tmp) / name.replace(" ", "_")
-            workdir.mkdir()
-            print(f"running {args.config} with {name}", flush=True)
-            measured[name] = run_config(args.config, corpus, settings, workdir)
-    git = git_state(PROJECT)
-    origin = (
-        f"bands of {args.config} measured by `python scripts/calibrate_bands.py` on "
-        f"{datetime.now(UTC).date()} at commit {git['commit']}"
-        f"{' (uncommitted changes)' if git['dirty'] else ''}, {cpu_model()}, "
-        f"{platform.system()}, under {', '.join(PERTURBATIONS)}"
+        root = args.workdir.resolve() if args.workdir else Path(tmp)
+        sets, pool = measure_sets(args, config, shape, root)
+    print(f"{len(sets)} sets in {time.perf_counter() - start:.0f} s; resampling {args.draws}")
+    draws = resample_parallel(pool, shape, args.draws, max(1, args.cores))
+    entries, dropped, rates, alpha_band, alpha_verdict = ci_checks(
+        sets, draws, args.false_alarm, args.band_share
     )
-    write_expectations(args.out, origin, checks_of(measured))
+    git = git_state(PROJECT)
+    stride = max(shape.runs, shape.heldout, shape.length_check)
+    origin = (
+        f"bands of {args.config} measured by `python scripts/calibrate_bands.py --sets "
+        f"{args.sets} --draws {args.draws}` on {datetime.now(UTC).date()} at commit "
+        f"{git['commit']}{' (uncommitted changes)' if git['dirty'] else ''}, {cpu_model()}: "
+        f"{args.sets} disjoint seed sets (first_seed 0, {stride}, ..., "
+        f"{(args.sets - 1) * stride}) under each of {', '.join(args.backends)} (float32)"
+    )
+    design = [
+        f"False alarms, designed: {rates['bands'] + rates['verdicts']:.1e} of correct runs fail "
+        f"a check of this file (bands {rates['bands']:.1e}, verdicts {rates['verdicts']:.1e}).",
+        f"Each band: normal prediction interval over the {len(sets)} seed sets (Student's t, "
+        f"{len(sets) - 1} df) at a false-alarm rate of {alpha_band:.1e}.",
+        f"Each verdict: the same in every seed set, and changing in under {alpha_verdict:.1e} "
+        f"of {args.draws} sets resampled from the pooled runs (95 % bound).",
+        *(f"Not checked (verdict not stable): {line}" for line in dropped),
+    ]
+    write_expectations(args.out, origin, entries, design)
 
 
 if __name__ == "__main__":

@@ -37,14 +37,18 @@ from discrete_gan.data.vocab import name_length
 from discrete_gan.fileio import UserError
 
 
-def losses_frame(d: dict[int, list[float]], g: dict[int, list[float]]) -> pd.DataFrame:
-    """Long losses table from per-seed D and G curves (epochs 0, 1, ...)."""
+def losses_frame(
+    d: dict[int, list[float]], g: dict[int, list[float]], own: dict | None = None
+) -> pd.DataFrame:
+    """Long losses table from per-seed D and G curves (epochs 0, 1, ...) and the generator's
+    own term of G (by default all of it: a D term that never moves)."""
+    own = own or g
     rows = [
-        (seed, epoch, d_value, g_value)
+        (seed, epoch, *values)
         for seed in d
-        for epoch, (d_value, g_value) in enumerate(zip(d[seed], g[seed], strict=True))
+        for epoch, values in enumerate(zip(d[seed], g[seed], own[seed], strict=True))
     ]
-    return pd.DataFrame(rows, columns=["seed", "epoch", "d_loss", "g_loss"])
+    return pd.DataFrame(rows, columns=["seed", "epoch", "d_loss", "g_loss", "g_own"])
 
 
 def curve(epochs: list[int], nll: list[float]) -> pd.DataFrame:
@@ -123,14 +127,39 @@ def test_still_improving_hand_computed():
     assert (claim.low, claim.high) == (pytest.approx(0.04), pytest.approx(0.2))
     assert claim.verdict == HOLDS
     assert "epochs 1->3" in claim.detail
+    assert "generator's own term 0.12 nats, D term 0 nats, 0% of it (G loss 0.12" in claim.detail
     assert f"ln D {np.median([math.log(2), math.log(4)]):.3g}" in claim.detail
     assert "held-out NLL n/a: no held-out curve given" in claim.detail
+
+
+def test_still_improving_judges_the_generator_on_its_own_term():
+    """The published code's case: the G loss falls 0.082 nats, but 0.046 of that is its D term
+    (-log(-mean log(1 - D)), which moves with the discriminator alone), and the generator's own
+    term falls 0.036, below the rule's 0.05: the claim cannot hold, whatever D does."""
+    d = {1: [1.0, 1.0, 0.5], 2: [1.0, 1.0, 0.5]}  # ln D falls ln 2 = 0.69 in both runs
+    g = {1: [10.0, 10.0, 9.918], 2: [10.0, 10.0, 9.918]}
+    own = {1: [7.0, 7.0, 6.964], 2: [7.0, 7.0, 6.964]}
+    claim = claim_still_improving(losses_frame(d, g, own), window=2)
+    assert claim.value == pytest.approx(0.036)
+    assert claim.verdict == PARTLY  # the discriminator still improves; the generator does not
+    assert "generator's own term 0.036 nats, D term 0.046 nats, 56% of it" in claim.detail
+    assert "(G loss 0.082 nats)" in claim.detail
+    flat_d = {seed: [1.0, 1.0, 0.95] for seed in d}
+    assert claim_still_improving(losses_frame(flat_d, g, own), window=2).verdict == FAILS
+    # the same G loss, all of its fall the generator's own: the claim holds
+    assert claim_still_improving(losses_frame(d, g), window=2).verdict == HOLDS
+
+
+def test_still_improving_needs_the_generators_own_term():
+    losses = losses_frame({1: [1.0, 1.0, 0.5]}, {1: [10.0, 10.0, 9.0]}).drop(columns="g_own")
+    claim = claim_still_improving(losses, window=2)
+    assert is_na(claim) and "no generator's own loss term (g_own)" in claim.detail
 
 
 @pytest.mark.parametrize(
     ("g_end", "d_end", "verdict"),
     [
-        (9.94, 0.7, HOLDS),  # G fell 0.06 nats, ln D 0.36
+        (9.94, 0.7, HOLDS),  # G (all of it the generator's own term) fell 0.06 nats, ln D 0.36
         (9.94, 1.0, PARTLY),  # D flat
         (9.96, 0.1, PARTLY),  # G fell 0.04 < 0.05: the value misses, D alone gives partly
         (9.99, 0.9, FAILS),  # G 0.01 nats, ln D 0.105
@@ -357,8 +386,8 @@ def write_run(
     run = folder / f"seed{seed}"
     run.mkdir(parents=True)
     d_losses = d_losses or [0.1 * (seed + 1)] * len(g_losses)
-    rows = "".join(f"{e},{d},{g},0\n" for e, (d, g) in enumerate(zip(d_losses, g_losses)))
-    (run / "losses.csv").write_text("epoch,d_loss,g_loss,extra\n" + rows)
+    rows = "".join(f"{e},{d},{g},0,{g}\n" for e, (d, g) in enumerate(zip(d_losses, g_losses)))
+    (run / "losses.csv").write_text("epoch,d_loss,g_loss,extra,g_own\n" + rows)
     (run / "samples.txt").write_text("".join(f"{name}\n" for name in samples))
     (run / "forced.txt").write_text("aaaaannnnn\nannaannaaa\n")
     (run / "final.json").write_text(json.dumps(accuracy(0.97)))
@@ -375,7 +404,7 @@ def test_read_variant(tmp_path):
     write_run(tmp_path, 1, [3.0, 2.0, 1.0], ["ann$", "", "bo"])
     write_run(tmp_path, 2, [3.5, 2.5, 1.5], ["eve"])
     data = read_variant(tmp_path, [1, 2])
-    assert list(data.losses.columns) == ["seed", "epoch", "d_loss", "g_loss"]
+    assert list(data.losses.columns) == ["seed", "epoch", "d_loss", "g_loss", "g_own"]
     assert data.losses["seed"].tolist() == [1, 1, 1, 2, 2, 2]
     assert data.losses["g_loss"].tolist() == pytest.approx([3, 2, 1, 3.5, 2.5, 1.5])
     assert data.samples == {1: ["ann$", "", "bo"], 2: ["eve"]}

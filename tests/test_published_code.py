@@ -180,6 +180,8 @@ def test_paper_code_generator_trains_as_if_there_were_no_discriminator(
     for key, value in adversarial.generator.items():
         torch.testing.assert_close(alone.generator[key], value, rtol=1e-6, atol=1e-6, msg=key)
     assert adversarial.samples == alone.samples
+    # the generator's own term of the paper_code loss is the whole loss of the lone generator
+    assert adversarial.g_own == pytest.approx(alone.g_loss, rel=1e-5)
     text_model = model_config(variant="code_data")
     (text,) = train_runs(names300, [5], text_model, config, *args)
     (text_alone,) = train_runs(names300, [5], text_model, no_disc, *args)

@@ -262,7 +262,7 @@ def test_write_run_and_load_checkpoint_round_trip(tmp_path, tiny_run, names300) 
 
     with open(folder / "losses.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert list(rows[0]) == ["epoch", "d_loss", "g_loss", "ess", "half_weight_length"]
+    assert list(rows[0]) == ["epoch", "d_loss", "g_loss", "ess", "half_weight_length", "g_own"]
     assert [int(r["epoch"]) for r in rows] == list(range(config.epochs))
     assert [float(r["d_loss"]) for r in rows] == result.d_loss
     assert [float(r["g_loss"]) for r in rows] == result.g_loss
@@ -518,6 +518,6 @@ def test_pretrained_is_gan_writes_every_epoch(tmp_path, names300) -> None:
     config = train_config(epochs=3, batch_size=64, n_samples=5, pretrain_epochs=2)
     (result,) = train_runs(names300, [0], MODEL, config, "cpu", torch.float32, "numba", quiet)
     rows = (write_run(result, tmp_path, MODEL, config) / "losses.csv").read_text().splitlines()
-    assert rows[0] == "epoch,d_loss,g_loss,ess,half_weight_length" and len(rows) == 4
-    assert rows[1].split(",")[1] == rows[1].split(",")[3] == "nan"
+    assert rows[0] == "epoch,d_loss,g_loss,ess,half_weight_length,g_own" and len(rows) == 4
+    assert rows[1].split(",")[1] == rows[1].split(",")[3] == rows[1].split(",")[5] == "nan"
     assert all(math.isfinite(float(v)) for v in rows[3].split(","))

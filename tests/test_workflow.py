@@ -217,12 +217,14 @@ def test_filtered_names_and_counts(smoke_run: Path) -> None:
 @pytest.mark.parametrize("seed", range(N_RUNS))
 def test_run_losses_cover_every_epoch(smoke_run: Path, seed: int, variant: str) -> None:
     rows = read_csv(smoke_run / f"results/{variant}/runs/seed{seed}/losses.csv")
-    keys = ["d_loss", "g_loss", "ess", "half_weight_length"]
+    keys = ["d_loss", "g_loss", "ess", "half_weight_length", "g_own"]
     assert list(rows[0]) == ["epoch", *keys]
     assert [int(row["epoch"]) for row in rows] == list(range(EPOCHS))
     values = [float(row[key]) for row in rows for key in keys]
     assert all(math.isfinite(value) for value in values)
     assert all(1 <= float(row["ess"]) <= 128 for row in rows)
+    # -log(mean P_G) of a batch of names of at least one letter and its end symbol is positive
+    assert all(float(row["g_own"]) > 0 for row in rows)
     final = json.loads((smoke_run / f"results/{variant}/runs/seed{seed}/final.json").read_text())
     assert 0 <= final["d_accuracy"] <= 1 and final["n_real"] == N_FILTERED_NAMES
 
@@ -509,6 +511,9 @@ def test_figure_run_beyond_the_runs_is_refused(fresh_copy: Path, corpus_dir: Pat
     result = snakemake(fresh_copy, corpus_dir, "-n", config=("figure_run=2",))
     assert result.returncode != 0
     assert "figure_run is 2 but only seeds 0..1 are trained" in result.stdout + result.stderr
+    result = snakemake(fresh_copy, corpus_dir, "-n", config=("first_seed=4",))
+    assert result.returncode != 0
+    assert "figure_run is 0 but only seeds 4..5 are trained" in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize(
@@ -523,6 +528,10 @@ def test_figure_run_beyond_the_runs_is_refused(fresh_copy: Path, corpus_dir: Pat
             ("n_runs=5", "seeds_per_job=2", "variants=[paper_code]"),
             {"train_paper_code_seeds_0_1", "train_paper_code_seeds_2_3"}
             | {"train_paper_code_seeds_4_4"},
+        ),
+        (
+            ("first_seed=4", "figure_run=5", "variants=[corrected]"),
+            {"train_corrected_seeds_4_5"},
         ),
     ],
 )
@@ -543,7 +552,46 @@ def test_slurm_profile_dry_run_groups_seeds(
     # claim 2's held-out trend: the comparison's is_gan runs, grouped as the training runs
     compare = {rule for rule in counts if rule.startswith("compare_")}
     assert compare and all(rule.startswith("compare_is_gan_seeds_") for rule in compare)
+    if "first_seed=4" in config:  # the comparison's seeds start where the runs' do
+        assert compare == {"compare_is_gan_seeds_4_5"}
     assert set(counts) - train_jobs - compare == others
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_single_variant_plans_the_whole_replication(
+    fresh_copy: Path, corpus_dir: Path, variant: str
+) -> None:
+    """Any one variant alone plans every target of `rule all`; claim 2's held-out curves (the
+    comparison's is_gan runs, of the corrected variant's generator) only with corrected."""
+    result = snakemake(fresh_copy, corpus_dir, "-n", config=(f"variants=[{variant}]",))
+    counts = job_counts(succeed(result, fresh_copy))
+    assert counts[f"train_{variant}_seeds_0_1"] == 1
+    assert all(counts[rule] == 1 for rule in ("claims", "paper_units", "provenance", "all"))
+    compare = {rule for rule in counts if rule.startswith("compare_")}
+    assert compare == ({"compare_is_gan_seeds_0_1"} if variant == "corrected" else set())
+
+
+@pytest.fixture(scope="module")
+def single_variant_run(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Path:
+    """A copy of the workflow after a smoke run of the paper_code variant alone."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("single"))
+    result = snakemake(workdir, corpus_dir, "--cores", "2", config=("variants=[paper_code]",))
+    succeed(result, workdir)
+    return workdir
+
+
+def test_a_single_variant_builds_every_target(single_variant_run: Path) -> None:
+    expected = [
+        name.format(variant="paper_code")
+        for name in (*PER_VARIANT_FILES, "results/claims.csv", "results/paper_units.csv")
+    ]
+    expected += ["figures/figure5_variants.png", "figures/diagnostics.png"]
+    expected += ["results/length_check.csv", "results/provenance.json"]
+    missing = [name for name in expected if not (single_variant_run / name).is_file()]
+    assert not missing, f"missing outputs: {missing}"
+    claims = read_csv(single_variant_run / "results/claims.csv")
+    assert {row["variant"] for row in claims} == {"paper_code"} and len(claims) == 5
+    assert not (single_variant_run / "results/corrected").exists()
 
 
 # the smoke benchmark (config/smoke.yaml): its methods and regimes, two configurations each

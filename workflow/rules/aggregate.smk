@@ -98,12 +98,9 @@ rule claims:
         ],
         real=rules.filter_names.output.names,
         # Claim 2's held-out NLL trend: the methods comparison's is_gan runs (the paper's
-        # objective, corrected variant, trained on the training split), when it trains them.
-        heldout=comparison_files(
-            "is_gan",
-            comparison_seeds() if "is_gan" in config["comparison_methods"] else [],
-            "heldout_nll.csv",
-        ),
+        # objective, corrected variant, trained on the training split), when it trains them
+        # and the corrected variant is among the variants.
+        heldout=comparison_files("is_gan", heldout_seeds(), "heldout_nll.csv"),
     output:
         csv="results/claims.csv",
         md=report(
@@ -123,11 +120,7 @@ rule claims:
         variants=" ".join(f"--variant {v}={runs_dir(v)}" for v in VARIANTS),
         seeds=all_seeds(),
         # followed directly by {input.heldout}: "--heldout-curve corrected=PATH PATH ..."
-        heldout=(
-            "--heldout-curve corrected="
-            if "is_gan" in config["comparison_methods"]
-            else ""
-        ),
+        heldout="--heldout-curve corrected=" if heldout_seeds() else "",
     shell:
         "discrete-gan claims {params.variants} --seeds {params.seeds}"
         " --real-names {input.real} {params.heldout}{input.heldout}"

@@ -91,13 +91,30 @@ def method_settings(wildcards):
 SECONDS_PER_RUN_EPOCH = 3
 
 
+def seeds_from_first(count):
+    """`count` consecutive seeds from first_seed: the seeds of the runs, of the length check's
+    discriminators and of each method's comparison runs."""
+    return list(range(config["first_seed"], config["first_seed"] + count))
+
+
+def all_seeds():
+    return seeds_from_first(config["n_runs"])
+
+
+def seed_chunks():
+    """The runs' seeds split into consecutive lists of at most seeds_per_job seeds."""
+    seeds, size = all_seeds(), config["seeds_per_job"]
+    return [seeds[start : start + size] for start in range(0, len(seeds), size)]
+
+
 def check_config():
     """Fail with one clear sentence on settings that the schema alone cannot check."""
     problems = []
-    if config["figure_run"] >= config["n_runs"]:
+    if config["figure_run"] not in all_seeds():
+        seeds = all_seeds()
         problems.append(
-            f"figure_run is {config['figure_run']} but only seeds 0..{config['n_runs'] - 1} "
-            "are trained; set figure_run below n_runs"
+            f"figure_run is {config['figure_run']} but only seeds {seeds[0]}..{seeds[-1]} "
+            "are trained; set figure_run to one of them"
         )
     if config["max_len"] >= config["max_steps"]:
         problems.append(
@@ -116,13 +133,6 @@ def check_config():
 
 
 check_config()
-
-
-def seed_chunks():
-    """Seeds 0..n_runs-1 split into consecutive lists of at most seeds_per_job seeds."""
-    seeds = list(range(config["n_runs"]))
-    size = config["seeds_per_job"]
-    return [seeds[start : start + size] for start in range(0, len(seeds), size)]
 
 
 def chunk_label(chunk):
@@ -175,7 +185,14 @@ def variant_items(pattern):
 
 
 def comparison_seeds():
-    return list(range(config["comparison_seeds"]))
+    return seeds_from_first(config["comparison_seeds"])
+
+
+def heldout_seeds():
+    """Seeds of the comparison's is_gan runs that give claim 2 the corrected variant's
+    held-out NLL trend: none unless both is_gan is compared and corrected is trained."""
+    wanted = "is_gan" in config["comparison_methods"] and "corrected" in VARIANTS
+    return comparison_seeds() if wanted else []
 
 
 def comparison_chunks():
@@ -208,10 +225,6 @@ def comparison_runs_flag():
     return " ".join(
         f"{m}={comparison_run_dir(m)}" for m in config["comparison_methods"]
     )
-
-
-def all_seeds():
-    return list(range(config["n_runs"]))
 
 
 def deduplicate_flag():

@@ -32,12 +32,13 @@ rule length_check:
         runtime=LENGTH_CHECK_MINUTES,
     params:
         runs=config["length_check_runs"],
+        first_seed=config["first_seed"],
         settings=settings_json(
             "corrected", config["objective"], epochs=config["length_check_epochs"]
         ),
     shell:
         "discrete-gan length-check --settings {params.settings:q} --names {input.names}"
-        " --runs {params.runs} --threads {threads}"
+        " --runs {params.runs} --first-seed {params.first_seed} --threads {threads}"
         " --out-csv {output.csv} --out-json {output.json} > {log} 2>&1"
 
 

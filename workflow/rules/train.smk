@@ -1,7 +1,7 @@
-# Stage 2: train the GAN runs of each variant. Seeds 0..n_runs-1 are grouped into chunks of
-# seeds_per_job; each chunk is one rule (e.g. train_corrected_seeds_0_29) whose process trains
-# its seeds together as one batched model. Outputs are per-seed files, so later stages do not
-# see the grouping.
+# Stage 2: train the GAN runs of each variant. Seeds first_seed..first_seed+n_runs-1 are
+# grouped into chunks of seeds_per_job; each chunk is one rule (e.g. train_corrected_seeds_0_29)
+# whose process trains its seeds together as one batched model. Outputs are per-seed files, so
+# later stages do not see the grouping.
 
 
 for variant, chunk in ((v, c) for v in VARIANTS for c in seed_chunks()):

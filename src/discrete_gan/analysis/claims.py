@@ -44,7 +44,7 @@ HELDOUT_COLUMN = "heldout_nll_per_char"
 class VariantData:
     """Everything the claims need from one variant's runs, keyed or tagged by seed."""
 
-    losses: pd.DataFrame  # columns seed, epoch, d_loss, g_loss
+    losses: pd.DataFrame  # columns seed, epoch, d_loss, g_loss, and g_own where runs log it
     samples: dict[int, list[str]]
     forced: dict[int, list[str]]
     accuracies: list[dict]
@@ -109,14 +109,25 @@ def read_variant(runs_dir: Path, seeds: list[int]) -> VariantData:
         missing = [name for name in RUN_FILES if not (folder / name).is_file()]
         if missing:
             raise UserError(f"{folder / missing[0]} does not exist; {hint}.")
-        tables.append(read_losses(folder / "losses.csv").assign(seed=seed))
+        tables.append(read_run_losses(folder / "losses.csv").assign(seed=seed))
         samples[seed] = read_sample_names(folder / "samples.txt", hint)
         forced[seed] = read_sample_names(folder / "forced.txt", hint)
         accuracies.append(read_accuracy(folder / "final.json", hint))
     paths = [run_dir(runs_dir, seed) / "losses.csv" for seed in seeds]
     check_same_epochs(tables, paths, f"rerun the training of the variant in {runs_dir}")
-    losses = pd.concat(tables, ignore_index=True)[["seed", "epoch", "d_loss", "g_loss"]]
+    columns = ["seed", "epoch", "d_loss", "g_loss"]
+    columns += ["g_own"] if all("g_own" in table for table in tables) else []
+    losses = pd.concat(tables, ignore_index=True)[columns]
     return VariantData(losses=losses, samples=samples, forced=forced, accuracies=accuracies)
+
+
+def read_run_losses(path: Path) -> pd.DataFrame:
+    """A run's losses.csv: epoch, d_loss, g_loss, and g_own (the generator's own loss term)
+    where training logged it."""
+    with open(path, encoding="utf-8") as handle:
+        header = handle.readline().strip().split(",")
+    own = ("g_own",) if "g_own" in header else ()
+    return read_losses(path, ("d_loss", "g_loss", *own))
 
 
 def read_heldout_curves(paths: Sequence[Path]) -> list[pd.DataFrame]:

@@ -7,8 +7,9 @@ size and learning-rate schedule from the config) to tell every corpus name padde
 of `$` differs. If the loss still falls to near zero, the paper's "extremely good
 discriminator" measures the length mismatch, not the generator's quality.
 
-`runs` discriminators (seeds 0..runs-1) train together as one batched model, as the GAN
-trainer does; run k's initial weights and batch order come from seed k's generator alone.
+`runs` discriminators (seeds first_seed..first_seed+runs-1) train together as one batched
+model, as the GAN trainer does; run k's initial weights and batch order come from seed k's
+generator alone.
 By default the loss is computed as the paper's code computes it (`LossForm`), so that its ln
 is in the units of the paper's Figure 5a. Writes a per-epoch table (epoch, n_runs,
 min/mean/max over runs of the mean batch loss, and ln of the mean) and a JSON with each run's
@@ -147,14 +148,18 @@ def run_length_check(
     backend: str = "auto",
     loss: LossForm = LossForm(),
     log=print,
+    first_seed: int = 0,
 ) -> tuple[pd.DataFrame, list[dict]]:
-    """Train `runs` discriminators (seeds 0..runs-1) on names padded to steps[0] ("real")
-    against the same names padded to steps[1] ("fake") with the loss `loss`; the per-epoch
-    loss table and each run's final accuracy and loss."""
+    """Train `runs` discriminators (seeds first_seed..first_seed+runs-1) on names padded to
+    steps[0] ("real") against the same names padded to steps[1] ("fake") with the loss `loss`;
+    the per-epoch loss table and each run's final accuracy and loss."""
     if runs < 1:
         raise UserError(f"runs must be at least 1, not {runs}")
+    if first_seed < 0:
+        raise UserError(f"the first seed must be 0 or more, not {first_seed}")
     net = choose_backend(backend, "cpu", torch.float32)
-    check = LengthCheck(names, range(runs), model, train, steps, net, loss)
+    seeds = range(first_seed, first_seed + runs)
+    check = LengthCheck(names, seeds, model, train, steps, net, loss)
     history, start = [], time.perf_counter()
     for epoch in range(train.epochs):
         history.append(check.train_epoch(epoch).numpy())

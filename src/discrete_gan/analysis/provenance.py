@@ -51,14 +51,30 @@ def package_versions() -> dict[str, str | None]:
     return versions
 
 
-def cpu_model() -> str:
-    """The CPU's model name (from /proc/cpuinfo on Linux), else what platform reports."""
+def cpu_fields() -> dict[str, str]:
+    """The first CPU's fields in /proc/cpuinfo (Linux); empty elsewhere."""
     cpuinfo = Path("/proc/cpuinfo")
+    fields: dict[str, str] = {}
     if cpuinfo.is_file():
         for line in cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine()
+            if not line.strip():
+                break
+            key, _, value = line.partition(":")
+            fields[key.strip()] = value.strip()
+    return fields
+
+
+def cpu_model() -> str:
+    """The CPU's model name with its family and widest vector unit, e.g. "AMD EPYC (family
+    26, AVX-512)": the kind of machine, which decides how the numba kernels round (a virtual
+    machine often reports only the vendor's line as its model name)."""
+    fields = cpu_fields()
+    if "model name" not in fields:
+        return platform.processor() or platform.machine()
+    flags = set(fields.get("flags", "").split())
+    vector = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
+    family = f"family {fields['cpu family']}, " if "cpu family" in fields else ""
+    return f"{fields['model name']} ({family}{vector})"
 
 
 def provenance(

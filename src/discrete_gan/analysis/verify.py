@@ -26,7 +26,7 @@ import pandas as pd
 import yaml
 
 from discrete_gan.analysis.aggregate import LENGTH_COLUMNS, mean_lengths
-from discrete_gan.fileio import UserError, read_table
+from discrete_gan.fileio import UserError, read_table, write_text
 
 TABLES = ("paper_units", "claims", "lengths")
 
@@ -176,3 +176,13 @@ def verify(expectations: Path, tables: dict, provenance: Path | None) -> tuple[s
     lines += [describe(outcome) for outcome in outcomes]
     lines.append(f"{len(outcomes) - len(failed)} of {len(outcomes)} checks passed")
     return "\n".join(lines) + "\n", not failed
+
+
+def write_expectations(out: Path, origin: str, entries: list[dict], design: list[str]) -> None:
+    """Write an expectations file: a header saying how its bands were designed (`design`, one
+    sentence a line), then `origin` and the checks."""
+    header = ["Written by scripts/calibrate_bands.py; rerun it, never edit.", *design]
+    text = yaml.safe_dump({"origin": origin, "checks": entries}, sort_keys=False, width=100)
+    comments = "".join(f"# {line}\n" for line in header)
+    write_text(out, comments + text)
+    print(f"wrote {out}")

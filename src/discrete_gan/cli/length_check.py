@@ -33,7 +33,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "max_steps symbols",
     )
     parser.add_argument("--names", type=Path, required=True, help="filtered names, one per line")
-    parser.add_argument("--runs", type=int, required=True, help="discriminators, seeds 0..runs-1")
+    parser.add_argument("--runs", type=int, required=True, help="discriminators trained")
+    parser.add_argument(
+        "--first-seed", type=int, default=0, help="seed of the first; seeds follow it in order"
+    )
     parser.add_argument(
         "--real-steps", type=int, default=PAPER_CODE_REAL_STEPS, help="symbols of a real name"
     )
@@ -65,9 +68,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"length check: {args.runs} runs on {len(names)} names, {steps[0]} vs {steps[1]} symbols")
     log = functools.partial(print, flush=True)
     loss = LossForm(args.log_sigmoid, args.length_divisor)
-    table, final = run_length_check(names, args.runs, model, train, steps, backend, loss, log)
+    table, final = run_length_check(
+        names, args.runs, model, train, steps, backend, loss, log, args.first_seed
+    )
     summary = {
         "n_runs": args.runs,
+        "first_seed": args.first_seed,
         "epochs": train.epochs,
         "real_steps": steps[0],
         "fake_steps": steps[1],

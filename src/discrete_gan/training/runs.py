@@ -37,16 +37,17 @@ def losses_csv(d_loss: list[float], g_loss: list[float], **extra: list[float]) -
 
 
 def write_run(result, out_dir: str | Path, model: ModelConfig, train: TrainConfig) -> Path:
-    """Write losses.csv (with the is_gan weight diagnostics `ess` and `half_weight_length`
-    when they were logged), final.json (the final discriminator's accuracy), checkpoint.pt,
-    samples.txt and forced.txt of one run, and heldout_nll.csv (epochs trained, held-out NLL
-    per character) when it was measured."""
+    """Write losses.csv (with the is_gan weight diagnostics `ess` and `half_weight_length`, and
+    the generator's own loss term `g_own`, when they were logged), final.json (the final
+    discriminator's accuracy), checkpoint.pt, samples.txt and forced.txt of one run, and
+    heldout_nll.csv (epochs trained, held-out NLL per character) when it was measured."""
     folder = run_dir(out_dir, result.seed)
     losses = losses_csv(
         result.d_loss,
         result.g_loss,
         ess=result.ess,
         half_weight_length=result.half_weight_length,
+        g_own=result.g_own,
     )
     write_text(folder / "losses.csv", losses)
     write_text(folder / "final.json", json.dumps(result.final, indent=2) + "\n")

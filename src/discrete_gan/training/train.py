@@ -25,6 +25,7 @@ from discrete_gan.model.objectives import (
     IS_GAN_BROADCAST,
     IS_GAN_BROADCAST_LOG_SIGMOID,
     GeneratorObjective,
+    batch_likelihood_loss,
     generator_objective,
     is_gan_weight_diagnostics,
     mle_loss,
@@ -57,6 +58,7 @@ class RunResult:
     heldout_nll: list[tuple[int, float]] = field(default_factory=list)  # (epochs trained, nll)
     ess: list[float] = field(default_factory=list)  # is_gan: per epoch, of the batch weights
     half_weight_length: list[float] = field(default_factory=list)  # is_gan: per epoch
+    g_own: list[float] = field(default_factory=list)  # is_gan: per epoch, see train_epoch
     final: dict = field(default_factory=dict)  # the final discriminator's accuracy
 
 
@@ -285,6 +287,7 @@ class BatchedTrainer:
         g_loss, grad_log_p = self._objective(logits, log_p)
         if self.objective is self.method and self.train.objective == "is_gan":
             self._weights.append(-grad_log_p)  # the normalised importance weights
+            self._own.append(batch_likelihood_loss(None, log_p.detach().double()))  # (runs,)
         self.generator.step(pullback(grad_log_p))
         return g_loss
 
@@ -323,7 +326,11 @@ class BatchedTrainer:
         return -log_p.sum(-1).double().cpu() / self.heldout_chars
 
     def train_epoch(self, epoch: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Train one epoch; the mean batch losses per run, (runs,) each."""
+        """Train one epoch; the mean batch losses per run, (runs,) each. Under is_gan it also
+        sets `diagnostics`, the epoch means per run of the weights' effective sample size and
+        half-weight length, and of the generator's own term of its loss, `-log(mean_j
+        P_G(x_j))` over the real batch: the whole loss less the part that moves with the
+        discriminator (claim 2 judges the generator's progress on it)."""
         for network in (self.generator, self.discriminator):
             network.set_lr(self.train.lr_at(epoch))
         train = self.train
@@ -333,7 +340,7 @@ class BatchedTrainer:
         self._use(PRETRAINING if epoch < train.pretrain_epochs else self.method)
         orders, uniforms, gumbel, extra = self._draws()
         reals = epoch_batches(self.ids, orders, self.n_batches, self.train.batch_size)
-        d_losses, g_losses, self._weights = [], [], []
+        d_losses, g_losses, self._weights, self._own = [], [], [], []
         for b in range(self.n_batches):
             d, g = self._step(
                 reals[b],
@@ -351,10 +358,11 @@ class BatchedTrainer:
         if self._weights:  # (batches, runs, batch) weights and name lengths
             lengths = (reals != END_ID).sum(2)
             ess, half = is_gan_weight_diagnostics(torch.stack(self._weights), lengths)
-            self.diagnostics = (per_run_mean(ess), per_run_mean(half))
+            own = per_run_mean(torch.stack(self._own))  # (runs,)
+            self.diagnostics = (per_run_mean(ess), per_run_mean(half), own)
         elif self.train.objective == "is_gan":  # a pre-training epoch: no weights to describe
             undefined = torch.full((len(self.seeds),), math.nan, dtype=torch.float64)
-            self.diagnostics = (undefined, undefined)
+            self.diagnostics = (undefined, undefined, undefined)
         return per_run_mean(d_losses), per_run_mean(g_losses)
 
     def final_names(self) -> tuple[list[list[str]], list[list[str]]]:
@@ -417,7 +425,7 @@ def train_runs(
         names, seeds, model, train, device, dtype, choose_backend(backend, device, dtype), heldout
     )
     history: list[tuple[torch.Tensor, torch.Tensor]] = []
-    diagnostics: list[tuple[torch.Tensor, torch.Tensor]] = []
+    diagnostics: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
     curve: list[tuple[int, torch.Tensor]] = []
     if heldout:
         curve.append((0, trainer.heldout_nll()))
@@ -448,8 +456,9 @@ def train_runs(
             samples=samples[k],
             forced=forced[k],
             heldout_nll=[(epoch, float(nll[k])) for epoch, nll in curve],
-            ess=[float(ess[k]) for ess, _ in diagnostics],
-            half_weight_length=[float(half[k]) for _, half in diagnostics],
+            ess=[float(ess[k]) for ess, _, _ in diagnostics],
+            half_weight_length=[float(half[k]) for _, half, _ in diagnostics],
+            g_own=[float(own[k]) for _, _, own in diagnostics],
             final=final[k],
         )
         for k, seed in enumerate(seeds)
