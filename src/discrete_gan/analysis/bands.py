@@ -20,6 +20,7 @@ function, evaluated by its continued fraction and inverted by bisection.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -81,6 +82,7 @@ def t_two_sided_tail(x: float, df: int) -> float:
     return incomplete_beta(df / 2.0, 0.5, df / (df + x * x))
 
 
+@functools.lru_cache(maxsize=256)
 def t_quantile(p: float, df: int) -> float:
     """The p-quantile of Student's t with `df` degrees of freedom, for 0.5 <= p < 1."""
     if not 0.5 <= p < 1.0 or df < 1:

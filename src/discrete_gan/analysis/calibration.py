@@ -46,7 +46,7 @@ LENGTH_ONLY = "length only"
 class RunData:
     """What the checks read of one run."""
 
-    losses: pd.DataFrame  # columns epoch, d_loss, g_loss
+    losses: pd.DataFrame  # columns epoch, d_loss, g_loss (and g_own where logged)
     samples: list[str]
     forced: list[str]
     accuracy: dict
@@ -127,9 +127,9 @@ def read_set(
 
 def variant_data(runs: Sequence[RunData]) -> VariantData:
     """The claims' input for a set of runs, their seeds relabelled 0..len(runs)-1."""
-    losses = pd.concat(
-        [run.losses.assign(seed=k) for k, run in enumerate(runs)], ignore_index=True
-    )[["seed", "epoch", "d_loss", "g_loss"]]
+    losses = pd.concat([run.losses.assign(seed=k) for k, run in enumerate(runs)])
+    columns = ["seed", *(c for c in runs[0].losses.columns if c != "seed")]
+    losses = losses[columns].reset_index(drop=True)
     return VariantData(
         losses=losses,
         samples={k: run.samples for k, run in enumerate(runs)},
@@ -175,20 +175,25 @@ def set_values(
     return values
 
 
-def pick(items: Sequence, count: int, rng: np.random.Generator) -> list:
-    """`count` distinct items drawn at random, in the order drawn."""
-    if count > len(items):
+def pick(items: Sequence, count: int, rng: np.random.Generator, replace: bool = False) -> list:
+    """`count` items drawn at random, in the order drawn: distinct ones, or with replacement
+    (a bootstrap sample)."""
+    if count > len(items) and not replace:
         raise UserError(f"cannot draw {count} runs from a pool of {len(items)}.")
-    return [items[i] for i in rng.choice(len(items), size=count, replace=False)]
+    return [items[i] for i in rng.choice(len(items), size=count, replace=replace)]
 
 
-def resample(pool: Pool, shape: SetShape, draws: int, seed: int) -> pd.DataFrame:
-    """The checked values of `draws` sets drawn from the pool, one row per set."""
+def resample(
+    pool: Pool, shape: SetShape, draws: int, seed: int, replace: bool = False
+) -> pd.DataFrame:
+    """The checked values of `draws` sets drawn from the pool, one row per set: runs drawn
+    without replacement from many sets' pool, or with it (`replace`, the bootstrap) from one
+    reference run's."""
     rng = np.random.default_rng(seed)
     rows = []
     for _ in range(draws):
-        runs = {v: pick(r, shape.runs, rng) for v, r in pool.runs.items()}
-        heldout = {v: pick(c, shape.heldout, rng) for v, c in pool.heldout.items()}
-        length_check = pick(pool.length_check, shape.length_check, rng)
+        runs = {v: pick(r, shape.runs, rng, replace) for v, r in pool.runs.items()}
+        heldout = {v: pick(c, shape.heldout, rng, replace) for v, c in pool.heldout.items()}
+        length_check = pick(pool.length_check, shape.length_check, rng, replace)
         rows.append(set_values(pool, runs, heldout, length_check))
     return pd.DataFrame(rows)

@@ -26,6 +26,7 @@ import pandas as pd
 import yaml
 
 from discrete_gan.analysis.aggregate import LENGTH_COLUMNS, mean_lengths
+from discrete_gan.analysis.claim_rules import NA
 from discrete_gan.fileio import UserError, read_table, write_text
 
 TABLES = ("paper_units", "claims", "lengths")
@@ -104,6 +105,8 @@ def load_tables(paper_units: Path, claims: Path, lengths: dict[str, Path]) -> di
     """The tables checks read, each indexed by row name."""
     fix = "rerun the step that writes it"
     claims_table = read_table(claims, ["variant", "number", "verdict"], "claims table", fix)
+    # the verdict "n/a" reads as a missing value; it is the only one that does
+    claims_table["verdict"] = claims_table["verdict"].fillna(NA)
     claims_table.index = claims_table["variant"] + "/" + claims_table["number"].astype(str)
     return {
         "paper_units": read_table(paper_units, ["row"], "paper-units table", fix).set_index("row"),
