@@ -28,6 +28,7 @@ from discrete_gan.analysis.aggregate import (
     mean_lengths,
     safe_log,
 )
+from discrete_gan.analysis.markdown import markdown_table
 from discrete_gan.fileio import UserError
 from discrete_gan.plots.figures import new_figure, read_table, save_figure
 
@@ -244,13 +245,12 @@ def number(value: float) -> str:
     return "n/a" if pd.isna(value) else f"{value:.2f}"
 
 
-def markdown_rows(table: pd.DataFrame) -> list[str]:
-    header = (
-        "| row | final epoch | runs | ln l(D) mean [min, max] | diff | ln l(G) | diff "
-        "| generated mean length | diff | curve: mean abs diff ln l(D) | ln l(G) "
-        f"| ln l(D) slope per 100 epochs from epoch {SLOPE_FROM_EPOCH} |"
-    )
-    lines = [header, "|---|---:|---:|---|---|---:|---|---:|---|---:|---:|---:|"]
+def units_table(table: pd.DataFrame) -> str:
+    """The table of final values, differences and tolerances, a row per variant."""
+    header = ["row", "final epoch", "runs", "ln l(D) mean [min, max]", "diff", "ln l(G)", "diff"]
+    header += ["generated mean length", "diff", "curve: mean abs diff ln l(D)", "ln l(G)"]
+    header += [f"ln l(D) slope per 100 epochs from epoch {SLOPE_FROM_EPOCH}"]
+    rows = []
     for row in table.to_dict("records"):
         runs = "" if pd.isna(row["n_runs"]) else int(row["n_runs"])
         d = f"{number(row['ln_d_mean'])} [{number(row['ln_d_min'])}, {number(row['ln_d_max'])}]"
@@ -268,8 +268,8 @@ def markdown_rows(table: pd.DataFrame) -> list[str]:
             number(row["ln_g_curve_mad"]),
             number(row["ln_d_slope"]),
         ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
+        rows.append(cells)
+    return markdown_table(header, rows, align="lrrllrlrlrrr")
 
 
 def closest_sentence(table: pd.DataFrame, paper: Paper) -> str:
@@ -332,7 +332,7 @@ def comparison_markdown(table: pd.DataFrame, paper: Paper) -> str:
             "values compare unlike epochs."
         )
     head = "# The replication in the paper's units (ln of the epoch losses, as its plots)\n\n"
-    return head + "\n".join(markdown_rows(table)) + "\n\n" + "\n\n".join(filter(None, notes)) + "\n"
+    return head + units_table(table) + "\n\n" + "\n\n".join(filter(None, notes)) + "\n"
 
 
 def variant_color(index: int) -> str:
