@@ -27,6 +27,7 @@ from discrete_gan import fileio
 from discrete_gan.analysis.markdown import markdown_table
 from discrete_gan.fileio import UserError
 from discrete_gan.plots.figures import new_figure, save_figure
+from discrete_gan.plots.palette import method_colors
 
 METRIC_COLUMNS = ["method", "seed", "temperature", "metric", "value"]
 CURVE_COLUMNS = ["method", "seed", "epoch", "heldout_nll_per_char"]
@@ -81,11 +82,6 @@ def label(metric: str) -> str:
 def in_order(values: pd.Series) -> list:
     """Distinct values in order of first appearance."""
     return list(dict.fromkeys(values))
-
-
-def method_colors(methods: list[str]) -> dict[str, str]:
-    """One colour per method, in table order, from Matplotlib's default cycle."""
-    return {method: f"C{i % 10}" for i, method in enumerate(methods)}
 
 
 def read_table(path: Path, columns: list[str], numeric: list[str], what: str) -> pd.DataFrame:
