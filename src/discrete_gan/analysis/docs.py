@@ -37,7 +37,9 @@ def stamp(record: dict, provenance_name: str = "provenance.json") -> str:
     else:
         state = "with uncommitted changes" if git.get("dirty") else "clean tree"
         code = f"commit `{git['commit'][:7]}` ({state})"
-    configfiles = ", ".join(f"`{name}`" for name in record.get("configfiles", [])) or "none"
+    # each file once: records written before provenance listed them once name one twice
+    names = dict.fromkeys(record.get("configfiles", []))
+    configfiles = ", ".join(f"`{name}`" for name in names) or "none"
     packages = record.get("packages") or {}
     software = f"Python {record.get('python', '?')}, torch {packages.get('torch') or '?'}"
     return (
