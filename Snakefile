@@ -2,12 +2,13 @@
 # figures, claims and the comparison with the paper in its own units, for each variant (a ladder
 # from the paper's text, `corrected`, to its published code, `paper_code`).
 # The stages live in workflow/rules/*.smk; settings in config/config.yaml.
-#   snakemake --cores 4                                  # the paper's 30 runs x 200 epochs
+# Snakemake reads profiles/default/ by itself (--cores, --show-failed-logs), as `make` runs it.
+#   snakemake                                            # the paper's 30 runs x 200 epochs
 #   snakemake --cores 2 --configfile config/smoke.yaml   # 2 runs x 3 epochs
-#   snakemake --profile profiles/slurm --config seeds_per_job=1   # one SLURM job per run
-#   snakemake --cores 8 comparison                        # every method on held-out names
-#   snakemake --cores 8 benchmark                         # tuned, pre-trained, with intervals
-#   snakemake --cores 2 verify --configfile config/ci.yaml  # check the numbers against bands
+#   snakemake --workflow-profile profiles/slurm --config seeds_per_job=1   # a SLURM job per run
+#   snakemake comparison                                 # every method on held-out names
+#   snakemake benchmark                                  # tuned, pre-trained, with intervals
+#   snakemake verify --configfile config/ci.yaml         # check the numbers against bands
 
 
 from snakemake.utils import min_version

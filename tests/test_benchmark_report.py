@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.colors import to_rgba
 
 from discrete_gan.analysis.benchmark_figures import draw_plane
 from discrete_gan.analysis.benchmark_report import (
@@ -484,6 +485,29 @@ def test_quality_diversity_plane_turns_logarithmic_for_a_wide_range():
     draw_plane(ax, summary_table(metrics), make_reference(), 1.0)
     assert ax.get_xscale() == "log" and ax.get_yscale() == "linear"
     assert ax.get_xlabel().endswith("(log scale)")
+
+
+def test_quality_diversity_reference_lines_are_told_apart_and_named():
+    """The uniform model, the reference model's coverage and the test names' quality: each
+    line in a style of its own, named in the legend and beside the line."""
+    reference = pd.DataFrame(
+        [
+            ("uniform", NLL, math.log(27)),
+            ("4-gram reference model", NLL, 2.0),
+            ("test_names", QUALITY, 2.0),
+        ],
+        columns=["reference", "metric", "value"],
+    )
+    ax = new_figure(6, 4).subplots()
+    draw_plane(ax, summary_table(make_metrics()), reference, 1.0)
+    names = ["uniform (1/27 each)", "4-gram reference model", "test names (their quality)"]
+    lines = {line.get_label(): line for line in ax.get_lines() if line.get_label() in names}
+    assert list(lines) == names
+    styles = {(to_rgba(line.get_color()), str(line.get_linestyle())) for line in lines.values()}
+    assert len(styles) == 3
+    assert {text.get_text().strip() for text in ax.texts} >= set(names)
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert all(name in legend for name in names)
 
 
 def test_quality_diversity_plane_needs_both_measures():

@@ -103,6 +103,15 @@ def test_embed_takes_the_title_and_nests_headings() -> None:
     assert title == "" and body.startswith("| # | claim")
 
 
+def test_stamp_names_each_config_file_once() -> None:
+    """Records written before provenance listed each file once can name one twice; the stamp
+    names it once."""
+    twice = {**RECORD, "configfiles": ["config/config.yaml", "config/config.yaml"]}
+    assert "config files `config/config.yaml`;" in docs.stamp(twice)
+    both = docs.stamp(RECORD)
+    assert "config files `config/config.yaml`, `config/smoke.yaml`;" in both
+
+
 def test_results_page_carries_the_tables_figures_and_stamp() -> None:
     page = docs.results_page(RECORD, PAPER_UNITS_MD, CLAIMS_MD, LENGTH_CHECK, ["a", "paper_code"])
     assert page.startswith("# Results\n") and "commit `0123456`" in page.splitlines()[2]

@@ -9,11 +9,14 @@ import matplotlib.image
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.colors import to_rgba
 
 from discrete_gan.cli.figures import main
+from discrete_gan.config import VARIANTS
 from discrete_gan.fileio import UserError
 from discrete_gan.plots import figures as figures_module
 from discrete_gan.plots.figures import plot_figure5, plot_figure6
+from discrete_gan.plots.palette import REAL_COLOR, SPARE_COLORS, VARIANT_COLORS, variant_colors
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -123,7 +126,7 @@ def tiny_diagnostics(epochs: int = 5) -> pd.DataFrame:
     [
         ("figure5-variants", "--summaries", tiny_summary, (1500, 1080)),
         ("figure6-variants", "--lengths", tiny_lengths, (1650, 600)),
-        ("diagnostics", "--summaries", tiny_diagnostics, (1500, 600)),
+        ("diagnostics", "--summaries", tiny_diagnostics, (1500, 720)),
     ],
 )
 def test_cli_draws_variant_figures(tmp_path, name, flag, table, size):
@@ -157,3 +160,82 @@ def test_a_variants_figure_names_the_variant(tmp_path, monkeypatch, figure) -> N
     main([figure, flag, str(table), "--variant", "code_data", "--png", "a.png", "--pdf", "a.pdf"])
     titles = [ax.get_title() for ax in drawn[0].axes]
     assert titles and all(title.startswith("code_data: ") for title in titles)
+
+
+def drawn_figure(monkeypatch, *args: str):
+    """The figure `main(args)` draws, caught before it is saved."""
+    drawn = []
+    monkeypatch.setattr(figures_module, "save_figure", lambda fig, *paths: drawn.append(fig))
+    main([*args, "--png", "a.png", "--pdf", "a.pdf"])
+    (fig,) = drawn
+    return fig
+
+
+def named_tables(tmp_path: Path, table, variants) -> list[str]:
+    items = []
+    for variant in variants:
+        table().to_csv(tmp_path / f"{variant}.csv", index=False)
+        items.append(f"{variant}={tmp_path / variant}.csv")
+    return items
+
+
+def test_every_variant_has_a_colour_of_its_own() -> None:
+    assert list(VARIANT_COLORS) == list(VARIANTS)
+    assert len({to_rgba(color) for color in VARIANT_COLORS.values()}) == len(VARIANTS)
+    ladder_end = variant_colors(["paper_code"])
+    assert ladder_end == {"paper_code": VARIANT_COLORS["paper_code"]}  # whatever else is drawn
+    assert variant_colors(["corrected", "mine", "yours"]) == {
+        "corrected": VARIANT_COLORS["corrected"],
+        "mine": SPARE_COLORS[0],
+        "yours": SPARE_COLORS[1],
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "flag", "table"),
+    [
+        ("figure5-variants", "--summaries", tiny_summary),
+        ("diagnostics", "--summaries", tiny_diagnostics),
+    ],
+)
+def test_variant_figures_draw_each_variant_in_its_colour(tmp_path, monkeypatch, name, flag, table):
+    variants = ("paper_code", "code_data")
+    fig = drawn_figure(monkeypatch, name, flag, *named_tables(tmp_path, table, variants))
+    for ax in fig.axes:
+        lines = {line.get_label().split(":")[0]: line.get_color() for line in ax.get_lines()}
+        present = [variant for variant in variants if variant in lines]
+        assert present and all(lines[v] == VARIANT_COLORS[v] for v in present)
+
+
+def test_a_variants_figures_draw_it_in_its_colour(tmp_path, monkeypatch) -> None:
+    tiny_summary().to_csv(tmp_path / "s.csv", index=False)
+    tiny_lengths().to_csv(tmp_path / "l.csv", index=False)
+    fig = drawn_figure(
+        monkeypatch, "figure5", "--summary", str(tmp_path / "s.csv"), "--variant", "code_data"
+    )
+    assert {line.get_color() for ax in fig.axes for line in ax.get_lines()} == {"tab:orange"}
+    fig = drawn_figure(
+        monkeypatch, "figure6", "--lengths", str(tmp_path / "l.csv"), "--variant", "code_data"
+    )
+    bars = {
+        bar.get_label(): to_rgba(bar.patches[0].get_facecolor()) for bar in fig.axes[0].containers
+    }
+    assert bars == {"generated": to_rgba("tab:orange"), "real": to_rgba(REAL_COLOR)}
+
+
+def test_diagnostics_legend_lies_below_the_panels(tmp_path, monkeypatch) -> None:
+    """Six variants give one entry each, in a legend of the figure that no panel's data lies
+    under (inside a panel, twelve entries covered the curves)."""
+    fig = drawn_figure(
+        monkeypatch,
+        "diagnostics",
+        "--summaries",
+        *named_tables(tmp_path, tiny_diagnostics, VARIANTS),
+    )
+    assert all(ax.get_legend() is None for ax in fig.axes)
+    (legend,) = fig.legends
+    assert [text.get_text() for text in legend.get_texts()] == [f"{v} (3 runs)" for v in VARIANTS]
+    renderer = fig.canvas.get_renderer()
+    fig.draw(renderer)
+    box = legend.get_window_extent(renderer)
+    assert all(not box.overlaps(ax.get_window_extent(renderer)) for ax in fig.axes)

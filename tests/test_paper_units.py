@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from discrete_gan.analysis import paper_units
 from discrete_gan.analysis.paper_units import (
     COUNT_TOLERANCE,
     LENGTH_ONLY,
@@ -26,6 +27,7 @@ from discrete_gan.analysis.paper_units import (
 )
 from discrete_gan.cli.paper_units import main
 from discrete_gan.fileio import UserError
+from discrete_gan.plots.palette import VARIANT_COLORS
 
 PROJECT = Path(__file__).resolve().parents[1]
 VALUES = PROJECT / "config" / "paper_figure_values.csv"
@@ -174,6 +176,28 @@ def test_the_figure_renders(tmp_path, paper) -> None:
     assert png.read_bytes().startswith(b"\x89PNG") and png.stat().st_size > 10_000
     assert pdf.read_bytes().startswith(b"%PDF")
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_the_figure_colours_variants_as_every_figure_and_keeps_its_legend_off_the_data(
+    monkeypatch, paper
+) -> None:
+    drawn = []
+    monkeypatch.setattr(paper_units, "save_figure", lambda fig, *paths: drawn.append(fig))
+    summaries = {"paper_code": summary(-9.0, 2.0), "code_data": summary(-1.0, 2.5)}
+    tables = {"paper_code": lengths({3: 200}), "code_data": lengths({4: 200})}
+    plot_paper_units(summaries, tables, paper, Path("f.png"), Path("f.pdf"))
+    (fig,) = drawn
+    colors = {line.get_color() for ax in fig.axes for line in ax.get_lines()}
+    assert {VARIANT_COLORS["paper_code"], VARIANT_COLORS["code_data"]} <= colors
+    assert all(ax.get_legend() is None for ax in fig.axes)
+    (legend,) = fig.legends
+    labels = [text.get_text() for text in legend.get_texts()]
+    assert labels[:2] == ["paper_code (3 runs)", "code_data (3 runs)"]
+    assert len(labels) == len(set(labels))  # each entry once, whichever panels draw it
+    renderer = fig.canvas.get_renderer()
+    fig.draw(renderer)
+    box = legend.get_window_extent(renderer)
+    assert all(not box.overlaps(ax.get_window_extent(renderer)) for ax in fig.axes)
 
 
 def test_main_writes_every_output(tmp_path) -> None:

@@ -87,14 +87,15 @@ def cluster(variable: str, up: str) -> Path:
 def run_profile(
     workdir: Path, corpus: Path, *args: str, config: tuple[str, ...] = (), timeout: float
 ) -> str:
-    """`snakemake --profile profiles/slurm` with fast polling, on the cluster that $SLURM_CONF
-    names: its output, after checking that it succeeded within `timeout` seconds."""
-    args = ("--profile", "profiles/slurm", *FAST_POLLING, *args)
+    """`snakemake --workflow-profile profiles/slurm` (in place of the default profile, as
+    docs/cluster.md runs it) with fast polling, on the cluster that $SLURM_CONF names: its
+    output, after checking that it succeeded within `timeout` seconds."""
+    args = ("--workflow-profile", "profiles/slurm", *FAST_POLLING, *args)
     try:
         result = snakemake(workdir, corpus, *args, config=config, timeout=timeout)
     except subprocess.TimeoutExpired:
         pytest.fail(
-            f"snakemake --profile profiles/slurm did not finish within {timeout} s on the "
+            f"snakemake --workflow-profile profiles/slurm did not finish within {timeout} s on the "
             f"cluster of {os.environ['SLURM_CONF']}: it waits for jobs whose end it never sees",
             pytrace=False,
         )

@@ -20,7 +20,9 @@ validate(config, schema="../schemas/config.schema.yaml")
 
 RAW_DIR = "data/raw"
 # The conda environment of every rule (`snakemake --use-conda`); `make setup` makes the same.
+# It installs the checkout it is given as DISCRETE_GAN_PROJECT, wherever the outputs go.
 CONDA_ENV = "../envs/discrete-gan.yaml"
+os.environ.update(DISCRETE_GAN_PROJECT=workflow.basedir)
 
 
 def project_file(path):

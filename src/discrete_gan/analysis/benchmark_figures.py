@@ -21,11 +21,11 @@ from discrete_gan.analysis.comparison_report import (
     REFERENCES,
     draw_seed_band,
     in_order,
-    method_colors,
     reference_label,
 )
 from discrete_gan.fileio import UserError
 from discrete_gan.plots.figures import new_figure, save_figure
+from discrete_gan.plots.palette import method_colors
 
 # The two measures of the benchmark's question, both lower-is-better NLLs per character (nats).
 COVERAGE, QUALITY = "test_nll_per_char", "reference_nll_per_char"
@@ -33,6 +33,15 @@ AXIS_LABELS = {
     COVERAGE: "test NLL per char (nats): coverage ↓",
     QUALITY: "reference NLL per char of samples (nats): quality ↓",
 }
+# The benchmark's own reference lines, beside the n-gram models' (`REFERENCES`): the reference
+# model's NLL of the test names (`<order>-gram reference model`, coverage) and the test names'
+# NLL under it (`test_names`, quality), in one colour of their own, told apart by style.
+REFERENCE_MODEL = "reference model"
+BENCHMARK_REFERENCES = {
+    REFERENCE_MODEL: ("darkcyan", "-"),
+    "test_names": ("darkcyan", (0, (8, 3))),
+}
+REFERENCE_LABELS = {"test_names": "test names (their quality)"}
 REGIME_STYLES = {"scratch": "-", "pretrained": "--"}
 OTHER_REGIME_STYLES = (":", "-.")
 WIDE = 4.0  # a positive axis whose values span more than this ratio is drawn on a log scale
@@ -83,20 +92,34 @@ def error_bars(line: pd.DataFrame, metric: str) -> np.ndarray:
     return np.nan_to_num(np.vstack([below, above]), nan=0.0)
 
 
+def reference_style(point: str) -> tuple:
+    """Colour and line style of a reference point's line: each reference has its own."""
+    if point in REFERENCES:
+        return REFERENCES[point][1:]
+    key = REFERENCE_MODEL if point.endswith(REFERENCE_MODEL) else point
+    return BENCHMARK_REFERENCES.get(key, OTHER_REFERENCE_STYLE)
+
+
 def draw_reference_points(ax: Axes, reference: pd.DataFrame) -> list[Line2D]:
-    """Each reference with both measures as a point, with one as a line across the plane."""
+    """Each reference with both measures as a point, with one as a line across the plane,
+    named in the legend and beside the line itself."""
     values = reference.pivot(index="reference", columns="metric", values="value")
     handles = []
     for point in in_order(reference["reference"]):
         x, y = (values.loc[point].get(m, np.nan) for m in (COVERAGE, QUALITY))
-        color, style = REFERENCES[point][1:] if point in REFERENCES else OTHER_REFERENCE_STYLE
-        name = reference_label(point)
+        color, style = reference_style(point)
+        name = REFERENCE_LABELS.get(point) or reference_label(point)
+        text = {"fontsize": 6, "color": color, "clip_on": True}
         if np.isfinite(x) and np.isfinite(y):
             handles += ax.plot([x], [y], "X", color="black", ms=9, ls="none", label=name)
         elif np.isfinite(x):
             handles.append(ax.axvline(x, color=color, ls=style, lw=1.2, label=name))
+            at = ax.get_xaxis_transform()  # x in data, y in axes coordinates
+            ax.text(x, 0.99, f" {name}", transform=at, rotation=90, ha="right", va="top", **text)
         elif np.isfinite(y):
             handles.append(ax.axhline(y, color=color, ls=style, lw=1.2, label=name))
+            at = ax.get_yaxis_transform()  # x in axes, y in data coordinates
+            ax.text(0.99, y, name, transform=at, ha="right", va="bottom", **text)
     return handles
 
 
@@ -160,6 +183,7 @@ def draw_plane(
         loc="center left",
         bbox_to_anchor=(1.02, 0.5),
         title="method (regime); references",
+        handlelength=3.5,
         title_fontsize=7,
     )
     return lines

@@ -27,6 +27,7 @@ from discrete_gan.analysis.benchmark_figures import (
 )
 from discrete_gan.analysis.comparison_report import in_order, significant
 from discrete_gan.analysis.comparison_report import label as comparison_label
+from discrete_gan.analysis.markdown import markdown_table
 from discrete_gan.fileio import UserError
 
 SETTINGS_COLUMN = "settings"
@@ -281,13 +282,6 @@ def settings_text(text: str) -> str:
     return ", ".join(f"{key}={value}" for key, value in settings.items()) or "defaults"
 
 
-def markdown_grid(header: list[str], rows: list[list[str]], numeric_from: int) -> str:
-    """A Markdown table; columns from `numeric_from` on are right-aligned."""
-    align = ["---" if i < numeric_from else "---:" for i in range(len(header))]
-    cells = [header, align, *rows]
-    return "\n".join("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in cells)
-
-
 def search_means(selection: pd.DataFrame) -> pd.DataFrame:
     """Per method, regime and config: settings, mean validation NLL per char, seeds, selected."""
     keys = ["method", "regime", "config"]
@@ -333,9 +327,13 @@ def selection_markdown(selection: pd.DataFrame) -> str:
     header = ["method", "regime", "config", "settings", "validation NLL/char (mean)", "seeds"]
     picked = [config_row(row, False) for _, row in means.loc[means["selected"]].iterrows()]
     every = [config_row(row, True) for _, row in means.iterrows()]
-    sections = ["## Selected settings", search_budget(means), markdown_grid(header, picked, 4)]
+    sections = [
+        "## Selected settings",
+        search_budget(means),
+        markdown_table(header, picked, "llllr"),
+    ]
     sections += ["### Every searched configuration (mean over search seeds)"]
-    return "\n\n".join([*sections, markdown_grid([*header, "selected"], every, 4)])
+    return "\n\n".join([*sections, markdown_table([*header, "selected"], every, "llllr")])
 
 
 def results_markdown(table: pd.DataFrame, count: str, signed: bool) -> str:
@@ -352,7 +350,7 @@ def results_markdown(table: pd.DataFrame, count: str, signed: bool) -> str:
             for r in found
         ]
         rows.append([method, regime, counts, *values])
-    return markdown_grid(["method", "regime", "seeds", *map(label, metrics)], rows, 2)
+    return markdown_table(["method", "regime", "seeds", *map(label, metrics)], rows, "llr")
 
 
 def reference_markdown(reference: pd.DataFrame) -> str:
@@ -363,7 +361,7 @@ def reference_markdown(reference: pd.DataFrame) -> str:
         [point, *[significant(values[point, m]) if (point, m) in values else "–" for m in metrics]]
         for point in in_order(reference["reference"])
     ]
-    return markdown_grid(["reference", *map(label, metrics)], rows, 1)
+    return markdown_table(["reference", *map(label, metrics)], rows, "lr")
 
 
 def report_markdown(

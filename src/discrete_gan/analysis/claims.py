@@ -31,6 +31,7 @@ from discrete_gan.analysis.claim_rules import (
     claim_variance,
     final_losses,
 )
+from discrete_gan.analysis.markdown import markdown_table
 from discrete_gan.data.names import read_sample_names
 from discrete_gan.fileio import UserError, parse_named
 from discrete_gan.training.runs import run_dir
@@ -184,18 +185,17 @@ def claims_markdown(claims: Sequence[Claim]) -> str:
     by_key = {(claim.variant, claim.number): claim for claim in claims}
     first = {claim.number: claim for claim in reversed(claims)}
     header = ["#", "claim", "statistic", *variants]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    rows = []
     for number in sorted(first):
         cells = [
             claim_cell(by_key[variant, number]) if (variant, number) in by_key else "-"
             for variant in variants
         ]
-        row = [str(number), first[number].claim, first[number].statistic, *cells]
-        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
+        rows.append([str(number), first[number].claim, first[number].statistic, *cells])
     rules = "\n".join(f"{number}. {first[number].rule}." for number in sorted(first))
     intro = (
         "Rules: each compares the value, the first number of a cell, with a threshold; a "
         "secondary number named in a rule is in the cell's second line. A claim the data cannot "
         "decide is n/a, with the reason."
     )
-    return "\n".join(lines) + f"\n\n{intro}\n\n{rules}\n"
+    return markdown_table(header, rows) + f"\n\n{intro}\n\n{rules}\n"

@@ -24,8 +24,10 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import LogFormatter
 
 from discrete_gan import fileio
+from discrete_gan.analysis.markdown import markdown_table
 from discrete_gan.fileio import UserError
 from discrete_gan.plots.figures import new_figure, save_figure
+from discrete_gan.plots.palette import method_colors
 
 METRIC_COLUMNS = ["method", "seed", "temperature", "metric", "value"]
 CURVE_COLUMNS = ["method", "seed", "epoch", "heldout_nll_per_char"]
@@ -80,11 +82,6 @@ def label(metric: str) -> str:
 def in_order(values: pd.Series) -> list:
     """Distinct values in order of first appearance."""
     return list(dict.fromkeys(values))
-
-
-def method_colors(methods: list[str]) -> dict[str, str]:
-    """One colour per method, in table order, from Matplotlib's default cycle."""
-    return {method: f"C{i % 10}" for i, method in enumerate(methods)}
 
 
 def read_table(path: Path, columns: list[str], numeric: list[str], what: str) -> pd.DataFrame:
@@ -176,20 +173,16 @@ def cell(row: pd.Series | None, n_max: int) -> str:
     return text
 
 
-def markdown_table(
+def temperature_table(
     summary: pd.DataFrame, methods: list[str], metrics: list[str], n_max: int
 ) -> str:
     """One temperature's table: a row per method, a column per metric."""
     rows = {(row["method"], row["metric"]): row for _, row in summary.iterrows()}
-    lines = [
-        "| method | " + " | ".join(label(metric) for metric in metrics) + " |",
-        "| --- |" + " ---: |" * len(metrics),
+    cells = [
+        [method, *[cell(rows.get((method, metric)), n_max) for metric in metrics]]
+        for method in methods
     ]
-    for method in methods:
-        cells = [cell(rows.get((method, metric)), n_max) for metric in metrics]
-        name = method.replace("|", "\\|")
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return markdown_table(["method", *map(label, metrics)], cells, "lr")
 
 
 def legend(metrics: list[str]) -> str:
@@ -215,14 +208,14 @@ def reference_markdown(reference: pd.DataFrame, metrics: list[str]) -> str:
     names = [m for m in metrics if m in set(reference["metric"])]
     names += [m for m in in_order(reference["metric"]) if m not in names]
     values = {(row["reference"], row["metric"]): row["value"] for _, row in reference.iterrows()}
-    lines = [
-        "| reference | " + " | ".join(label(metric) for metric in names) + " |",
-        "| --- |" + " ---: |" * len(names),
+    rows = [
+        [
+            reference_label(point),
+            *[significant(values[point, m]) if (point, m) in values else "–" for m in names],
+        ]
+        for point in in_order(reference["reference"])
     ]
-    for point in in_order(reference["reference"]):
-        cells = [significant(values[point, m]) if (point, m) in values else "–" for m in names]
-        lines.append(f"| {reference_label(point)} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return markdown_table(["reference", *map(label, names)], rows, "lr")
 
 
 def summary_markdown(summary: pd.DataFrame, reference: pd.DataFrame) -> str:
@@ -245,7 +238,7 @@ def summary_markdown(summary: pd.DataFrame, reference: pd.DataFrame) -> str:
     ]
     for temperature, table in summary.groupby("temperature", sort=True):
         sections.append(f"## Temperature {float(temperature)}")
-        sections.append(markdown_table(table, methods, metrics, n_max))
+        sections.append(temperature_table(table, methods, metrics, n_max))
     sections += ["## Reference points", REFERENCE_NOTE, reference_markdown(reference, metrics)]
     return "\n\n".join(sections) + "\n"
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from discrete_gan.analysis.markdown import markdown_table
 from discrete_gan.fileio import UserError, atomic_path, write_text
 
 REWRITE_NOTE = "Do not edit this page: `make docs` writes it from the run's outputs."
@@ -36,7 +37,9 @@ def stamp(record: dict, provenance_name: str = "provenance.json") -> str:
     else:
         state = "with uncommitted changes" if git.get("dirty") else "clean tree"
         code = f"commit `{git['commit'][:7]}` ({state})"
-    configfiles = ", ".join(f"`{name}`" for name in record.get("configfiles", [])) or "none"
+    # each file once: records written before provenance listed them once name one twice
+    names = dict.fromkeys(record.get("configfiles", []))
+    configfiles = ", ".join(f"`{name}`" for name in names) or "none"
     packages = record.get("packages") or {}
     software = f"Python {record.get('python', '?')}, torch {packages.get('torch') or '?'}"
     return (
@@ -62,14 +65,6 @@ def image(path: str, alt: str) -> str:
     return f"![{alt}]({path})\n"
 
 
-def markdown_table(header: list[str], rows: list[list[str]], right: int = 0) -> str:
-    """A Markdown table; the last `right` columns are right-aligned (numbers)."""
-    align = ["---"] * (len(header) - right) + ["---:"] * right
-    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
-
-
 # The length check's rows: label and key in length_check.json.
 LENGTH_CHECK_ROWS = (
     ("discriminators (seeds)", "n_runs"),
@@ -86,7 +81,7 @@ LENGTH_CHECK_ROWS = (
 def length_check_table(check: dict) -> str:
     """The length check's setting and final numbers (4 significant digits), from its JSON."""
     rows = [[label, f"{check[key]:.4g}"] for label, key in LENGTH_CHECK_ROWS]
-    return markdown_table(["", "value"], rows, right=1)
+    return markdown_table(["", "value"], rows, align="lr") + "\n"
 
 
 def variant_table(variants: list[str]) -> str:
@@ -102,7 +97,7 @@ def variant_table(variants: list[str]) -> str:
         ]
         for v in variants
     ]
-    return markdown_table(["variant", "Figure 5", "Figure 6", "samples", "tables"], rows)
+    return markdown_table(["variant", "Figure 5", "Figure 6", "samples", "tables"], rows) + "\n"
 
 
 def results_page(
@@ -277,11 +272,6 @@ def accepted(schema: dict) -> str:
     return " ".join([kind, *bounds])
 
 
-def cell(text: str) -> str:
-    """Text that is safe inside a Markdown table cell."""
-    return text.replace("|", "\\|")
-
-
 def settings_table(settings: list[Setting], defaults: dict, schema: dict, used: dict) -> str:
     """One row per setting: keys, default, the run's value where it differs, accepted, meaning."""
     properties = schema.get("properties", {})
@@ -297,9 +287,9 @@ def settings_table(settings: list[Setting], defaults: dict, schema: dict, used: 
             this_run = "in `provenance.json`"
         kinds = "; ".join(accepted(properties.get(k, {})) for k in setting.keys)
         meaning = setting.comment or properties.get(setting.keys[0], {}).get("description", "")
-        rows.append([keys, cell(default), cell(this_run), cell(kinds), cell(meaning)])
+        rows.append([keys, default, this_run, kinds, meaning])
     header = ["key", "default", "this run", "accepted", "meaning"]
-    return markdown_table(header, rows)
+    return markdown_table(header, rows) + "\n"
 
 
 def overrides_table(configs: dict[str, dict], defaults: dict) -> str:
@@ -308,7 +298,7 @@ def overrides_table(configs: dict[str, dict], defaults: dict) -> str:
         [f"`{name}`", "; ".join(f"`{k}: {yaml_value(v)}`" for k, v in values.items())]
         for name, values in configs.items()
     ]
-    return markdown_table(["config file", "overrides"], rows)
+    return markdown_table(["config file", "overrides"], rows) + "\n"
 
 
 def configuration_page(
@@ -369,7 +359,7 @@ def benchmark_table(benchmarks: list[dict]) -> str:
     total, cpu = (sum(value(row, key) for row in benchmarks) for key in ("s", "cpu_time"))
     rows.append(["all jobs, one after another", f"{total:.1f}", "", f"{cpu:.1f}", "", ""])
     header = ["job", "wall s", "h:m:s", "CPU s", "peak RSS MB", "mean load %"]
-    return markdown_table(header, rows, right=5)
+    return markdown_table(header, rows, align="lr") + "\n"
 
 
 def performance_page(record: dict, benchmarks: list[dict]) -> str:

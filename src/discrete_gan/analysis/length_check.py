@@ -31,6 +31,7 @@ from discrete_gan.config import PAPER_CODE_REAL_STEPS, ModelConfig, TrainConfig
 from discrete_gan.data.vocab import encode_batch
 from discrete_gan.fileio import UserError
 from discrete_gan.model.networks import Discriminator, init_uniform_
+from discrete_gan.training.progress import progress
 from discrete_gan.training.seeding import run_generator
 from discrete_gan.training.train import (
     Network,
@@ -166,7 +167,8 @@ def run_length_check(
         d = history[-1]
         log(
             f"epoch {epoch + 1}/{train.epochs}  d_loss mean {d.mean():.4g} "
-            f"[{d.min():.4g}, {d.max():.4g}]  {time.perf_counter() - start:.1f}s"
+            f"[{d.min():.4g}, {d.max():.4g}]  "
+            f"{progress(epoch + 1, train.epochs, time.perf_counter() - start)}"
         )
     losses = np.stack(history)  # (epochs, runs)
     final = [

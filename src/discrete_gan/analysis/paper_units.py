@@ -21,15 +21,19 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from discrete_gan.analysis.aggregate import (
     LENGTH_COLUMNS,
     mean_lengths,
     safe_log,
 )
+from discrete_gan.analysis.markdown import markdown_table
 from discrete_gan.fileio import UserError
 from discrete_gan.plots.figures import new_figure, read_table, save_figure
+from discrete_gan.plots.palette import PAPER_COLOR, REAL_COLOR, variant_colors
 
 LOG_TOLERANCE = 0.1  # reading accuracy of the paper's Figure 5 values, on its ln axes
 COUNT_TOLERANCE = 2  # reading accuracy of the paper's Figure 6 counts, in names
@@ -49,7 +53,11 @@ SHOWN_LENGTHS = range(1, 10)  # Figure 6's name lengths, in letters
 LENGTH_ONLY = "length only"
 INTEGER_COLUMNS = {"final_epoch": "Int64", "n_runs": "Int64", "curve_points": "Int64"}
 # How the paper's read-off values are drawn: black markers with the reading tolerance as bars.
-PAPER_STYLE = {"color": "black", "capsize": 3, "zorder": 5, "ms": 5, "mfc": "none"}
+PAPER_STYLE = {"color": PAPER_COLOR, "capsize": 3, "zorder": 5, "ms": 5, "mfc": "none"}
+LEGEND_TITLE = (
+    "each variant: ln of the mean epoch loss over its runs (line) and of their min-max range "
+    "(band); in (c), the lengths of one run's generated names"
+)
 
 
 @dataclass(frozen=True)
@@ -244,13 +252,12 @@ def number(value: float) -> str:
     return "n/a" if pd.isna(value) else f"{value:.2f}"
 
 
-def markdown_rows(table: pd.DataFrame) -> list[str]:
-    header = (
-        "| row | final epoch | runs | ln l(D) mean [min, max] | diff | ln l(G) | diff "
-        "| generated mean length | diff | curve: mean abs diff ln l(D) | ln l(G) "
-        f"| ln l(D) slope per 100 epochs from epoch {SLOPE_FROM_EPOCH} |"
-    )
-    lines = [header, "|---|---:|---:|---|---|---:|---|---:|---|---:|---:|---:|"]
+def units_table(table: pd.DataFrame) -> str:
+    """The table of final values, differences and tolerances, a row per variant."""
+    header = ["row", "final epoch", "runs", "ln l(D) mean [min, max]", "diff", "ln l(G)", "diff"]
+    header += ["generated mean length", "diff", "curve: mean abs diff ln l(D)", "ln l(G)"]
+    header += [f"ln l(D) slope per 100 epochs from epoch {SLOPE_FROM_EPOCH}"]
+    rows = []
     for row in table.to_dict("records"):
         runs = "" if pd.isna(row["n_runs"]) else int(row["n_runs"])
         d = f"{number(row['ln_d_mean'])} [{number(row['ln_d_min'])}, {number(row['ln_d_max'])}]"
@@ -268,8 +275,8 @@ def markdown_rows(table: pd.DataFrame) -> list[str]:
             number(row["ln_g_curve_mad"]),
             number(row["ln_d_slope"]),
         ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
+        rows.append(cells)
+    return markdown_table(header, rows, align="lrrllrlrlrrr")
 
 
 def closest_sentence(table: pd.DataFrame, paper: Paper) -> str:
@@ -332,11 +339,7 @@ def comparison_markdown(table: pd.DataFrame, paper: Paper) -> str:
             "values compare unlike epochs."
         )
     head = "# The replication in the paper's units (ln of the epoch losses, as its plots)\n\n"
-    return head + "\n".join(markdown_rows(table)) + "\n\n" + "\n\n".join(filter(None, notes)) + "\n"
-
-
-def variant_color(index: int) -> str:
-    return f"C{index % 10}"
+    return head + units_table(table) + "\n\n" + "\n\n".join(filter(None, notes)) + "\n"
 
 
 def draw_log_band(ax: Axes, logs: pd.DataFrame, key: str, label: str, color: str) -> None:
@@ -354,10 +357,11 @@ def draw_loss_panels(
 ) -> None:
     """Panels (a) ln l(D) and (b) ln l(G): every variant, the paper's values, length only."""
     titles = ("(a) ln l(D), discriminator", "(b) ln l(G), generator")
+    colors = variant_colors(logs)
     for ax, key, title in zip(axes, ("d", "g"), titles, strict=True):
-        for i, (variant, table) in enumerate(logs.items()):
+        for variant, table in logs.items():
             runs = int(table["n_runs"].iloc[0])
-            draw_log_band(ax, table, key, f"{variant} ({runs} runs)", variant_color(i))
+            draw_log_band(ax, table, key, f"{variant} ({runs} runs)", colors[variant])
         curve = paper.ln_d if key == "d" else paper.ln_g
         label = f"paper, read off (±{LOG_TOLERANCE})"
         ax.errorbar(curve.index, curve, LOG_TOLERANCE, fmt="o", label=label, **PAPER_STYLE)
@@ -367,15 +371,12 @@ def draw_loss_panels(
         ax.grid(True, alpha=0.3)
     label = "paper: min-max over runs"
     ends = (paper.final_epoch, paper.ln_d_min, paper.ln_d_max)
-    axes[0].vlines(*ends, lw=2.5, alpha=0.5, color="black", label=label)
+    axes[0].vlines(*ends, lw=2.5, alpha=0.5, color=PAPER_COLOR, label=label)
     if length_check is not None:
         line = log_summary(length_check)
         runs = int(line["n_runs"].iloc[0])
-        axes[0].plot(
-            line["epoch"], line["ln_d_mean"], "k--", lw=1.2, label=f"length only ({runs} runs)"
-        )
-    for ax in axes:
-        ax.legend(fontsize="small")
+        label = f"length only ({runs} runs)"
+        axes[0].plot(line["epoch"], line["ln_d_mean"], "--", color=PAPER_COLOR, lw=1.2, label=label)
 
 
 def draw_counts_panel(ax: Axes, lengths: dict[str, pd.DataFrame], paper: Paper) -> None:
@@ -384,11 +385,11 @@ def draw_counts_panel(ax: Axes, lengths: dict[str, pd.DataFrame], paper: Paper) 
     longest = max(max(SHOWN_LENGTHS), *(int(t["length"].max()) for t in lengths.values()))
     shortest = 0 if any(counts_of(t, "generated", [0])[0] for t in lengths.values()) else 1
     ks = list(range(shortest, longest + 1))
-    for i, (variant, table) in enumerate(lengths.items()):
-        label, color = f"{variant}: generated", variant_color(i)
-        ax.plot(ks, counts_of(table, "generated", ks), "-o", ms=3, color=color, label=label)
+    for variant, color in variant_colors(lengths).items():
+        counts = counts_of(lengths[variant], "generated", ks)
+        ax.plot(ks, counts, "-o", ms=3, color=color)  # named in the legend by panels (a), (b)
     first = next(iter(lengths.values()))
-    ax.plot(ks, counts_of(first, "real", ks), ":", color="grey", label="real (this draw)")
+    ax.plot(ks, counts_of(first, "real", ks), ":", color=REAL_COLOR, label="real (this draw)")
     for source, marker in (("generated", "s"), ("real", "D")):
         counts = counts_of(paper.lengths, source, ks)
         label = f"paper: {source} (±{COUNT_TOLERANCE})"
@@ -398,7 +399,23 @@ def draw_counts_panel(ax: Axes, lengths: dict[str, pd.DataFrame], paper: Paper) 
     ax.set_xlabel("name length (letters)")
     ax.set_ylabel("count")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
+
+
+def figure_legend(fig: Figure, axes) -> None:
+    """One legend below the panels, each label once: inside a panel it would cover curves."""
+    entries: dict[str, Artist] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault(label, handle)
+    fig.legend(
+        list(entries.values()),
+        list(entries),
+        loc="outside lower center",
+        ncols=6,
+        fontsize="small",
+        title=LEGEND_TITLE,
+        title_fontsize="small",
+    )
 
 
 def counts_of(lengths: pd.DataFrame, source: str, ks: list[int]) -> np.ndarray:
@@ -416,9 +433,10 @@ def plot_paper_units(
     length_check: pd.DataFrame | None = None,
 ) -> None:
     """Panels (a) ln l(D), (b) ln l(G) and (c) Figure 6's counts, beside the paper's values."""
-    fig = new_figure(16, 4.8)
+    fig = new_figure(16, 5.6)
     axes = fig.subplots(1, 3)
     logs = {variant: log_summary(summary) for variant, summary in summaries.items()}
     draw_loss_panels((axes[0], axes[1]), logs, paper, length_check)
     draw_counts_panel(axes[2], lengths, paper)
+    figure_legend(fig, axes)
     save_figure(fig, png, pdf)

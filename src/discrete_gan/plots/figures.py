@@ -18,17 +18,16 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerTuple
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from discrete_gan import fileio
 from discrete_gan.fileio import UserError, atomic_path, parse_named
+from discrete_gan.plots.palette import REAL_COLOR, UNNAMED_COLOR, variant_colors
 
 DPI = 150
-SOURCE_COLORS = {"generated": "tab:blue", "real": "tab:orange"}
 LOSS_PANELS = (("d", "(a) Discriminator loss (log scale)"), ("g", "(b) Generator loss"))
-# One colour per variant (the ladder has five); zip() over them must never drop a variant.
-VARIANT_COLORS = tuple(
-    f"tab:{c}" for c in "blue red green purple orange brown pink olive cyan gray".split()
-)
 DIAGNOSTIC_PANELS = (
     ("ess", "(a) Effective sample size of the weights", "ESS (of the batch's names)"),
     (
@@ -56,7 +55,7 @@ def draw_band(ax: Axes, summary: pd.DataFrame, key: str, label: str, color: str)
 
 
 def draw_loss_panels(
-    axes: tuple[Axes, Axes], summary: pd.DataFrame, label: str = "", color: str = "tab:blue"
+    axes: tuple[Axes, Axes], summary: pd.DataFrame, label: str = "", color: str = UNNAMED_COLOR
 ) -> None:
     """Draw discriminator (log y) and generator losses onto two axes; `label` names a variant."""
     if (summary["d_min"] <= 0).any():
@@ -72,16 +71,19 @@ def draw_loss_panels(
     axes[0].set_yscale("log")
 
 
-def draw_length_bars(ax: Axes, lengths: pd.DataFrame) -> None:
-    """Draw grouped bars of name-length counts, one bar per source at each length."""
+def draw_length_bars(ax: Axes, lengths: pd.DataFrame, color: str = UNNAMED_COLOR) -> None:
+    """Draw grouped bars of name-length counts, one bar per source at each length: generated
+    names in `color` (their variant's), real names in grey."""
+    colors = {"generated": color, "real": REAL_COLOR}
     sources = list(dict.fromkeys(lengths["source"]))  # in order of appearance
     counts = lengths.pivot_table(index="length", columns="source", values="count", aggfunc="sum")
     counts = counts.reindex(range(int(lengths["length"].max()) + 1), fill_value=0).fillna(0)
     width = 0.8 / len(sources)
     for i, source in enumerate(sources):
         offset = (i - (len(sources) - 1) / 2) * width
-        color = SOURCE_COLORS.get(source)
-        ax.bar(counts.index + offset, counts[source], width=width, label=source, color=color)
+        ax.bar(
+            counts.index + offset, counts[source], width=width, label=source, color=colors[source]
+        )
     totals = lengths.groupby("source")["count"].sum()
     names = " and ".join(f"{int(totals[source])} {source}" for source in sources)
     ax.set_title(f"Length of {names} names")
@@ -117,7 +119,7 @@ def plot_figure5(summary: pd.DataFrame, png: Path, pdf: Path, variant: str = "")
     """Figure 5: discriminator and generator epoch losses over runs (of `variant`)."""
     fig = new_figure(10, 4)
     axes = fig.subplots(1, 2)
-    draw_loss_panels(axes, summary)
+    draw_loss_panels(axes, summary, color=variant_colors([variant])[variant])
     name_variant(axes, variant)
     save_figure(fig, png, pdf)
 
@@ -126,7 +128,7 @@ def plot_figure6(lengths: pd.DataFrame, png: Path, pdf: Path, variant: str = "")
     """Figure 6: length distribution of generated and real names (of `variant`)."""
     fig = new_figure(6, 4)
     ax = fig.subplots()
-    draw_length_bars(ax, lengths)
+    draw_length_bars(ax, lengths, variant_colors([variant])[variant])
     name_variant([ax], variant)
     save_figure(fig, png, pdf)
 
@@ -135,8 +137,9 @@ def plot_figure5_variants(summaries: dict[str, pd.DataFrame], png: Path, pdf: Pa
     """Figure 5 of every variant, one row each."""
     fig = new_figure(10, 3.6 * len(summaries))
     axes = fig.subplots(len(summaries), 2, squeeze=False)
-    for row, (color, (variant, summary)) in enumerate(zip(VARIANT_COLORS, summaries.items())):
-        draw_loss_panels(tuple(axes[row]), summary, variant, color)
+    colors = variant_colors(summaries)
+    for row, (variant, summary) in enumerate(summaries.items()):
+        draw_loss_panels(tuple(axes[row]), summary, variant, colors[variant])
     save_figure(fig, png, pdf)
 
 
@@ -146,26 +149,48 @@ def plot_figure6_variants(tables: dict[str, pd.DataFrame], png: Path, pdf: Path)
     rows = -(-len(tables) // cols)
     fig = new_figure(5.5 * cols, 4 * rows)
     axes = fig.subplots(rows, cols, squeeze=False, sharey=True).ravel()
+    colors = variant_colors(tables)
     for ax, (variant, lengths) in zip(axes, tables.items()):
-        draw_length_bars(ax, lengths)
+        draw_length_bars(ax, lengths, colors[variant])
         name_variant([ax], variant)
     for ax in axes[len(tables) :]:
         ax.set_visible(False)
     save_figure(fig, png, pdf)
 
 
+def variant_legend(fig: Figure, summaries: dict[str, pd.DataFrame], colors: dict) -> None:
+    """One legend below the panels, an entry per variant (its mean line over its band), so
+    that it covers no data however many variants there are."""
+    handles = [
+        (Patch(color=colors[variant], alpha=0.25, lw=0), Line2D([], [], color=colors[variant]))
+        for variant in summaries
+    ]
+    labels = [f"{variant} ({int(s['n_runs'].iloc[0])} runs)" for variant, s in summaries.items()]
+    fig.legend(
+        handles,
+        labels,
+        handler_map={tuple: HandlerTuple(ndivide=1)},
+        loc="outside lower center",
+        ncols=min(len(labels), 3),
+        fontsize="small",
+        title="line: mean over runs; band: min-max range over runs",
+        title_fontsize="small",
+    )
+
+
 def plot_diagnostics(summaries: dict[str, pd.DataFrame], png: Path, pdf: Path) -> None:
     """The is_gan weight diagnostics per epoch, one band (min-max over runs) per variant."""
-    fig = new_figure(10, 4)
+    fig = new_figure(10, 4.8)
     axes = fig.subplots(1, 2)
+    colors = variant_colors(summaries)
     for ax, (key, title, ylabel) in zip(axes, DIAGNOSTIC_PANELS):
-        for color, (variant, summary) in zip(VARIANT_COLORS, summaries.items()):
-            draw_band(ax, summary, key, f"{variant}: ", color)
+        for variant, summary in summaries.items():
+            draw_band(ax, summary, key, f"{variant}: ", colors[variant])
         ax.set_title(title)
         ax.set_xlabel("epoch")
         ax.set_ylabel(ylabel)
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize="small")
+    variant_legend(fig, summaries, colors)
     save_figure(fig, png, pdf)
 
 

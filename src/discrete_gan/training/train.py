@@ -31,6 +31,7 @@ from discrete_gan.model.objectives import (
     mle_loss,
     update_baseline,
 )
+from discrete_gan.training.progress import progress
 from discrete_gan.training.seeding import (
     discriminator_draws,
     epoch_draws,
@@ -443,7 +444,7 @@ def train_runs(
         if heldout and ((epoch + 1) % train.eval_every == 0 or epoch + 1 == train.epochs):
             curve.append((epoch + 1, trainer.heldout_nll()))
             message += f"  held-out nll/char mean {curve[-1][1].mean():.4g}"
-        log(f"{message}  {time.perf_counter() - start:.1f}s")
+        log(f"{message}  {progress(epoch + 1, train.epochs, time.perf_counter() - start)}")
     samples, forced = trainer.final_names()
     final = trainer.discriminator_accuracy()
     return [
