@@ -81,13 +81,14 @@ docs: setup
 report: setup
 	$(SNAKEMAKE) --report report.html $(OVERRIDES)
 
-# actionlint (pinned in requirements.txt, like every other tool) lints the GitHub Actions workflow.
+# check-jsonschema (pinned in requirements.txt, like every other tool) checks the GitHub
+# Actions workflow against the workflow schema it ships.
 lint: setup
 	"$(BIN)/ruff" check src tests benchmarks scripts
 	"$(BIN)/ruff" format --check src tests benchmarks scripts
 	"$(BIN)/snakefmt" --check Snakefile workflow
 	"$(BIN)/snakemake" --lint --configfile config/config.yaml > /dev/null
-	"$(BIN)/actionlint" .github/workflows/*.yml
+	"$(BIN)/check-jsonschema" --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 # Test files run side by side, one worker per core (up to four); each file's tests stay on one
 # worker, so a module's shared run (the smoke run, the CI config's run) happens once.

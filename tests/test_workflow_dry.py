@@ -86,9 +86,10 @@ def test_figure_run_beyond_the_runs_is_refused(fresh_copy: Path, corpus_dir: Pat
 def test_slurm_profile_dry_run_groups_seeds(
     fresh_copy: Path, corpus_dir: Path, config: tuple[str, ...], train_jobs: set[str]
 ) -> None:
-    result = snakemake(fresh_copy, corpus_dir, "-n", "--profile", "profiles/slurm", config=config)
+    args = ("-n", "--workflow-profile", "profiles/slurm")
+    result = snakemake(fresh_copy, corpus_dir, *args, config=config)
     output = succeed(result, fresh_copy)
-    assert "Using profile profiles/slurm" in output
+    assert "Using workflow specific profile profiles/slurm" in output
     counts = job_counts(output)
     assert {rule for rule in counts if rule.startswith("train_")} == train_jobs
     variants = {job.removeprefix("train_").split("_seeds_")[0] for job in train_jobs}
@@ -127,7 +128,9 @@ def test_slurm_profile_dry_run_plans_one_benchmark_job_per_configuration(
 ) -> None:
     """On a cluster the benchmark's search is one job per configuration (its seeds together),
     and the final runs one job per method and regime, through the same profile."""
-    result = snakemake(fresh_copy, corpus_dir, "-n", "--profile", "profiles/slurm", "benchmark")
+    result = snakemake(
+        fresh_copy, corpus_dir, "-n", "--workflow-profile", "profiles/slurm", "benchmark"
+    )
     counts = job_counts(succeed(result, fresh_copy))
     search = {rule for rule in counts if rule.startswith("search_")}
     assert search == SEARCH_JOBS
