@@ -37,6 +37,13 @@ EXPECTED = pd.DataFrame(
         "g_min": [1.0, 4.0, 3.0],
         "g_mean": [3.0, 5.0, 4.0],
         "g_max": [5.0, 7.0, 5.0],
+        # quartiles by linear interpolation between the sorted runs (numpy's default)
+        "d_q25": [0.55, 0.375, 0.15],
+        "d_median": [0.6, 0.5, 0.2],
+        "d_q75": [0.8, 0.625, 0.25],
+        "g_q25": [2.0, 4.0, 3.5],
+        "g_median": [3.0, 4.0, 4.0],
+        "g_q75": [4.0, 5.5, 4.5],
     }
 )
 

@@ -156,6 +156,25 @@ def test_markdown_names_the_closest_variant_and_the_length_check(paper) -> None:
     assert "n/a" in text  # the length-only row has no generator
 
 
+def test_the_per_run_median_and_quartiles_of_ln_d_stand_beside_the_mean(paper) -> None:
+    """ln of the mean follows the one run whose D did not collapse; the median run does not."""
+    skewed = summary(-10.0, 1.92)
+    skewed["d_mean"], skewed["d_max"] = math.exp(-7.0), math.exp(-5.9)  # one outlier run
+    skewed["d_q25"], skewed["d_median"], skewed["d_q75"] = (
+        math.exp(-11.0), math.exp(-10.5), math.exp(-10.0)
+    )  # fmt: skip
+    plain = summary(-1.0, 2.0)  # a summary written before the quartiles were kept
+    summaries = {"skewed": skewed, "plain": plain}
+    table = comparison_table(summaries, {n: lengths({3: 200}) for n in summaries}, paper)
+    row = table.set_index("row").loc["skewed"]
+    assert (row["ln_d_mean"], row["ln_d_median"]) == pytest.approx((-7.0, -10.5))
+    assert (row["ln_d_q25"], row["ln_d_q75"]) == pytest.approx((-11.0, -10.0))
+    text = comparison_markdown(table, paper)
+    assert "| ln l(D) per run: median [quartiles] |" in text
+    assert "| -7.00 [-10.69, -5.90] | -10.50 [-11.00, -10.00] |" in text
+    assert "| plain |" in text and "| -1.00 [-1.69, -0.31] | n/a |" in text
+
+
 def test_markdown_warns_when_training_was_shorter_than_the_paper(paper) -> None:
     short = summary(-1.0, 2.0, epochs=3)
     check = summary(-2.0, 0.0, epochs=3)[["epoch", "n_runs", "d_min", "d_mean", "d_max"]]

@@ -1,8 +1,8 @@
 """Aggregate per-run outputs into the tables behind Figures 5 and 6 and the diagnostics plot.
 
 `losses` stacks every run's epoch losses and keeps, per epoch, the minimum, mean and maximum over
-runs (Figure 5). `diagnostics` does the same for the importance weights' effective sample size
-and the mean length of the names carrying half the weight. `lengths` counts the name lengths of
+runs (Figure 5), and their median and quartiles. `diagnostics` does the same for the importance
+weights' effective sample size and the mean length of the names carrying half the weight. `lengths` counts the name lengths of
 n generated names against n real names drawn at random from the corpus (Figure 6); a name's
 length is its number of letters, so a sequence that goes on after `$` (the paper_code variant)
 counts its non-`$` symbols.
@@ -20,6 +20,9 @@ from discrete_gan.fileio import UserError, atomic_path, read_table
 
 LOSS_COLUMNS = ("epoch", "d_loss", "g_loss")
 SUMMARY_COLUMNS = ["epoch", "n_runs", "d_min", "d_mean", "d_max", "g_min", "g_mean", "g_max"]
+# The per-run distribution behind each mean: its median and quartiles, per epoch (a mean of
+# losses spanning orders of magnitude follows its few largest runs).
+QUARTILES = {"q25": 0.25, "median": 0.5, "q75": 0.75}
 DIAGNOSTIC_COLUMNS = ("ess", "half_weight_length")
 DIAGNOSTICS_SUMMARY_COLUMNS = [
     "epoch",
@@ -61,12 +64,15 @@ def summarise_losses(paths: list[Path], columns: dict[str, str] | None = None) -
         if not np.array_equal(table["epoch"].to_numpy(), epochs):
             raise UserError(f"losses file {path} covers other epochs than {paths[0]}.")
     summary = pd.DataFrame({"epoch": epochs, "n_runs": len(tables)})
+    quartiles = {}
     for column, prefix in columns.items():
         stacked = np.stack([table[column].to_numpy(dtype=float) for table in tables])  # (runs, E)
         summary[f"{prefix}_min"] = stacked.min(axis=0)
         summary[f"{prefix}_mean"] = stacked.mean(axis=0)
         summary[f"{prefix}_max"] = stacked.max(axis=0)
-    return summary
+        for name, q in QUARTILES.items():
+            quartiles[f"{prefix}_{name}"] = np.quantile(stacked, q, axis=0)
+    return pd.concat([summary, pd.DataFrame(quartiles)], axis=1)
 
 
 def summarise_diagnostics(paths: list[Path]) -> pd.DataFrame:

@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 
 from discrete_gan.analysis.aggregate import (
     LENGTH_COLUMNS,
+    QUARTILES,
     mean_lengths,
     safe_log,
 )
@@ -135,10 +136,11 @@ def mean_length_tolerance(lengths: pd.DataFrame, source: str) -> float:
 
 def log_summary(summary: pd.DataFrame) -> pd.DataFrame:
     """ln of each min/mean/max column (`d_mean` -> `ln_d_mean`), as the paper's script plots
-    them: the log of the statistic over runs, not a statistic of logs."""
+    them: the log of the statistic over runs, not a statistic of logs; and of the median and
+    quartiles where the summary has them (ln of a quantile is the quantile of the lns)."""
     out = summary[["epoch", "n_runs"]].copy()
     for key in ("d", "g"):
-        for stat in ("min", "mean", "max"):
+        for stat in ("min", "mean", "max", *QUARTILES):
             if f"{key}_{stat}" in summary:
                 out[f"ln_{key}_{stat}"] = safe_log(summary[f"{key}_{stat}"])
     return out
@@ -189,6 +191,7 @@ def compare(name: str, logs: pd.DataFrame, generated_length: float, paper: Paper
         "ln_d_mean": ln_d,
         "ln_d_min": final["ln_d_min"],
         "ln_d_max": final["ln_d_max"],
+        **{f"ln_d_{stat}": final.get(f"ln_d_{stat}", np.nan) for stat in QUARTILES},
         "ln_g_mean": ln_g,
         "generated_mean_length": generated_length,
         "ln_d_diff": ln_d_diff,
@@ -254,18 +257,23 @@ def number(value: float) -> str:
 
 def units_table(table: pd.DataFrame) -> str:
     """The table of final values, differences and tolerances, a row per variant."""
-    header = ["row", "final epoch", "runs", "ln l(D) mean [min, max]", "diff", "ln l(G)", "diff"]
+    header = ["row", "final epoch", "runs", "ln l(D) mean [min, max]"]
+    header += ["ln l(D) per run: median [quartiles]", "diff", "ln l(G)", "diff"]
     header += ["generated mean length", "diff", "curve: mean abs diff ln l(D)", "ln l(G)"]
     header += [f"ln l(D) slope per 100 epochs from epoch {SLOPE_FROM_EPOCH}"]
     rows = []
     for row in table.to_dict("records"):
         runs = "" if pd.isna(row["n_runs"]) else int(row["n_runs"])
         d = f"{number(row['ln_d_mean'])} [{number(row['ln_d_min'])}, {number(row['ln_d_max'])}]"
+        median = "n/a" if pd.isna(row.get("ln_d_median")) else (
+            f"{number(row['ln_d_median'])} [{number(row['ln_d_q25'])}, {number(row['ln_d_q75'])}]"
+        )
         cells = [
             row["row"],
             str(row["final_epoch"]),
             str(runs),
             d,
+            median,
             diff_cell(row["ln_d_diff"], row["ln_d_within"], row["ln_d_in_paper_range"]),
             number(row["ln_g_mean"]),
             diff_cell(row["ln_g_diff"], row["ln_g_within"]),
@@ -276,7 +284,7 @@ def units_table(table: pd.DataFrame) -> str:
             number(row["ln_d_slope"]),
         ]
         rows.append(cells)
-    return markdown_table(header, rows, align="lrrllrlrlrrr")
+    return markdown_table(header, rows, align="lrrlllrlrlrrr")
 
 
 def closest_sentence(table: pd.DataFrame, paper: Paper) -> str:
@@ -328,7 +336,10 @@ def comparison_markdown(table: pd.DataFrame, paper: Paper) -> str:
         "Differences are each row minus the paper; *within* means at most the reading "
         f"tolerance: {LOG_TOLERANCE} on the log axes, {paper.length_tolerance:.2f} letters on "
         f"the mean generated length (the counts' ±{COUNT_TOLERANCE}, to first order). The "
-        "curve columns average |difference| over the paper's read-off epochs.",
+        "curve columns average |difference| over the paper's read-off epochs. The paper plots "
+        "ln of the mean loss over runs, which its few largest runs decide when the losses span "
+        "orders of magnitude; the median and quartiles of ln l(D) over the runs show the "
+        "typical run beside it.",
         closest_sentence(table, paper),
         length_only_sentence(table, paper),
     ]
