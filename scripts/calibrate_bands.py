@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> None:
     config = merged_config(args.config)
     heldout = config["comparison_seeds"] if heldout_groups(config, [0]) else 0
     shape = SetShape(config["n_runs"], heldout, config["length_check_runs"])
-    start = time.perf_counter()
+    start, git = time.perf_counter(), git_state(PROJECT)  # the code the sets run on
     with tempfile.TemporaryDirectory(prefix="calibrate-") as tmp:
         root = args.workdir.resolve() if args.workdir else Path(tmp)
         sets, pool = measure_sets(args, config, shape, root)
@@ -218,7 +218,6 @@ def main(argv: list[str] | None = None) -> None:
     entries, dropped, rates, alpha_band, alpha_verdict = ci_checks(
         sets, draws, args.false_alarm, args.band_share
     )
-    git = git_state(PROJECT)
     stride = max(shape.runs, shape.heldout, shape.length_check)
     origin = (
         f"bands of {args.config} measured by `python scripts/calibrate_bands.py --sets "
