@@ -158,16 +158,19 @@ def band_entry(key: str, sets: pd.DataFrame, draws: pd.DataFrame, alpha: float) 
 
 def verdict_entry(key: str, sets: pd.DataFrame, draws: pd.DataFrame, alpha: float):
     """(the check of one verdict, its change-rate bound), or (None, why it is not checked)."""
-    seen = sets[key].unique()
-    flips, bound = verdict_changes(seen[0], draws[key])
+    seen = sets[key].value_counts()  # the most frequent verdict first
+    flips, bound = verdict_changes(seen.index[0], draws[key])
     if len(seen) > 1 or bound > alpha:
-        counts = ", ".join(f"{v} {n}" for v, n in sets[key].value_counts().items())
-        return None, f"{key}: {counts} in the seed sets; {flips} changes in {len(draws)} resampled"
+        counts = ", ".join(f"{v} {n}" for v, n in seen.items())
+        return None, (
+            f"{key}: {counts} in the seed sets; {flips} of {len(draws)} resampled sets differ "
+            f"from {seen.index[0]!r}"
+        )
     source = (
         f"the same in all {len(sets)} seed sets and in {len(draws) - flips} of {len(draws)} "
         f"resampled sets: it changes in under {bound:.1e} of sets (95 %)"
     )
-    return expect_check(key, seen[0], source), bound
+    return expect_check(key, seen.index[0], source), bound
 
 
 def ci_checks(sets: pd.DataFrame, draws: pd.DataFrame, alpha_total: float, band_share: float):
