@@ -88,6 +88,7 @@ localrules:
     docs_configuration,
     docs_performance,
     docs_comparison_page,
+    docs_findings,
     docs_benchmark,
 
 

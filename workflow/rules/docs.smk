@@ -115,7 +115,45 @@ rule docs_comparison_page:
         f" {DOCS_COPY_FLAGS} --out {{output.page}} > {{log}} 2>&1"
 
 
-# Targets: the replication's pages, and the methods comparison's page.
+# What the reference run shows: the template's prose, every number from the run's tables and
+# the comparison's (so it needs both), beside the figures the other pages copied.
+rule docs_findings:
+    input:
+        guard=docs_guard,
+        template=project_file("workflow/templates/findings.md"),
+        paper_units=rules.paper_units.output.csv,
+        claims=rules.claims.output.csv,
+        length_check=rules.length_check.output.json,
+        diagnostics=per_variant("results/{variant}/diagnostics_summary.csv"),
+        samples=per_variant("results/{variant}/samples.md"),
+        summary=rules.comparison_report.output.summary_csv,
+        curves=rules.evaluate_comparison.output.curves,
+        reference=rules.reference_points.output.reference,
+        provenance=rules.provenance.output[0],
+        comparison_provenance=rules.comparison_provenance.output[0],
+        pages=[rules.docs_results.output.page, rules.docs_comparison_page.output.page],
+    output:
+        f"{DOCS_DIR}/findings.md",
+    log:
+        "logs/docs/findings.log",
+    conda:
+        CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=10,
+    params:
+        variants=VARIANTS,
+        results="results",
+        comparison=COMPARISON_DIR,
+    shell:
+        "discrete-gan docs findings --template {input.template} --results {params.results}"
+        " --comparison {params.comparison} --variants {params.variants}"
+        " --provenance {input.provenance}"
+        " --comparison-provenance {input.comparison_provenance} --out {output} > {log} 2>&1"
+
+
+# Targets: the replication's pages, and the methods comparison's page (with the findings).
 rule docs:
     input:
         rules.docs_results.output,
@@ -126,3 +164,4 @@ rule docs:
 rule docs_comparison:
     input:
         rules.docs_comparison_page.output,
+        rules.docs_findings.output,

@@ -2,10 +2,10 @@
 
 `losses` stacks every run's epoch losses and keeps, per epoch, the minimum, mean and maximum over
 runs (Figure 5), and their median and quartiles. `diagnostics` does the same for the importance
-weights' effective sample size and the mean length of the names carrying half the weight. `lengths` counts the name lengths of
-n generated names against n real names drawn at random from the corpus (Figure 6); a name's
-length is its number of letters, so a sequence that goes on after `$` (the paper_code variant)
-counts its non-`$` symbols.
+weights' effective sample size and the mean length of the names carrying half the weight.
+`lengths` counts the name lengths of n generated names against n real names drawn at random
+from the corpus (Figure 6); a name's length is its number of letters, so a sequence that goes
+on after `$` (the paper_code variant) counts its non-`$` symbols.
 """
 
 from __future__ import annotations

@@ -265,9 +265,8 @@ def units_table(table: pd.DataFrame) -> str:
     for row in table.to_dict("records"):
         runs = "" if pd.isna(row["n_runs"]) else int(row["n_runs"])
         d = f"{number(row['ln_d_mean'])} [{number(row['ln_d_min'])}, {number(row['ln_d_max'])}]"
-        median = "n/a" if pd.isna(row.get("ln_d_median")) else (
-            f"{number(row['ln_d_median'])} [{number(row['ln_d_q25'])}, {number(row['ln_d_q75'])}]"
-        )
+        mid, low, high = (number(row.get(f"ln_d_{s}", np.nan)) for s in ("median", "q25", "q75"))
+        median = "n/a" if mid == "n/a" else f"{mid} [{low}, {high}]"
         cells = [
             row["row"],
             str(row["final_epoch"]),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from discrete_gan.analysis import docs
+from discrete_gan.analysis import docs, findings
 from discrete_gan.analysis.docs import (
     benchmark_page,
     comparison_page,
@@ -41,7 +41,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     configuration.add_argument("--others", type=Path, nargs="*", default=[], help="*.yaml")
     performance = pages.add_parser("performance", help="docs/performance.md")
     performance.add_argument("--benchmarks", type=Path, nargs="+", required=True, help="*.tsv")
-    for page in (results, comparison, bench, configuration, performance):
+    found = pages.add_parser("findings", help="docs/findings.md")
+    found.add_argument("--template", type=Path, required=True, help="the page's prose")
+    found.add_argument("--results", type=Path, required=True, help="the run's results/")
+    found.add_argument("--comparison", type=Path, required=True, help="its comparison folder")
+    found.add_argument("--variants", nargs="+", required=True, help="the run's variants")
+    found.add_argument(
+        "--comparison-provenance", type=Path, required=True, help="the comparison's record"
+    )
+    for page in (results, comparison, bench, configuration, performance, found):
         page.add_argument("--provenance", type=Path, required=True, help="provenance.json")
         page.add_argument("--copy-from", type=Path, nargs="*", default=[], help="files to copy")
         page.add_argument("--copy-to", type=Path, nargs="*", default=[], help="their copies")
@@ -68,6 +76,10 @@ def render(args: argparse.Namespace, record: dict) -> str:
         }
         schema = yaml.safe_load(args.schema.read_text(encoding="utf-8"))
         return configuration_page(record, args.config.read_text(encoding="utf-8"), schema, others)
+    if args.page == "findings":
+        values = findings.facts(args.results, args.comparison, args.variants)
+        template = args.template.read_text(encoding="utf-8")
+        return findings.render(template, values, record, read_json(args.comparison_provenance))
     return performance_page(record, [read_benchmark(path) for path in args.benchmarks])
 
 
