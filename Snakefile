@@ -58,6 +58,7 @@ localrules:
     figure6_all,
     benchmark,
     download,
+    corpus_file,
     run_settings,
     method_settings,
     benchmark_search_settings,

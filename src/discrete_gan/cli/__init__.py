@@ -15,6 +15,7 @@ from discrete_gan.fileio import run_cli
 
 STEPS = {
     "download": ("discrete_gan.cli.download", "fetch the names corpus, checksum verified"),
+    "corpus-file": ("discrete_gan.cli.corpus_file", "copy your own list, checksum verified"),
     "filter": ("discrete_gan.cli.filter", "the paper's name filter"),
     "split": ("discrete_gan.cli.split", "the comparison's seeded train/held-out split"),
     "train": ("discrete_gan.cli.train", "train runs (one per seed) as one batched model"),
