@@ -7,6 +7,7 @@ VENV ?= .venv
 CONFIG ?= config/config.yaml
 CORES ?= 8
 CORPUS ?=
+CORPUS_FILE ?=
 SET ?=
 SNAKEMAKE_ARGS ?=
 
@@ -19,8 +20,10 @@ export PATH := $(BIN):$(PATH)
 # last: Snakemake would read a target written after `--config k=v` as one more config entry.
 # SNAKEMAKE_ARGS come after the targets too: an option taking several values (--forcerun,
 # --until) would read the targets after it as its own values.
+# CORPUS_FILE, your own list (one item per line), sets corpus_file.
 OVERRIDES := $(SNAKEMAKE_ARGS) \
-	$(if $(CORPUS)$(SET),--config $(if $(CORPUS),corpus_source=$(CORPUS)) $(SET))
+	$(if $(CORPUS)$(CORPUS_FILE)$(SET),--config $(if $(CORPUS),corpus_source=$(CORPUS)) \
+		$(if $(CORPUS_FILE),corpus_file="$(CORPUS_FILE)") $(SET))
 # A failing step's log (its one-sentence error) is printed on the terminal, not only named.
 # The Snakefile reads config/config.yaml itself; another CONFIG is laid over it.
 CONFIGFILE := $(if $(filter-out config/config.yaml,$(CONFIG)),--configfile $(CONFIG))
@@ -41,14 +44,17 @@ replicate: setup
 	$(SNAKEMAKE) $(OVERRIDES)
 
 # The smoke config (2 runs x 3 epochs) runs in smoke/: its own data, results, figures and
-# logs, never over a full run's. A local CORPUS= is made absolute for that folder.
+# logs, never over a full run's. A local CORPUS= or CORPUS_FILE= is made absolute for that folder.
 SMOKE_DIR := smoke
 SMOKE_CORPUS := $(if $(findstring ://,$(CORPUS)),$(CORPUS),$(if $(CORPUS),$(abspath $(CORPUS))))
+SMOKE_CORPUS_FILE := $(if $(CORPUS_FILE),$(abspath $(CORPUS_FILE)))
 smoke: setup
 	mkdir -p "$(SMOKE_DIR)"
 	"$(BIN)/snakemake" --cores $(CORES) --directory "$(SMOKE_DIR)" --configfile config/smoke.yaml \
 		--show-failed-logs $(SNAKEMAKE_ARGS) \
-		$(if $(SMOKE_CORPUS)$(SET),--config $(if $(SMOKE_CORPUS),corpus_source=$(SMOKE_CORPUS)) $(SET))
+		$(if $(SMOKE_CORPUS)$(SMOKE_CORPUS_FILE)$(SET),--config \
+			$(if $(SMOKE_CORPUS),corpus_source=$(SMOKE_CORPUS)) \
+			$(if $(SMOKE_CORPUS_FILE),corpus_file=$(SMOKE_CORPUS_FILE)) $(SET))
 
 comparison: setup
 	$(SNAKEMAKE) comparison $(OVERRIDES)
