@@ -29,7 +29,7 @@ OVERRIDES := $(SNAKEMAKE_ARGS) \
 CONFIGFILE := $(if $(filter-out config/config.yaml,$(CONFIG)),--configfile $(CONFIG))
 SNAKEMAKE := "$(BIN)/snakemake" --cores $(CORES) $(CONFIGFILE) --show-failed-logs
 
-.PHONY: setup replicate smoke comparison benchmark figure5 figure6 verify docs report test lint bench clean
+.PHONY: setup replicate smoke comparison benchmark generality figure5 figure6 verify docs report test lint bench clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv "$(VENV)"
@@ -71,6 +71,40 @@ figure6: setup
 benchmark: setup
 	$(SNAKEMAKE) benchmark docs_benchmark $(OVERRIDES)
 
+# The reference run's findings on other corpora: two word lists built from pinned packages
+# (requirements-generality.txt, installed here) and the names corpus (`names`, from CORPUS= as
+# ever), each trained in its own folder under GENERALITY_DIR with GENERALITY_CONFIG (one or more
+# config files laid over config/config.yaml), then docs/generality.md from them all.
+GENERALITY_DIR ?= generality
+GENERALITY_CONFIG ?= config/generality.yaml
+GENERALITY_CORPORA ?= names english_words german_words
+GENERALITY_PAGE ?= docs/generality.md
+GENERALITY_LISTS := $(patsubst %,$(GENERALITY_DIR)/corpora/%.txt,$(filter-out names,$(GENERALITY_CORPORA)))
+
+$(VENV)/.generality-installed: requirements-generality.txt $(VENV)/.installed
+	"$(BIN)/python" -m pip install --quiet -r requirements-generality.txt
+	touch $@
+
+$(GENERALITY_DIR)/corpora/%.txt: $(VENV)/.generality-installed
+	"$(BIN)/discrete-gan" corpora --out "$(GENERALITY_DIR)/corpora" --only $*
+
+# Each corpus's --config: the names corpus's source (CORPUS=, if given) or the list's path,
+# absolute for its folder, then SET; `--config` only when there is something to set.
+generality: setup $(GENERALITY_LISTS)
+	for corpus in $(GENERALITY_CORPORA); do \
+		case $$corpus in \
+			names) set -- $(if $(SMOKE_CORPUS),corpus_source=$(SMOKE_CORPUS)) ;; \
+			*) set -- "corpus_file=$(abspath $(GENERALITY_DIR))/corpora/$$corpus.txt" ;; \
+		esac; \
+		set -- "$$@" $(SET); \
+		mkdir -p "$(GENERALITY_DIR)/$$corpus" && \
+		"$(BIN)/snakemake" all generality --cores $(CORES) --directory "$(GENERALITY_DIR)/$$corpus" \
+			--show-failed-logs $(SNAKEMAKE_ARGS) --configfile $(GENERALITY_CONFIG) \
+			$$(if [ $$# -gt 0 ]; then echo --config; fi) "$$@" || exit 1; \
+	done
+	"$(BIN)/discrete-gan" generality page --manifests "$(GENERALITY_DIR)/corpora" \
+		--out "$(GENERALITY_PAGE)" --corpus $(foreach c,$(GENERALITY_CORPORA),$(c)=$(GENERALITY_DIR)/$(c))
+
 # Check a finished run's numbers against config's expectations (trains whatever is missing).
 verify: setup
 	$(SNAKEMAKE) verify $(OVERRIDES)
@@ -107,5 +141,5 @@ bench: setup
 
 # Keeps data/cache, the verified corpus zip, so that a clean tree rebuilds offline.
 clean:
-	rm -rf "$(SMOKE_DIR)" data/raw data/processed logs .snakemake report.html
+	rm -rf "$(SMOKE_DIR)" "$(GENERALITY_DIR)" data/raw data/processed logs .snakemake report.html
 	find results figures -mindepth 1 -not -name README.md -delete

@@ -8,6 +8,7 @@
 #   snakemake --cores 8 comparison                        # every method on held-out names
 #   snakemake --cores 8 benchmark                         # tuned, pre-trained, with intervals
 #   snakemake --cores 2 verify --configfile config/ci.yaml  # check the numbers against bands
+#   snakemake --cores 2 generality --configfile config/generality.yaml  # findings on this corpus
 
 
 from snakemake.utils import min_version
@@ -44,6 +45,7 @@ include: "workflow/rules/paper.smk"
 include: "workflow/rules/verify.smk"
 include: "workflow/rules/benchmark.smk"
 include: "workflow/rules/docs.smk"
+include: "workflow/rules/generality.smk"
 
 
 # Steps that run where Snakemake runs, never as cluster jobs: the targets, the download (it
@@ -89,6 +91,9 @@ localrules:
     docs_performance,
     docs_comparison_page,
     docs_benchmark,
+    d_dependence,
+    generality_summary,
+    generality,
 
 
 rule all:

@@ -72,6 +72,7 @@ def corpus_file_sha256():
 
 CORPUS_FILE_SHA256 = corpus_file_sha256()
 os.environ.update(DISCRETE_GAN_CORPUS_FILE=config["corpus_file"] or "")
+
 COMPARISON_DIR = "results/comparison"
 VARIANTS = config["variants"]
 
