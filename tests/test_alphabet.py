@@ -223,13 +223,16 @@ def test_auto_alphabet_trains_and_samples_from_its_checkpoint(tmp_path: Path, ca
     assert all(len(name) == 6 and set(name) <= set(letters) for name in forced)
 
 
-def test_a_checkpoint_from_before_the_alphabet_samples_a_to_z(tmp_path: Path) -> None:
+def test_an_a_to_z_checkpoint_is_the_one_written_before_the_alphabet(tmp_path: Path) -> None:
+    """The model config of an a-z checkpoint holds no alphabet, as before it was a setting, and
+    reads back as a-z; any other alphabet is recorded."""
     names = random_names(string.ascii_lowercase, 128, 2)
     model, train = model_config(), train_config(epochs=1, batch_size=64, n_samples=3)
     (result,) = train_runs(names, [0], model, train, "cpu", torch.float32, "torch", quiet)
     folder = write_run(result, tmp_path, model, train)
-    checkpoint = torch.load(folder / "checkpoint.pt", weights_only=True)
-    del checkpoint["model"]["alphabet"]  # as written before the alphabet was a setting
-    torch.save(checkpoint, folder / "checkpoint.pt")
-    _, generator, _ = load_checkpoint(folder / "checkpoint.pt")
-    assert generator.vocab == PAPER
+    saved, generator, _ = load_checkpoint(folder / "checkpoint.pt")
+    assert saved["model"] == {"hidden_size": 8, "max_steps": 10, "variant": "corrected"}
+    assert generator.vocab == PAPER and generator.config == model
+    wide = model_config(alphabet="abcdefghijklmnopqrstuvwxyzé")
+    folder = write_run(result, tmp_path / "wide", wide, train)
+    assert torch.load(folder / "checkpoint.pt")["model"]["alphabet"] == wide.alphabet

@@ -81,7 +81,7 @@ class Corpus:
 CORPORA = {
     "english_words": Corpus(
         "english-words",
-        "package MIT; the web2 list is Webster's Second International Dictionary (1934), "
+        "package MIT, its web2 list Webster's Second International Dictionary of 1934, "
         "in the public domain",
         f"web2, lower-cased, words of 1-{MAX_LETTERS} letters a-z: a sample of {SIZE} "
         f"drawn with seed {SAMPLE_SEED}, sorted",
@@ -89,7 +89,7 @@ CORPORA = {
     ),
     "german_words": Corpus(
         "wordfreq",
-        "package Apache-2.0; its word-frequency data CC BY-SA 4.0 (attribution, share alike)",
+        "package Apache-2.0, its word-frequency data CC BY-SA 4.0: attribution, share alike",
         f"top_n_list('de', {WORDFREQ_DEPTH}): the {SIZE} most frequent words made of letters "
         f"only, of 1-{MAX_LETTERS} letters, in frequency order",
         german_words,
