@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from discrete_gan.data.vocab import AUTO, Vocab
+from discrete_gan.data.vocab import AUTO, PAPER_LETTERS, Vocab
 from discrete_gan.fileio import UserError
 
 
@@ -279,5 +279,10 @@ def read_settings(source: str | Path, alphabet: str | None = None) -> RunSetting
 
 
 def as_dict(config) -> dict:
-    """A plain dict of a config, for checkpoints and logs."""
-    return asdict(config)
+    """A plain dict of a config, for checkpoints and logs. A model's alphabet is in it only
+    where it is not the paper's a-z, so that an a-z checkpoint is byte for byte the one written
+    before the alphabet was a setting; a record without one means a-z."""
+    record = asdict(config)
+    if record.get("alphabet") == PAPER_LETTERS:
+        del record["alphabet"]
+    return record

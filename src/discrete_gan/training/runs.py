@@ -37,16 +37,6 @@ def losses_csv(d_loss: list[float], g_loss: list[float], **extra: list[float]) -
     )
 
 
-def model_record(model: ModelConfig) -> dict:
-    """The model config as a checkpoint records it: the alphabet only where it is not the
-    paper's a-z, so that an a-z checkpoint is the one written before the alphabet was a
-    setting, and `load_checkpoint` reads a missing alphabet as a-z."""
-    record = as_dict(model)
-    if record["alphabet"] == PAPER_LETTERS:
-        del record["alphabet"]
-    return record
-
-
 def write_run(result, out_dir: str | Path, model: ModelConfig, train: TrainConfig) -> Path:
     """Write losses.csv (with the is_gan weight diagnostics `ess` and `half_weight_length`, and
     the generator's own loss term `g_own`, when they were logged), final.json (the final
@@ -65,7 +55,7 @@ def write_run(result, out_dir: str | Path, model: ModelConfig, train: TrainConfi
     checkpoint = {
         "format": CHECKPOINT_FORMAT,
         "seed": result.seed,
-        "model": model_record(model),
+        "model": as_dict(model),
         "train": as_dict(train),
         "generator": result.generator,
         "discriminator": result.discriminator,
@@ -95,7 +85,7 @@ def load_checkpoint(path: str | Path) -> tuple[dict, Generator, Discriminator]:
         raise UserError(f"checkpoint {path} cannot be read ({err}); re-run its training") from None
     if checkpoint.get("format") != CHECKPOINT_FORMAT:
         raise UserError(f"checkpoint {path} has an unknown format; re-run its training")
-    # a checkpoint without an alphabet (see `model_record`) holds the paper's a-z
+    # a checkpoint without an alphabet (see `config.as_dict`) holds the paper's a-z
     model = ModelConfig(**{"alphabet": PAPER_LETTERS, **checkpoint["model"]})
     gen, disc = Generator(model), Discriminator(model)
     gen.load_state_dict(checkpoint["generator"])
