@@ -9,6 +9,7 @@
 #   snakemake comparison                                 # every method on held-out names
 #   snakemake benchmark                                  # tuned, pre-trained, with intervals
 #   snakemake verify --configfile config/ci.yaml         # check the numbers against bands
+#   snakemake generality --configfile config/generality.yaml   # the findings on this corpus
 
 
 from snakemake.utils import min_version
@@ -45,6 +46,7 @@ include: "workflow/rules/paper.smk"
 include: "workflow/rules/verify.smk"
 include: "workflow/rules/benchmark.smk"
 include: "workflow/rules/docs.smk"
+include: "workflow/rules/generality.smk"
 
 
 # Steps that run where Snakemake runs, never as cluster jobs: the targets, the download (it
@@ -59,6 +61,7 @@ localrules:
     figure6_all,
     benchmark,
     download,
+    corpus_file,
     run_settings,
     method_settings,
     benchmark_search_settings,
@@ -90,6 +93,9 @@ localrules:
     docs_comparison_page,
     docs_findings,
     docs_benchmark,
+    d_dependence,
+    generality_summary,
+    generality,
 
 
 rule all:

@@ -4,12 +4,13 @@ Prints, for this machine, run-epochs per second of the batched trainer for 1 and
 1 and 2 threads, the same for a straightforward one-run-at-a-time loop
 (`training/reference.py`), for 30 runs of every other generator objective (the comparison's
 and the benchmark's: `gumbel` differentiates through the samples, on its own kernels) with 1
-and 2 threads, the
-projected and measured time of the full replication's training (30 runs x 200 epochs), and
-peak memory. Each measurement runs in its own process, so thread settings and peak memory do
-not leak between them. A whole 200-epoch run of `paper_code` (30 runs, one thread, as a
-training job runs) shows whether an epoch gets slower as training goes on. The last line reads
-`run-epochs/s (30 runs, 2 threads): <number>`.
+and 2 threads, for 30 runs with a 48-letter alphabet (50 symbols: a-z, accented Latin letters
+and `ß`, as `alphabet: auto` finds in European word lists) beside the paper's 28 symbols
+(`--alphabet-only` runs just these two rows), the projected and measured time of the full
+replication's training (30 runs x 200 epochs), and peak memory. Each measurement runs in its
+own process, so thread settings and peak memory do not leak between them. A whole 200-epoch
+run of `paper_code` (30 runs, one thread, as a training job runs) shows whether an epoch gets
+slower as training goes on. The last line reads `run-epochs/s (30 runs, 2 threads): <number>`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config" / "config.yaml"
 PAPER_RUNS, PAPER_EPOCHS = 30, 200
+# a-z and 22 more letters: a vocabulary of 50 symbols instead of the paper's 28
+WIDE_ALPHABET = "abcdefghijklmnopqrstuvwxyzàáâäæçèéêëíîïñóôöøúûüß"
 
 
 def corpus_names(names: Path, corpus: Path) -> list[str]:
@@ -52,11 +55,12 @@ def measure(
     epochs: int,
     variant: str = "corrected",
     objective: str | None = None,
+    alphabet: str | None = None,
 ) -> dict:
-    """Time `epochs` epochs of `runs` runs of `variant` with the generator `objective` (the
-    config's if None) after a short warm-up; peak RSS of this process; with 25 epochs or more,
-    also the time per epoch of epochs 5-25 and of the last 20 (a slowdown over training, such
-    as subnormal floats once caused, shows as their ratio)."""
+    """Time `epochs` epochs of `runs` runs of `variant` with the generator `objective` and the
+    `alphabet` (the config's if None) after a short warm-up; peak RSS of this process; with 25
+    epochs or more, also the time per epoch of epochs 5-25 and of the last 20 (a slowdown over
+    training, such as subnormal floats once caused, shows as their ratio)."""
     import torch
 
     from discrete_gan.config import RunSettings, run_settings
@@ -65,7 +69,8 @@ def measure(
 
     config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))  # the project's defaults
     objective = objective or config["objective"]
-    settings = RunSettings.from_mapping(run_settings(config, variant, objective, epochs=epochs))
+    changes = {"epochs": epochs, "alphabet": alphabet or config["alphabet"]}
+    settings = RunSettings.from_mapping(run_settings(config, variant, objective, **changes))
     model, train = settings.model, settings.train
     seeds = list(range(runs))
     backend = choose_backend("torch" if mode == "loop" else mode, "cpu", torch.float32)
@@ -94,6 +99,7 @@ def measure(
     return {
         "variant": variant,
         "objective": objective,
+        "symbols": model.vocab.size,
         **flat,
         "mode": mode,
         "runs": runs,
@@ -144,6 +150,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--corpus", type=Path, default=ROOT / "../shared/data/names-corpus")
     parser.add_argument("--epochs", type=int, default=5, help="timed epochs per measurement")
     parser.add_argument("--skip-full", action="store_true", help="skip the 30 x 200 run")
+    parser.add_argument(
+        "--alphabet-only", action="store_true", help="only the 50-symbol row and its a-z one"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -153,14 +162,27 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         names_file = Path(tmp) / "names.txt"
         names_file.write_text("\n".join(corpus_names(args.names, args.corpus)) + "\n")
-        run_benchmarks(names_file, args.epochs, args.skip_full)
+        run_benchmarks(names_file, args.epochs, args.skip_full, args.alphabet_only)
 
 
-def run_benchmarks(names_file: Path, epochs: int, skip_full: bool) -> None:
+def alphabet_rows(names_file: Path, epochs: int) -> None:
+    """30 runs on 2 threads with the paper's 28 symbols and with WIDE_ALPHABET's 50."""
+    for alphabet in (None, WIDE_ALPHABET):
+        result = in_subprocess(
+            names_file, mode="numba", runs=PAPER_RUNS, threads=2, epochs=epochs, alphabet=alphabet
+        )
+        label = f"batched, numba kernels, {result['symbols']} symbols"
+        print(row(result, label), flush=True)
+
+
+def run_benchmarks(names_file: Path, epochs: int, skip_full: bool, alphabet_only: bool) -> None:
     print(f"# discrete-gan training benchmark, {datetime.date.today().isoformat()}")
     print(f"machine: {machine()}")
     print("\n| trainer | runs | threads | epochs | seconds | run-epochs/s | peak RSS MiB |")
     print("|---|---|---|---|---|---|---|")
+    if alphabet_only:
+        alphabet_rows(names_file, epochs)
+        return
     results = {}
     for mode, runs, threads, n in [
         ("loop", 1, 1, 1),
@@ -191,6 +213,7 @@ def run_benchmarks(names_file: Path, epochs: int, skip_full: bool) -> None:
                 objective=objective,
             )
             print(row(result, f"batched, numba kernels, {objective} objective"), flush=True)
+    alphabet_rows(names_file, epochs)
     best = results["numba", PAPER_RUNS, 2]["run_epochs_per_s"]
     baseline = results["loop", 1, 2]["run_epochs_per_s"]
     total = PAPER_RUNS * PAPER_EPOCHS

@@ -8,11 +8,13 @@ folder's `settings.json`), and a step turns the mapping back into frozen datacla
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from discrete_gan.data.vocab import AUTO, PAPER_LETTERS, Vocab
 from discrete_gan.fileio import UserError
 
 
@@ -82,8 +84,15 @@ class ModelConfig:
     hidden_size: int
     max_steps: int  # symbols per generated sequence: max_steps - 1 letters + `$`
     variant: str
+    alphabet: str  # the letters (`vocab`); the config's `auto` is resolved from the data first
 
     def __post_init__(self):
+        _require(
+            self.alphabet != AUTO,
+            "alphabet auto is taken from the data by the filter step; pass the filter's "
+            "alphabet.txt (discrete-gan train --alphabet) to resolve it",
+        )
+        self.vocab  # noqa: B018 - refuses an alphabet that is not one
         _require(self.hidden_size >= 1, f"hidden_size must be at least 1, not {self.hidden_size}")
         _require(self.max_steps >= 2, f"max_steps must be at least 2, not {self.max_steps}")
         _require(
@@ -95,6 +104,11 @@ class ModelConfig:
             f"the {self.variant} variant pads names to {PAPER_CODE_REAL_STEPS} symbols, so "
             f"max_steps must be at most {PAPER_CODE_REAL_STEPS}",
         )
+
+    @functools.cached_property
+    def vocab(self) -> Vocab:
+        """The model's symbols: `.`, the alphabet's letters, `$`."""
+        return Vocab(self.alphabet)
 
     @property
     def switches(self) -> Variant:
@@ -238,8 +252,10 @@ def run_settings(config: Mapping, variant: str, objective: str, **changes) -> di
     return {**chosen, **own, **changes}
 
 
-def read_settings(source: str | Path) -> RunSettings:
-    """Settings from a `settings.json` file, or from the JSON text itself."""
+def read_settings(source: str | Path, alphabet: str | None = None) -> RunSettings:
+    """Settings from a `settings.json` file, or from the JSON text itself. `alphabet`, the
+    letters the names were filtered with (the filter's alphabet.txt), replaces `auto` and must
+    equal an explicit alphabet."""
     text, name = str(source), "the settings given"
     if not text.lstrip().startswith("{"):
         path = Path(source)
@@ -250,9 +266,23 @@ def read_settings(source: str | Path) -> RunSettings:
     except json.JSONDecodeError as err:
         raise UserError(f"{name} is not valid JSON ({err}); regenerate it") from None
     _require(isinstance(mapping, dict), f"{name} is not a JSON object; regenerate it")
+    given = mapping.get("alphabet")
+    if alphabet is not None and given == AUTO:
+        mapping = {**mapping, "alphabet": alphabet}
+    elif alphabet is not None and given is not None:
+        _require(
+            given == alphabet,
+            f"{name} have alphabet {given!r} but the names were filtered with {alphabet!r}; "
+            "rerun the filter step",
+        )
     return RunSettings.from_mapping(mapping, name)
 
 
 def as_dict(config) -> dict:
-    """A plain dict of a config, for checkpoints and logs."""
-    return asdict(config)
+    """A plain dict of a config, for checkpoints and logs. A model's alphabet is in it only
+    where it is not the paper's a-z, so that an a-z checkpoint is byte for byte the one written
+    before the alphabet was a setting; a record without one means a-z."""
+    record = asdict(config)
+    if record.get("alphabet") == PAPER_LETTERS:
+        del record["alphabet"]
+    return record

@@ -58,6 +58,7 @@ for method, regime, k in SEARCHED:
             f"search_{method}_{regime}_c{k}"
         input:
             names=rules.benchmark_split.output.train,
+            alphabet=ALPHABET,
             heldout=rules.benchmark_split.output.validation,
             settings=f"{search_dir(method, regime, k)}/settings.json",
         output:
@@ -120,6 +121,7 @@ for method, regime in BENCHMARK_PAIRS:
             f"final_{method}_{regime}"
         input:
             names=rules.benchmark_split.output.train,
+            alphabet=ALPHABET,
             heldout=rules.benchmark_split.output.validation,
             settings=f"{final_dir(method, regime)}/settings.json",
         output:
@@ -155,6 +157,7 @@ for method, regime in BENCHMARK_PAIRS:
             train=rules.benchmark_split.output.train,
             validation=rules.benchmark_split.output.validation,
             test=rules.benchmark_split.output.test,
+            alphabet=ALPHABET,
         output:
             metrics=f"{BENCHMARK_DIR}/parts/metrics_{method}_{regime}.csv",
             curves=f"{BENCHMARK_DIR}/parts/curves_{method}_{regime}.csv",
@@ -175,7 +178,7 @@ for method, regime in BENCHMARK_PAIRS:
         shell:
             "discrete-gan benchmark evaluate --run {params.run} --seeds {params.seeds}"
             " --train {input.train} --validation {input.validation} --test {input.test}"
-            " --temperatures {params.temperatures} --n-samples {params.n_samples}"
+            " --alphabet {input.alphabet} --temperatures {params.temperatures} --n-samples {params.n_samples}"
             " --seed {params.seed} --metrics-out {output.metrics}"
             " --curves-out {output.curves} > {log} 2>&1"
 
@@ -207,6 +210,7 @@ rule benchmark_reference:
         train=rules.benchmark_split.output.train,
         validation=rules.benchmark_split.output.validation,
         test=rules.benchmark_split.output.test,
+        alphabet=ALPHABET,
     output:
         f"{BENCHMARK_DIR}/reference.csv",
     log:
@@ -219,7 +223,8 @@ rule benchmark_reference:
         runtime=10,
     shell:
         "discrete-gan benchmark reference --train {input.train}"
-        " --validation {input.validation} --test {input.test} --out {output} > {log} 2>&1"
+        " --validation {input.validation} --test {input.test} --alphabet {input.alphabet}"
+        " --out {output} > {log} 2>&1"
 
 
 rule benchmark_report:

@@ -14,6 +14,9 @@ from snakemake.exceptions import WorkflowError
 # The package owns the layout of a run folder (seed{N}/...); the rules only ask it.
 from discrete_gan.training.runs import run_dir
 from discrete_gan.config import run_settings
+from discrete_gan.data.corpus_file import corpus_file_digest
+from discrete_gan.data.filter import check_alphabet
+from discrete_gan.fileio import UserError
 from snakemake.utils import validate
 
 validate(config, schema="../schemas/config.schema.yaml")
@@ -46,6 +49,17 @@ def folder_of(output_name, up=1):
     return folder
 
 
+def input_folder_of(input_name):
+    """Params function: the folder of the first file of input `input_name`."""
+
+    def folder(wildcards, input):
+        first = input[input_name]
+        first = first[0] if isinstance(first, list) else first
+        return str(Path(first).parent)
+
+    return folder
+
+
 CORPUS_CACHE = "data/cache"
 # Read by the shell commands from the environment, not as params, so that neither makes a
 # finished step rerun: when the first Snakemake process of this run began (cluster jobs inherit
@@ -54,16 +68,35 @@ os.environ.setdefault(
     "DISCRETE_GAN_STARTED", datetime.now(UTC).isoformat(timespec="seconds")
 )
 os.environ.update(DISCRETE_GAN_CORPUS_SOURCE=config["corpus_source"])
+
+
+def corpus_file_sha256():
+    """The SHA-256 of the config's corpus_file (None without one), read as the workflow starts:
+    the identity of your own list, a param of the step that copies it, while its path travels
+    in the environment (DISCRETE_GAN_CORPUS_FILE), as the corpus source does, so the same bytes
+    under another path rerun nothing."""
+    if not config["corpus_file"]:
+        return None
+    try:
+        return corpus_file_digest(config["corpus_file"])
+    except UserError as err:
+        raise WorkflowError(str(err)) from None
+
+
+CORPUS_FILE_SHA256 = corpus_file_sha256()
+os.environ.update(DISCRETE_GAN_CORPUS_FILE=config["corpus_file"] or "")
+
 COMPARISON_DIR = "results/comparison"
 VARIANTS = config["variants"]
 
 
 # The training command of both the replication's and the comparison's training rules. Every
 # setting that shapes the runs comes in one structured value, the folder's settings.json
-# (`settings_json` below); `extra` holds the comparison's held-out names.
+# (`settings_json` below), the names' letters in the filter's alphabet.txt (which resolves
+# `alphabet: auto`); `extra` holds the comparison's held-out names.
 TRAIN_COMMAND = (
     "discrete-gan train --settings {input.settings} --names {input.names}"
-    " --seeds {params.seeds} --out-dir {params.out_dir} --threads {threads}"
+    " --alphabet {input.alphabet} --seeds {params.seeds} --out-dir {params.out_dir} --threads {threads}"
     " {params.extra} > {log} 2>&1"
 )
 
@@ -130,6 +163,10 @@ def check_config():
                 f"{key} is {config[key]} but each run samples only n_samples="
                 f"{config['n_samples']} names; lower {key} or raise n_samples"
             )
+    try:
+        check_alphabet(config["alphabet"])
+    except UserError as err:
+        problems.append(str(err))
     if problems:
         raise WorkflowError("Invalid config: " + "; ".join(problems) + ".")
 
@@ -229,6 +266,18 @@ def comparison_runs_flag():
     )
 
 
+def corpus_lists():
+    """The filter's inputs: your own list (corpus_file), or the names corpus's two lists."""
+    if config["corpus_file"]:
+        return {"corpus": rules.corpus_file.output.corpus}
+    return {"female": rules.download.output.female, "male": rules.download.output.male}
+
+
+def corpus_list_flags(wildcards, input):
+    """Params function: the filter's flags naming its inputs (see corpus_lists)."""
+    return " ".join(f"--{name} {path}" for name, path in input.items())
+
+
 def deduplicate_flag():
     """The filter's --deduplicate switch, or nothing."""
     return "--deduplicate" if config["deduplicate"] else ""
@@ -250,14 +299,18 @@ def provenance_params():
     """The params of a provenance record: the resolved config and the files it came from.
 
     corpus_source is left out, as from the download's params: the corpus's identity is
-    corpus_sha256, and the record takes the source from the command line instead.
+    corpus_sha256, and the record takes the source from the command line instead; so is
+    corpus_file, whose identity is its checksum (corpus_file_sha256, recorded here).
     """
     configfiles = list(
         dict.fromkeys(
             os.path.relpath(path, workflow.basedir) for path in workflow.configfiles
         )
     )
-    settings = {key: value for key, value in config.items() if key != "corpus_source"}
+    machine = ("corpus_source", "corpus_file")
+    settings = {key: value for key, value in config.items() if key not in machine}
+    if CORPUS_FILE_SHA256:
+        settings["corpus_file_sha256"] = CORPUS_FILE_SHA256
     return {
         "config": json.dumps(settings, sort_keys=True),
         "configfiles": " ".join(configfiles),

@@ -54,6 +54,7 @@ for method in config["comparison_methods"]:
                 f"compare_{method}_seeds_{chunk_label(chunk)}"
             input:
                 names=rules.split_names.output.train,
+                alphabet=ALPHABET,
                 heldout=rules.split_names.output.heldout,
                 settings=f"{comparison_run_dir(method)}/settings.json",
             output:
@@ -116,6 +117,7 @@ rule reference_points:
     input:
         train=rules.split_names.output.train,
         heldout=rules.split_names.output.heldout,
+        alphabet=ALPHABET,
     output:
         reference=f"{COMPARISON_DIR}/reference.csv",
     log:
@@ -128,7 +130,7 @@ rule reference_points:
         runtime=10,
     shell:
         "discrete-gan ngram --train {input.train} --heldout {input.heldout}"
-        " --out {output.reference} > {log} 2>&1"
+        " --alphabet {input.alphabet} --out {output.reference} > {log} 2>&1"
 
 
 rule comparison_report:

@@ -144,8 +144,8 @@ rule docs_findings:
         runtime=10,
     params:
         variants=VARIANTS,
-        results="results",
-        comparison=COMPARISON_DIR,
+        results=input_folder_of("paper_units"),
+        comparison=input_folder_of("summary"),
     shell:
         "discrete-gan docs findings --template {input.template} --results {params.results}"
         " --comparison {params.comparison} --variants {params.variants}"

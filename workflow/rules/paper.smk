@@ -17,6 +17,7 @@ LENGTH_CHECK_MINUTES = 10 + (
 rule length_check:
     input:
         names=rules.filter_names.output.names,
+        alphabet=ALPHABET,
     output:
         csv="results/length_check.csv",
         json="results/length_check.json",
@@ -38,6 +39,7 @@ rule length_check:
         ),
     shell:
         "discrete-gan length-check --settings {params.settings:q} --names {input.names}"
+        " --alphabet {input.alphabet}"
         " --runs {params.runs} --first-seed {params.first_seed} --threads {threads}"
         " --out-csv {output.csv} --out-json {output.json} > {log} 2>&1"
 

@@ -11,6 +11,7 @@ for variant, chunk in ((v, c) for v in VARIANTS for c in seed_chunks()):
             train_rule_name(variant, chunk)
         input:
             names=rules.filter_names.output.names,
+            alphabet=ALPHABET,
             settings=f"{runs_dir(variant)}/settings.json",
         output:
             losses=run_files(variant, chunk, "losses.csv"),

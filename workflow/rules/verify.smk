@@ -4,14 +4,15 @@
 PROVENANCE_COMMAND = (
     "discrete-gan provenance --project ."
     ' --config-json {params.config:q} --corpus-source "$DISCRETE_GAN_CORPUS_SOURCE"'
+    ' --corpus-file "$DISCRETE_GAN_CORPUS_FILE"'
     " --configfiles {params.configfiles}"
     ' --started "$DISCRETE_GAN_STARTED" --threads {params.threads} --out {output} > {log} 2>&1'
 )
 
 
 # The resolved config is a param, so changed settings rewrite the record; the start time and
-# the corpus source come from the environment (see common.smk), outside the params, so a new
-# invocation or another spelling of the corpus source alone do not.
+# the corpus source (and corpus_file's path) come from the environment (see common.smk), outside
+# the params, so a new invocation or another spelling of the corpus source alone do not.
 rule variant_provenance:
     input:
         rules.aggregate_losses.output,

@@ -168,14 +168,15 @@ def evaluate_final(
 
 
 def reference_table(
-    train: list[str], validation: list[str], test: list[str]
+    train: list[str], validation: list[str], test: list[str], outputs: str = ngram.OUTPUTS
 ) -> tuple[pd.DataFrame, Callable[[str], float]]:
     """The benchmark's reference points on the test names, and its quality judge: the n-gram
     models fitted to train (uniform to trigram), the reference model (its order chosen on
     validation, fitted to train + validation) with the test names' NLL under it (the quality
-    of real names), and the training names as samples."""
-    order, _, judge = ngram.reference_model(train, validation)
-    points = ngram.reference_points(train, test)
+    of real names), and the training names as samples; the models are distributions over
+    `outputs` (the alphabet's letters and `$`)."""
+    order, _, judge = ngram.reference_model(train, validation, outputs=outputs)
+    points = ngram.reference_points(train, test, outputs)
     points["metric"] = points["metric"].replace({ngram.NLL: "test_nll_per_char"})
     points["reference"] = points["reference"].replace({"heldout_names": "test_names"})
     real_quality = -sum(map(judge, test)) / sum(len(name) + 1 for name in test)

@@ -22,7 +22,6 @@ import torch
 
 from discrete_gan.analysis import metrics
 from discrete_gan.data.names import read_corpus_names
-from discrete_gan.data.vocab import decode_batch, encode_batch
 from discrete_gan.fileio import UserError, parse_named, read_table
 from discrete_gan.model.networks import Generator
 from discrete_gan.training.runs import load_checkpoint, run_dir
@@ -47,14 +46,15 @@ def evaluate_generator(
     benchmark's measure of sample quality."""
     generator = generator.double()
     max_letters = generator.config.max_steps - 1
-    heldout_ids = encode_batch(heldout, generator.config.max_steps)
+    vocab = generator.vocab
+    heldout_ids = vocab.encode_batch(heldout, generator.config.max_steps)
     rng = torch.Generator().manual_seed(seed)
     uniforms = torch.rand(n_samples, max_letters, generator=rng, dtype=torch.float64)
     rows = []
     for temperature in temperatures:
         log_p = generator.log_likelihood(heldout_ids, temperature).tolist()
         rows.append((temperature, "heldout_nll_per_char", metrics.nll_per_char(log_p, heldout)))
-        samples = decode_batch(generator.sample(uniforms, temperature=temperature))
+        samples = vocab.decode_batch(generator.sample(uniforms, temperature=temperature))
         scores = metrics.sample_metrics(samples, train, set(heldout), heldout, max_letters)
         if reference is not None:
             quality = metrics.nll_per_char([reference(name) for name in samples], samples)

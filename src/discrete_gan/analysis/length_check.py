@@ -28,7 +28,7 @@ import torch
 
 from discrete_gan.analysis.aggregate import safe_log
 from discrete_gan.config import PAPER_CODE_REAL_STEPS, ModelConfig, TrainConfig
-from discrete_gan.data.vocab import encode_batch
+from discrete_gan.data.vocab import PAPER, Vocab
 from discrete_gan.fileio import UserError
 from discrete_gan.model.networks import Discriminator, init_uniform_
 from discrete_gan.training.progress import progress
@@ -45,7 +45,7 @@ from discrete_gan.training.train import (
 TABLE_COLUMNS = ["epoch", "n_runs", "d_min", "d_mean", "d_max", "ln_d_mean"]
 
 
-def name_forms(names: list[str], real_steps: int, fake_steps: int):
+def name_forms(names: list[str], real_steps: int, fake_steps: int, vocab: Vocab = PAPER):
     """Every name's ids padded with `$` to real_steps and to fake_steps symbols, (steps, n)."""
     longest = max(len(name) for name in names)
     if longest > min(real_steps, fake_steps):
@@ -53,8 +53,8 @@ def name_forms(names: list[str], real_steps: int, fake_steps: int):
             f"a name has {longest} letters, more than {min(real_steps, fake_steps)} symbols; "
             "both forms must hold every name's letters, so raise the shorter length"
         )
-    real = encode_batch(names, real_steps).T.contiguous()
-    fake = encode_batch(names, fake_steps).T.contiguous()
+    real = vocab.encode_batch(names, real_steps).T.contiguous()
+    fake = vocab.encode_batch(names, fake_steps).T.contiguous()
     return real, fake
 
 
@@ -80,7 +80,7 @@ class LengthCheck:
         self.seeds, self.train, self.net = list(seeds), train, backend
         divisor = steps[0] if loss.length_divisor else None
         self.loss_options = {"log_sigmoid": loss.log_sigmoid, "divisor": divisor}
-        self.real, self.fake = name_forms(names, *steps)  # (steps, n) each
+        self.real, self.fake = name_forms(names, *steps, model.vocab)  # (steps, n) each
         self.n_batches = len(names) // train.batch_size
         self.rngs = [run_generator(seed) for seed in self.seeds]
         states = []

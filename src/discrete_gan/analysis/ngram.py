@@ -8,7 +8,8 @@ Both are computed from the split and scored on the held-out names, so no number 
 - Character n-gram models (uniform, unigram, bigram, trigram) are fitted to every line of the
   training split, as the generators are trained, and scored on the held-out names in nats per
   character with the generators' convention (`metrics.nll_per_char`): every letter and the end
-  symbol `$` is scored, as a distribution over the 27 outputs a-z and `$`; the start symbol `.`
+  symbol `$` is scored, as a distribution over the generator's outputs (the alphabet's letters
+  and `$`: 27 with the paper's a-z); the start symbol `.`
   is only ever context, padding the start of a name. Smoothing is interpolated Witten-Bell,
   which has nothing to tune: P(w|h) = (c(h, w) + T(h) P(w|h')) / (c(h) + T(h)), with T(h) the
   number of distinct symbols seen after h and h' the context h without its oldest symbol; the
@@ -32,9 +33,9 @@ from collections.abc import Callable, Iterator, Sequence
 import pandas as pd
 
 from discrete_gan.analysis import metrics
-from discrete_gan.data.vocab import END, LETTERS, START
+from discrete_gan.data.vocab import END, PAPER, START
 
-OUTPUTS = LETTERS + END  # the 27 symbols a generator can emit
+OUTPUTS = PAPER.outputs  # the 27 symbols a generator of the paper's a-z can emit
 ORDERS = {"uniform": 0, "unigram": 1, "bigram": 2, "trigram": 3}
 NLL = "heldout_nll_per_char"
 COLUMNS = ["reference", "metric", "value"]
@@ -65,11 +66,11 @@ def count_ngrams(names: Sequence[str], order: int) -> Counts:
     return counts
 
 
-def probability(counts: Counts, context: str, symbol: str) -> float:
-    """Interpolated Witten-Bell P(symbol | context), down to the uniform over OUTPUTS."""
-    if symbol not in OUTPUTS:
-        raise ValueError(f"{symbol!r} is not an output symbol (a-z or {END}).")
-    lower = probability(counts, context[1:], symbol) if context else 1 / len(OUTPUTS)
+def probability(counts: Counts, context: str, symbol: str, outputs: str = OUTPUTS) -> float:
+    """Interpolated Witten-Bell P(symbol | context), down to the uniform over `outputs`."""
+    if symbol not in outputs:
+        raise ValueError(f"{symbol!r} is not an output symbol ({outputs[:-1]} or {END}).")
+    lower = probability(counts, context[1:], symbol, outputs) if context else 1 / len(outputs)
     seen = counts.get(context)
     if not seen:
         return lower
@@ -77,15 +78,18 @@ def probability(counts: Counts, context: str, symbol: str) -> float:
     return (seen[symbol] + types * lower) / (sum(seen.values()) + types)
 
 
-def log_likelihood(counts: Counts, name: str, order: int) -> float:
+def log_likelihood(counts: Counts, name: str, order: int, outputs: str = OUTPUTS) -> float:
     """Natural-log probability of the whole name, end symbol included."""
-    return sum(math.log(probability(counts, c, s)) for c, s in events(name, order))
+    return sum(math.log(probability(counts, c, s, outputs)) for c, s in events(name, order))
 
 
-def ngram_nll(train: Sequence[str], heldout: Sequence[str], order: int) -> float:
-    """Held-out NLL in nats per character of the order-`order` model fitted to `train`."""
+def ngram_nll(
+    train: Sequence[str], heldout: Sequence[str], order: int, outputs: str = OUTPUTS
+) -> float:
+    """Held-out NLL in nats per character of the order-`order` model fitted to `train`, over
+    the symbols `outputs` (the alphabet's letters and `$`)."""
     counts = count_ngrams(train, order)
-    log_p = [log_likelihood(counts, name, order) for name in heldout]
+    log_p = [log_likelihood(counts, name, order, outputs) for name in heldout]
     return metrics.nll_per_char(log_p, heldout)
 
 
@@ -93,23 +97,30 @@ def ngram_nll(train: Sequence[str], heldout: Sequence[str], order: int) -> float
 REFERENCE_ORDERS = (2, 3, 4, 5, 6)
 
 
-def scorer(names: Sequence[str], order: int) -> Callable[[str], float]:
+def scorer(names: Sequence[str], order: int, outputs: str = OUTPUTS) -> Callable[[str], float]:
     """log P(name) under the order-`order` model fitted to `names`, memoised per name (samples
     repeat names often)."""
     counts = count_ngrams(names, order)
-    return functools.lru_cache(maxsize=None)(lambda name: log_likelihood(counts, name, order))
+
+    def score(name: str) -> float:
+        return log_likelihood(counts, name, order, outputs)
+
+    return functools.lru_cache(maxsize=None)(score)
 
 
 def reference_model(
-    train: Sequence[str], validation: Sequence[str], orders: Sequence[int] = REFERENCE_ORDERS
+    train: Sequence[str],
+    validation: Sequence[str],
+    orders: Sequence[int] = REFERENCE_ORDERS,
+    outputs: str = OUTPUTS,
 ) -> tuple[int, dict[int, float], Callable[[str], float]]:
     """The benchmark's judge of sample quality, stronger than any model it judges on this data:
     of `orders`, the n-gram order whose model fitted to `train` has the lowest validation NLL per
     character, refitted to train + validation. Returns that order, every order's validation NLL
     and the refitted model's log P(name)."""
-    nll = {order: ngram_nll(train, validation, order) for order in orders}
+    nll = {order: ngram_nll(train, validation, order, outputs) for order in orders}
     best = min(nll, key=nll.get)
-    return best, nll, scorer([*train, *validation], best)
+    return best, nll, scorer([*train, *validation], best, outputs)
 
 
 def name_references(train: Sequence[str], heldout: Sequence[str]) -> list[tuple[str, str, float]]:
@@ -123,7 +134,11 @@ def name_references(train: Sequence[str], heldout: Sequence[str]) -> list[tuple[
     ]
 
 
-def reference_points(train: Sequence[str], heldout: Sequence[str]) -> pd.DataFrame:
+def reference_points(
+    train: Sequence[str], heldout: Sequence[str], outputs: str = OUTPUTS
+) -> pd.DataFrame:
     """Every reference point as a (reference, metric, value) table."""
-    rows = [(model, NLL, ngram_nll(train, heldout, order)) for model, order in ORDERS.items()]
+    rows = [
+        (model, NLL, ngram_nll(train, heldout, order, outputs)) for model, order in ORDERS.items()
+    ]
     return pd.DataFrame(rows + name_references(train, heldout), columns=COLUMNS)

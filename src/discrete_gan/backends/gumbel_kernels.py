@@ -38,7 +38,7 @@ from discrete_gan.backends.tiles import (
     previous_hidden_grads,
     transposed_product,
 )
-from discrete_gan.data.vocab import END_ID, START_ID
+from discrete_gan.data.vocab import START_ID
 
 # As `gumbel_softmax._TINY`: uniforms are clamped into [_LOW, _HIGH] (1.0 in float32).
 _LOW, _HIGH = f32(1e-10), f32(1 - 1e-10)
@@ -92,8 +92,9 @@ def relaxed_sample(w_ih, w_hh, b_ih, b_hh, out_w, out_b, uniforms, tau, saved):
     and their sum, for `relaxed_grads`."""
     acts, cs, tcs, hs, exps, totals = saved
     runs, draws, batch, vocab = uniforms.shape
+    end = vocab - 1  # `$`, the last symbol
     uniforms = uniforms.reshape(runs, draws, batch * vocab)
-    ids = np.full((runs, draws + 1, batch), END_ID, np.int64)
+    ids = np.full((runs, draws + 1, batch), end, np.int64)
     tau = f32(tau)
     for r in nb.prange(runs):
         table = lookup_table(w_ih[r], b_ih[r], b_hh[r])
@@ -116,8 +117,8 @@ def relaxed_sample(w_ih, w_hh, b_ih, b_hh, out_w, out_b, uniforms, tau, saved):
                     for lane in range(n):
                         best[lane] = v if scores[v, lane] == e[vocab, lane] else best[lane]
                 for lane in range(n):
-                    symbol = END_ID if ended[lane] else best[lane]
-                    ended[lane] |= symbol == END_ID
+                    symbol = end if ended[lane] else best[lane]
+                    ended[lane] |= symbol == end
                     tok[lane] = symbol
                     ids[r, t, b0 + lane] = symbol
     return ids
@@ -160,7 +161,7 @@ def relaxed_grads(disc, gen, ids, grad_logits, saved, tau):
             load_tokens(ids[r], b0, n, tok, False)
             forward_tile(table, d_w_hh[r], tok, n, act, c, tc, h)
             load_tokens(ids[r], b0, n, g_tok, True)
-            load_mask(ids[r], b0, n, mask, False)
+            load_mask(ids[r], b0, n, mask, False, vocab - 1)
             for k in range(hidden):
                 for lane in range(n):
                     dh[k, lane] = grad_logits[r, b0 + lane] * d_out_w[r, 0, k]

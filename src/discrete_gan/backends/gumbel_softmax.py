@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from discrete_gan.backends import Params
-from discrete_gan.data.vocab import END_ID, START_ID, VOCAB_SIZE
+from discrete_gan.data.vocab import START_ID
 from discrete_gan.model.networks import B_HH, B_IH, OUT_B, OUT_W, W_HH, W_IH
 
 # Uniforms are clamped into [_TINY, 1 - _TINY] so that the Gumbel noise stays finite.
@@ -59,9 +59,9 @@ def relaxed_sample(params: Params, uniforms: torch.Tensor, tau: float) -> torch.
 
     Their argmax is a name in the same format as `batched.generator_sample`'s (`$`-padded)."""
     runs, n_draws, batch, vocab = uniforms.shape
-    hidden = params[W_HH].shape[2]
+    hidden, end_id = params[W_HH].shape[2], vocab - 1  # `$` is the last symbol
     dtype, device = params[OUT_W].dtype, uniforms.device
-    end = F.one_hot(torch.tensor(END_ID, device=device), vocab).to(dtype)  # (vocab,)
+    end = F.one_hot(torch.tensor(end_id, device=device), vocab).to(dtype)  # (vocab,)
     x = F.one_hot(torch.tensor(START_ID, device=device), vocab).to(dtype).expand(runs, batch, -1)
     h = c = torch.zeros(runs, batch, hidden, dtype=dtype, device=device)
     ended = torch.zeros(runs, batch, 1, dtype=torch.bool, device=device)
@@ -71,7 +71,7 @@ def relaxed_sample(params: Params, uniforms: torch.Tensor, tau: float) -> torch.
         logits = _linear(params, h)  # (runs, batch, vocab)
         logits = logits.index_fill(-1, torch.tensor([START_ID], device=device), -torch.inf)
         x = torch.where(ended, end, straight_through(logits, gumbel_noise(uniforms[:, t]), tau))
-        ended = ended | (x[..., END_ID : END_ID + 1] > 0.5)
+        ended = ended | (x[..., end_id : end_id + 1] > 0.5)
         drawn.append(x)
     drawn.append(end.expand(runs, batch, vocab))
     return torch.stack(drawn, dim=1)  # (runs, steps, batch, vocab)
@@ -99,5 +99,4 @@ def temperature_at(epoch: int, epochs: int, start: float, end: float) -> float:
 def hard_ids(samples: torch.Tensor) -> torch.Tensor:
     """The symbol ids (runs, steps, batch) of straight-through samples (runs, steps, batch,
     vocab)."""
-    assert samples.shape[-1] == VOCAB_SIZE
     return samples.detach().argmax(-1)

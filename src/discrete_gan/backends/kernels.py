@@ -34,7 +34,7 @@ from discrete_gan.backends.tiles import (
     lstm_step_backward,
     softmax_terms,
 )
-from discrete_gan.data.vocab import END_ID, START_ID
+from discrete_gan.data.vocab import START_ID
 
 kernel = nb.njit(fastmath=True, cache=True, error_model="numpy", parallel=True)
 
@@ -160,7 +160,7 @@ def generator_log_likelihood(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, saved, w
             act, c, tc, h = acts[r, tile], cs[r, tile], tcs[r, tile], hs[r, tile]
             c[0], h[0] = 0, 0
             load_tokens(ids[r], b0, n, tok, True)
-            load_mask(ids[r], b0, n, mask, whole)
+            load_mask(ids[r], b0, n, mask, whole, vocab - 1)
             forward_tile(table, w_hh[r], tok, n, act, c, tc, h)
             for t in range(steps):
                 e, total = exps[r, tile, t], totals[r, tile, t]
@@ -210,7 +210,7 @@ def generator_log_likelihood_grads(
             n = min(TILE, batch - b0)
             act, c, tc, h = acts[r, tile], cs[r, tile], tcs[r, tile], hs[r, tile]
             load_tokens(ids[r], b0, n, tok, True)
-            load_mask(ids[r], b0, n, mask, whole)
+            load_mask(ids[r], b0, n, mask, whole, vocab - 1)
             dh[:], dc[:] = 0, 0
             for t in range(steps - 1, -1, -1):
                 exps, total = exps_all[r, tile, t], totals[r, tile, t]
@@ -252,9 +252,10 @@ def generator_sample(w_ih, w_hh, b_ih, b_hh, out_w, out_b, uniforms, forced, sto
     """
     runs, draws, batch = uniforms.shape
     four_h, hidden, vocab = w_ih.shape[1], w_hh.shape[2], out_w.shape[1]
+    end = vocab - 1  # `$`, the last symbol
     finish = stop and not forced
-    ids = np.full((runs, draws + (1 if finish else 0), batch), END_ID, np.int64)
-    banned, last = (END_ID, END_ID - 1) if forced else (-1, END_ID)
+    ids = np.full((runs, draws + (1 if finish else 0), batch), end, np.int64)
+    banned, last = (end, end - 1) if forced else (-1, end)
     first = START_ID + 1 if ban_start else START_ID
     for r in nb.prange(runs):
         table = lookup_table(w_ih[r], b_ih[r], b_hh[r])
@@ -284,8 +285,8 @@ def generator_sample(w_ih, w_hh, b_ih, b_hh, out_w, out_b, uniforms, forced, sto
                     # as models.draw_symbol: never a banned `.`, nor past the last allowed one
                     symbol = max(min(count[lane], last), first)
                     tok[0, lane] = symbol
-                    ended[lane] |= finish and symbol == END_ID
-                    ids[r, t, b0 + lane] = END_ID if ended[lane] else symbol
+                    ended[lane] |= finish and symbol == end
+                    ids[r, t, b0 + lane] = end if ended[lane] else symbol
     return ids
 
 

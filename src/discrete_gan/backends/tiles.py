@@ -13,7 +13,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from discrete_gan.data.vocab import END_ID, START_ID
+from discrete_gan.data.vocab import START_ID
 
 TILE = 128  # lanes processed together; loops over lanes are what the compiler vectorises
 f32 = np.float32
@@ -335,14 +335,14 @@ def load_tokens(ids, b0, n, tok, shifted):
 
 
 @inline
-def load_mask(ids, b0, n, mask, whole):
-    """mask (steps, TILE) <- 1 up to and including each lane's first `$`, then 0; all 1 if
-    `whole` (the likelihood runs over every position, `$` after `$` included)."""
+def load_mask(ids, b0, n, mask, whole, end):
+    """mask (steps, TILE) <- 1 up to and including each lane's first `$` (id `end`), then 0;
+    all 1 if `whole` (the likelihood runs over every position, `$` after `$` included)."""
     for lane in range(n):
         mask[0, lane] = ONE
     for t in range(1, ids.shape[0]):
         for lane in range(n):
-            open_ = whole or (mask[t - 1, lane] > 0 and ids[t - 1, b0 + lane] != END_ID)
+            open_ = whole or (mask[t - 1, lane] > 0 and ids[t - 1, b0 + lane] != end)
             mask[t, lane] = ONE if open_ else f32(0.0)
 
 

@@ -55,6 +55,11 @@ def _scan(params: Params, ids: torch.Tensor) -> torch.Tensor:
     return lstm_scan(_input_table(params), params[W_HH], tokens)
 
 
+def end_id(params: Params) -> int:
+    """The end symbol `$` of a generator's vocabulary: its last output."""
+    return params[OUT_W].shape[1] - 1
+
+
 def _linear(params: Params, h: torch.Tensor) -> torch.Tensor:
     """The output layer: h (runs, H, n) -> (runs, out, n)."""
     return torch.baddbmm(params[OUT_B].unsqueeze(-1), params[OUT_W], h)
@@ -103,7 +108,7 @@ def generator_log_likelihood(
     step_log_p = log_probs.gather(1, ids.reshape(runs, 1, steps * batch)).view(ids.shape)
     if whole:
         return step_log_p.sum(1)
-    return step_log_p.where(up_to_first_end(ids, dim=1) > 0, 0.0).sum(1)
+    return step_log_p.where(up_to_first_end(ids, 1, end_id(params)) > 0, 0.0).sum(1)
 
 
 def generator_log_likelihood_vjp(
@@ -145,7 +150,7 @@ def generator_sample(
         token = draw_symbol(logits, uniforms[:, t], forced, ban_start)
         drawn.append(token)
     ids = torch.stack(drawn, dim=2)  # (runs, batch, n_draws)
-    return (finish_names(ids) if stop and not forced else ids).transpose(1, 2)
+    return (finish_names(ids, end_id(params)) if stop and not forced else ids).transpose(1, 2)
 
 
 def relaxed_sample(params: Params, uniforms: torch.Tensor, tau: float):

@@ -15,7 +15,9 @@ from discrete_gan.fileio import run_cli
 
 STEPS = {
     "download": ("discrete_gan.cli.download", "fetch the names corpus, checksum verified"),
+    "corpus-file": ("discrete_gan.cli.corpus_file", "copy your own list, checksum verified"),
     "filter": ("discrete_gan.cli.filter", "the paper's name filter"),
+    "corpora": ("discrete_gan.cli.corpora", "build make generality's word lists"),
     "split": ("discrete_gan.cli.split", "the comparison's seeded train/held-out split"),
     "train": ("discrete_gan.cli.train", "train runs (one per seed) as one batched model"),
     "sample": ("discrete_gan.cli.sample", "sample names from a checkpoint"),
@@ -33,6 +35,7 @@ STEPS = {
     "provenance": ("discrete_gan.cli.provenance", "record where a results folder came from"),
     "figures": ("discrete_gan.cli.figures", "draw Figures 5 and 6 and the diagnostics"),
     "docs": ("discrete_gan.cli.docs", "the docs/ pages of a finished run, stamped"),
+    "generality": ("discrete_gan.cli.generality", "the findings on other corpora"),
 }
 
 

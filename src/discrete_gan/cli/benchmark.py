@@ -19,6 +19,7 @@ from pathlib import Path
 from discrete_gan.analysis import aggregate, benchmark
 from discrete_gan.analysis.evaluate import TABLE_FLOATS
 from discrete_gan.data.names import read_corpus_names
+from discrete_gan.data.vocab import PAPER, Vocab, read_alphabet
 from discrete_gan.fileio import UserError, run_cli, write_text
 
 
@@ -27,13 +28,21 @@ def write_csv(frame, path: str | Path) -> None:
 
 
 def read_splits(args: argparse.Namespace) -> tuple[list[str], list[str], list[str]]:
-    return tuple(read_corpus_names(path) for path in (args.train, args.validation, args.test))
+    letters = vocab_of(args).letters
+    paths = (args.train, args.validation, args.test)
+    return tuple(read_corpus_names(path, letters) for path in paths)
+
+
+def vocab_of(args: argparse.Namespace) -> Vocab:
+    """The names' vocabulary: of the filter's alphabet.txt, or the paper's a-z."""
+    return Vocab(read_alphabet(args.alphabet)) if args.alphabet else PAPER
 
 
 def add_split_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--train", required=True, help="training names, one per line")
     parser.add_argument("--validation", required=True, help="validation names")
     parser.add_argument("--test", required=True, help="test names")
+    parser.add_argument("--alphabet", help="the filter's alphabet.txt (default: a-z)")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -81,14 +90,15 @@ def main(argv: list[str] | None = None) -> None:
         for row in picked.itertuples():
             print(f"{row.method} ({row.regime}): configuration {row.config} {row.settings}")
     elif args.task == "reference":
-        table, _ = benchmark.reference_table(*read_splits(args))
+        table, _ = benchmark.reference_table(*read_splits(args), vocab_of(args).outputs)
         write_csv(table, args.out)
         print(table.to_string(index=False))
     elif args.task == "evaluate":
         if args.n_samples < 1 or min(args.temperatures) <= 0:
             raise UserError("n_samples must be at least 1 and every temperature positive")
         splits = read_splits(args)
-        order, nll, judge = benchmark.ngram.reference_model(splits[0], splits[1])
+        outputs = vocab_of(args).outputs
+        order, nll, judge = benchmark.ngram.reference_model(splits[0], splits[1], outputs=outputs)
         print(f"reference model: {order}-gram (validation NLL per order: {nll})", flush=True)
         metrics, curves = benchmark.evaluate_final(
             args.run, args.seeds, splits, judge, args.temperatures, args.n_samples, args.seed

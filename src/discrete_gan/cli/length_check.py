@@ -14,6 +14,7 @@ from discrete_gan.analysis.aggregate import write_csv
 from discrete_gan.analysis.length_check import LossForm, run_length_check, summary_json
 from discrete_gan.config import PAPER_CODE_REAL_STEPS, read_settings
 from discrete_gan.data.names import read_corpus_names
+from discrete_gan.data.vocab import read_alphabet
 from discrete_gan.fileio import run_cli, write_text
 from discrete_gan.training.train import (
     choose_backend,
@@ -33,6 +34,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "max_steps symbols",
     )
     parser.add_argument("--names", type=Path, required=True, help="filtered names, one per line")
+    parser.add_argument(
+        "--alphabet", type=Path, help="the filter's alphabet.txt (resolves alphabet auto)"
+    )
     parser.add_argument("--runs", type=int, required=True, help="discriminators trained")
     parser.add_argument(
         "--first-seed", type=int, default=0, help="seed of the first; seeds follow it in order"
@@ -60,10 +64,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    settings = read_settings(args.settings)
+    settings = read_settings(args.settings, read_alphabet(args.alphabet) if args.alphabet else None)
     model, train, backend = settings.model, settings.train, settings.compute.backend
     set_threads(args.threads, choose_backend(backend, "cpu", torch.float32))
-    names = read_corpus_names(args.names)
+    names = read_corpus_names(args.names, model.alphabet)
     steps = (args.real_steps, model.max_steps)
     print(f"length check: {args.runs} runs on {len(names)} names, {steps[0]} vs {steps[1]} symbols")
     log = functools.partial(print, flush=True)

@@ -19,6 +19,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--project", type=Path, required=True, help="the workflow's folder")
     parser.add_argument("--config-json", required=True, help="the resolved config, as JSON")
     parser.add_argument("--corpus-source", help="the corpus source, added to the config")
+    parser.add_argument(
+        "--corpus-file", help="the corpus_file's path (empty: none), added to the config"
+    )
     parser.add_argument("--configfiles", nargs="*", default=[], help="config files read")
     parser.add_argument("--started", required=True, help="when the Snakemake run began")
     parser.add_argument("--threads", type=int, required=True, help="threads of a training job")
@@ -34,6 +37,8 @@ def main(argv: list[str] | None = None) -> None:
         raise UserError(f"--config-json is not JSON ({err}); pass the resolved config.") from None
     if args.corpus_source is not None:
         config = {**config, "corpus_source": args.corpus_source}
+    if args.corpus_file is not None:
+        config = {**config, "corpus_file": args.corpus_file or None}
     record = provenance(args.project, config, args.configfiles, args.started, args.threads)
     write_text(args.out, json.dumps(record, indent=2, sort_keys=True) + "\n")
     commit = record["git"]["commit"] or "no git checkout"

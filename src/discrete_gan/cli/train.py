@@ -9,6 +9,7 @@ import torch
 
 from discrete_gan.config import read_settings
 from discrete_gan.data.names import read_corpus_names
+from discrete_gan.data.vocab import read_alphabet
 from discrete_gan.fileio import run_cli
 from discrete_gan.training import train as train_module
 from discrete_gan.training.runs import write_run
@@ -23,6 +24,10 @@ def main(argv: list[str] | None = None) -> None:
         help="the runs' settings.json (every config key that shapes them), or its JSON text",
     )
     parser.add_argument("--names", required=True, help="filtered names, one per line")
+    parser.add_argument(
+        "--alphabet",
+        help="the filter's alphabet.txt: the letters of the names (resolves alphabet auto)",
+    )
     parser.add_argument("--seeds", type=int, nargs="+", required=True)
     parser.add_argument("--out-dir", required=True, help="writes seed{N}/... under this folder")
     parser.add_argument(
@@ -30,13 +35,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--threads", type=int, default=1, help="CPU threads (runs in parallel)")
     args = parser.parse_args(argv)
-    settings = read_settings(args.settings)
+    settings = read_settings(args.settings, read_alphabet(args.alphabet) if args.alphabet else None)
     model, train, compute = settings.model, settings.train, settings.compute
     device = resolve_device(compute.device)
     dtype = getattr(torch, compute.dtype)
     set_threads(args.threads, choose_backend(compute.backend, device, dtype))
-    names = read_corpus_names(args.names)
-    heldout = read_corpus_names(args.heldout) if args.heldout else None
+    names = read_corpus_names(args.names, model.alphabet)
+    heldout = read_corpus_names(args.heldout, model.alphabet) if args.heldout else None
     print(
         f"training seeds {args.seeds} on {len(names)} names, "
         f"device {device}, {args.threads} threads"

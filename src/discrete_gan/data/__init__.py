@@ -1,2 +1,3 @@
 """Data in: the names corpus (download, checksum), the paper's filter, the comparison's split,
-the 28-symbol vocabulary, and the readers of name lists."""
+the vocabulary (any alphabet; 28 symbols with a-z), the readers of name lists and
+the generality study's word lists."""

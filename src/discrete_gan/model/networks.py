@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from discrete_gan.config import ModelConfig
-from discrete_gan.data.vocab import END_ID, START_ID, VOCAB_SIZE
+from discrete_gan.data.vocab import END_ID, START_ID
 
 # The names of both networks' parameters in their `state_dict`s (nn.LSTM's and nn.Linear's),
 # which checkpoints store and the backends index their stacked parameters by.
@@ -42,27 +42,30 @@ class Discriminator(nn.Module):
 
     def __init__(self, config: ModelConfig):
         super().__init__()
-        self.lstm = nn.LSTM(VOCAB_SIZE, config.hidden_size, batch_first=True)
+        self.vocab_size = config.vocab.size
+        self.lstm = nn.LSTM(self.vocab_size, config.hidden_size, batch_first=True)
         self.out = nn.Linear(config.hidden_size, 1)
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         """Logits (batch,) for symbol sequences `ids` (batch, steps)."""
-        x = F.one_hot(ids, VOCAB_SIZE).to(self.out.weight.dtype)  # (batch, steps, vocab)
+        x = F.one_hot(ids, self.vocab_size).to(self.out.weight.dtype)  # (batch, steps, vocab)
         _, (h, _) = self.lstm(x)  # h: (1, batch, hidden)
         return self.out(h[0]).squeeze(-1)
 
 
 class Generator(nn.Module):
-    """Character LSTM that starts from `.` and emits a softmax over the 28 symbols per step."""
+    """Character LSTM that starts from `.` and emits a softmax over the vocabulary's symbols
+    per step (28 with the paper's a-z)."""
 
     def __init__(self, config: ModelConfig):
         super().__init__()
         self.config = config
-        self.lstm = nn.LSTM(VOCAB_SIZE, config.hidden_size, batch_first=True)
-        self.out = nn.Linear(config.hidden_size, VOCAB_SIZE)
+        self.vocab = config.vocab
+        self.lstm = nn.LSTM(self.vocab.size, config.hidden_size, batch_first=True)
+        self.out = nn.Linear(config.hidden_size, self.vocab.size)
 
     def _one_hot(self, ids: torch.Tensor) -> torch.Tensor:
-        return F.one_hot(ids, VOCAB_SIZE).to(self.out.weight.dtype)
+        return F.one_hot(ids, self.vocab.size).to(self.out.weight.dtype)
 
     def log_likelihood(
         self, ids: torch.Tensor, temperature: float = 1.0, whole: bool = False
@@ -82,7 +85,7 @@ class Generator(nn.Module):
         step_log_p = log_probs.gather(-1, ids.unsqueeze(-1)).squeeze(-1)  # (batch, steps)
         if whole:
             return step_log_p.sum(-1)
-        return step_log_p.where(up_to_first_end(ids) > 0, 0.0).sum(-1)
+        return step_log_p.where(up_to_first_end(ids, end_id=self.vocab.end_id) > 0, 0.0).sum(-1)
 
     @torch.no_grad()
     def sample(
@@ -111,7 +114,7 @@ class Generator(nn.Module):
             token = token.unsqueeze(1)
             drawn.append(token)
         ids = torch.cat(drawn, dim=1)
-        return finish_names(ids) if stop and not forced else ids
+        return finish_names(ids, self.vocab.end_id) if stop and not forced else ids
 
 
 def _ban(logits: torch.Tensor, symbols: list[int], dim: int = -1) -> torch.Tensor:
@@ -124,7 +127,7 @@ def _ban(logits: torch.Tensor, symbols: list[int], dim: int = -1) -> torch.Tenso
 
 def output_log_probs(logits: torch.Tensor, dim: int = -1, ban_start: bool = True) -> torch.Tensor:
     """The generator's output distribution: softmax over the vocabulary except the start symbol
-    `.`, which is only ever an input (a name never contains it); over all 28 symbols without
+    `.`, which is only ever an input (a name never contains it); over every symbol without
     `ban_start`, as the paper's code does."""
     return _ban(logits, [START_ID] if ban_start else [], dim).log_softmax(dim)
 
@@ -133,28 +136,30 @@ def draw_symbol(
     logits: torch.Tensor, uniforms: torch.Tensor, forced: bool, ban_start: bool = True
 ) -> torch.Tensor:
     """Inverse-CDF draw from the output distribution of logits (..., vocab) with uniforms (...):
-    the first symbol whose cumulative probability reaches the uniform; `$` too has probability
-    zero if `forced`, and `.` has unless `ban_start` is off."""
-    banned = ([START_ID] if ban_start else []) + ([END_ID] if forced else [])
+    the first symbol whose cumulative probability reaches the uniform; `$` (the last symbol) too
+    has probability zero if `forced`, and `.` has unless `ban_start` is off."""
+    end_id = logits.shape[-1] - 1
+    banned = ([START_ID] if ban_start else []) + ([end_id] if forced else [])
     cdf = _ban(logits, banned).softmax(-1).cumsum(-1)
     values = uniforms.unsqueeze(-1).to(cdf.dtype).contiguous()
     symbol = torch.searchsorted(cdf, values).squeeze(-1)
     # Never a banned first symbol (a uniform of exactly 0) nor past the last allowed one (a
     # uniform above the rounded total of 1).
     first = START_ID + 1 if ban_start else START_ID
-    return symbol.clamp_(min=first, max=END_ID - 1 if forced else END_ID)
+    return symbol.clamp_(min=first, max=end_id - 1 if forced else end_id)
 
 
-def finish_names(drawn: torch.Tensor) -> torch.Tensor:
-    """Pad drawn symbols (..., steps - 1) after their first `$` and append the final `$`."""
-    after_end = (drawn == END_ID).cumsum(-1) > 0
-    drawn = drawn.masked_fill(after_end, END_ID)
-    return F.pad(drawn, (0, 1), value=END_ID)
+def finish_names(drawn: torch.Tensor, end_id: int = END_ID) -> torch.Tensor:
+    """Pad drawn symbols (..., steps - 1) after their first `$` (id `end_id`, the paper's by
+    default) and append the final `$`."""
+    after_end = (drawn == end_id).cumsum(-1) > 0
+    drawn = drawn.masked_fill(after_end, end_id)
+    return F.pad(drawn, (0, 1), value=end_id)
 
 
-def up_to_first_end(ids: torch.Tensor, dim: int = -1) -> torch.Tensor:
-    """Float mask shaped like ids of the positions up to and including the first `$` along
-    `dim` (the steps)."""
-    is_end = (ids == END_ID).to(torch.int64)
+def up_to_first_end(ids: torch.Tensor, dim: int = -1, end_id: int = END_ID) -> torch.Tensor:
+    """Float mask shaped like ids of the positions up to and including the first `$` (id
+    `end_id`, the paper's by default) along `dim` (the steps)."""
+    is_end = (ids == end_id).to(torch.int64)
     before_or_at_first = (is_end.cumsum(dim) - is_end) == 0
     return before_or_at_first.to(torch.get_default_dtype())

@@ -6,7 +6,6 @@ from __future__ import annotations
 import torch
 
 from discrete_gan.config import ModelConfig, TrainConfig
-from discrete_gan.data.vocab import encode_batch
 from discrete_gan.model.networks import Discriminator, Generator
 from discrete_gan.model.objectives import (
     discriminator_loss,
@@ -35,7 +34,7 @@ def train_single(
         raise ValueError("the reference trainer covers d_steps 1 without pre-training")
     d_loss_fn = discriminator_loss_log_sigmoid if model.switches.log_sigmoid else discriminator_loss
     baseline = None
-    ids = encode_batch(names, model.real_steps)
+    ids = model.vocab.encode_batch(names, model.real_steps)
     size, n_batches = train.batch_size, len(names) // train.batch_size
     d_history, g_history = [], []
     for epoch in range(train.epochs):

@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 
 from discrete_gan.config import ModelConfig, TrainConfig, as_dict
+from discrete_gan.data.vocab import PAPER_LETTERS
 from discrete_gan.fileio import UserError, atomic_path, write_lines, write_text
 from discrete_gan.model.networks import Discriminator, Generator
 
@@ -84,7 +85,8 @@ def load_checkpoint(path: str | Path) -> tuple[dict, Generator, Discriminator]:
         raise UserError(f"checkpoint {path} cannot be read ({err}); re-run its training") from None
     if checkpoint.get("format") != CHECKPOINT_FORMAT:
         raise UserError(f"checkpoint {path} has an unknown format; re-run its training")
-    model = ModelConfig(**checkpoint["model"])
+    # a checkpoint without an alphabet (see `config.as_dict`) holds the paper's a-z
+    model = ModelConfig(**{"alphabet": PAPER_LETTERS, **checkpoint["model"]})
     gen, disc = Generator(model), Discriminator(model)
     gen.load_state_dict(checkpoint["generator"])
     disc.load_state_dict(checkpoint["discriminator"])

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import torch
 
-from discrete_gan.data.vocab import decode_batch, decode_raw
 from discrete_gan.fileio import UserError
 from discrete_gan.model.networks import Generator
 
@@ -22,13 +21,14 @@ from discrete_gan.model.networks import Generator
 def sample_names(generator: Generator, n: int, seed: int, length: int | None = None) -> list[str]:
     """n names from `generator`; with `length`, every name has exactly that many letters."""
     rng = torch.Generator().manual_seed(seed)
-    model = generator.config
+    model, vocab = generator.config, generator.vocab
     if length is None:
         uniforms = torch.rand(n, model.free_draws, generator=rng, dtype=torch.float64).float()
         ids = generator.sample(uniforms, stop=not model.code_data)
-        return decode_raw(ids) if model.code_data or not model.ban_start else decode_batch(ids)
+        raw = model.code_data or not model.ban_start
+        return vocab.decode_raw(ids) if raw else vocab.decode_batch(ids)
     if length < 1:
         raise UserError(f"--length must be at least 1, not {length}")
     uniforms = torch.rand(n, length, generator=rng, dtype=torch.float64)
     ids = generator.sample(uniforms.float(), forced=True)  # (n, length), never `$`
-    return decode_batch(ids) if model.ban_start else decode_raw(ids)
+    return vocab.decode_batch(ids) if model.ban_start else vocab.decode_raw(ids)

@@ -18,7 +18,6 @@ import torch
 
 from discrete_gan.backends import Backend, gumbel_softmax, torch_runs
 from discrete_gan.config import ModelConfig, TrainConfig
-from discrete_gan.data.vocab import END_ID, VOCAB_SIZE, decode_batch, decode_raw, encode_batch
 from discrete_gan.fileio import UserError
 from discrete_gan.model.networks import Discriminator, Generator, init_uniform_
 from discrete_gan.model.objectives import (
@@ -172,8 +171,9 @@ class BatchedTrainer:
                 "the gumbel objective samples names that stop at `$`; train it with "
                 "variant corrected"
             )
+        self.vocab = model.vocab
         # (steps, names): real names padded to real_steps symbols
-        self.ids = encode_batch(names, model.real_steps).T.contiguous().to(device)
+        self.ids = self.vocab.encode_batch(names, model.real_steps).T.contiguous().to(device)
         self.whole = model.code_data  # likelihoods over every padded position
         self.stop = not model.code_data  # sampling stops at `$`
         self.ban_start = model.ban_start
@@ -191,7 +191,7 @@ class BatchedTrainer:
         self.n_batches = len(names) // train.batch_size  # the last partial batch is dropped
         self.heldout = None
         if heldout:
-            ids = encode_batch(heldout, model.real_steps).T  # (steps, names)
+            ids = self.vocab.encode_batch(heldout, model.real_steps).T  # (steps, names)
             self.heldout = ids.expand(len(self.seeds), -1, -1).contiguous().to(device)
             # symbols scored: each name's letters and its `$` (all padded positions if whole)
             per_name = [model.real_steps if self.whole else len(n) + 1 for n in heldout]
@@ -218,7 +218,7 @@ class BatchedTrainer:
         uniforms = torch.empty(self.n_batches, runs, shape[2], shape[1])
         gumbel = extra = None
         if self.method.names == "relaxed":
-            gumbel = torch.empty(*uniforms.shape, VOCAB_SIZE)
+            gumbel = torch.empty(*uniforms.shape, self.vocab.size)
         if extra_steps:
             extra = torch.empty(self.n_batches, runs, extra_steps, shape[2], shape[1])
 
@@ -226,7 +226,7 @@ class BatchedTrainer:
             rng = self.rngs[run]
             orders[run], uniforms[:, run] = epoch_draws(rng, self.n_names, *shape)
             if gumbel is not None:
-                gumbel[:, run] = gumbel_draws(rng, *shape, VOCAB_SIZE)
+                gumbel[:, run] = gumbel_draws(rng, *shape, self.vocab.size)
             if extra is not None:
                 extra[:, run] = discriminator_draws(rng, *shape, extra_steps)
 
@@ -357,7 +357,7 @@ class BatchedTrainer:
         check_finite(g_losses, "generator", self.seeds, epoch)
         self.diagnostics = None
         if self._weights:  # (batches, runs, batch) weights and name lengths
-            lengths = (reals != END_ID).sum(2)
+            lengths = (reals != self.vocab.end_id).sum(2)
             ess, half = is_gan_weight_diagnostics(torch.stack(self._weights), lengths)
             own = per_run_mean(torch.stack(self._own))  # (runs,)
             self.diagnostics = (per_run_mean(ess), per_run_mean(half), own)
@@ -379,7 +379,7 @@ class BatchedTrainer:
             uniforms = torch.stack([u.T for u in uniforms]).to(self.device, self.dtype)
             ids = self._sample(uniforms, forced=is_forced).cpu()
             raw = (model.code_data and not is_forced) or not model.ban_start
-            decode = decode_raw if raw else decode_batch
+            decode = self.vocab.decode_raw if raw else self.vocab.decode_batch
             samples.append([decode(run_ids.T) for run_ids in ids])  # (batch, steps)
         return samples[0], samples[1]
 
