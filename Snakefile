@@ -93,7 +93,7 @@ localrules:
     docs_comparison_page,
     docs_findings,
     docs_benchmark,
-    d_dependence,
+    signatures,
     generality_summary,
     generality,
 

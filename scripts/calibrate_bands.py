@@ -12,7 +12,9 @@ config/expectations/ci.yaml:
   mean, each variant's generated minus real mean length, the real names' mean length): the
   normal prediction interval of `analysis.bands.prediction_band` over all sets, at a per-check
   false-alarm rate of --false-alarm x --band-share / (number of bands);
-- a verdict check per claim only where every set gave the same verdict and, in --draws sets
+- a verdict check per claim, and a check of each signature of the published code (does the
+  generator's gradient move with D; do forced names hold the start symbol), only where every
+  set gave the same answer and, in --draws sets
   resampled from the pooled runs, the 95 % bound on how often it changes stays within its
   share of the budget, --false-alarm x (1 - --band-share) / (number of verdicts).
 
@@ -51,6 +53,7 @@ from discrete_gan.analysis.calibration import (
 )
 from discrete_gan.analysis.claim_rules import WINDOW
 from discrete_gan.analysis.expectations import (
+    EXPECTED_TABLES,
     band_check,
     check_recomputed,
     expect_check,
@@ -96,6 +99,7 @@ def run_set(config: str, corpus: str, backend: str, first: int, workdir: Path, c
         (shutil.copytree if source.is_dir() else shutil.copy2)(source, copy)
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     targets = ["results/paper_units.csv", "results/claims.csv", "results/length_check.json"]
+    targets += ["results/signatures.csv"]
     command = [sys.executable, "-m", "snakemake", "--cores", str(cores), *targets, "--quiet"]
     command += ["--configfile", config, "--config", f"corpus_source={corpus}"]
     command += [f"backend={backend}", "dtype=float32", f"first_seed={first}"]
@@ -178,7 +182,7 @@ def ci_checks(sets: pd.DataFrame, draws: pd.DataFrame, alpha_total: float, band_
     keys = [key for key in sets.columns if "[" in key]
     banded = [k for k in keys if k.startswith("paper_units[") or k.endswith("minus_real")]
     banded.append(next(k for k in keys if k.endswith("].real_mean")))
-    verdicts = [k for k in keys if k.startswith("claims[")]
+    verdicts = [k for k in keys if k.startswith(EXPECTED_TABLES)]
     alpha_band = alpha_total * band_share / len(banded)
     alpha_verdict = alpha_total * (1 - band_share) / len(verdicts)
     entries = [band_entry(key, sets, draws, alpha_band) for key in banded]

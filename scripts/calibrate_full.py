@@ -41,6 +41,7 @@ from discrete_gan.analysis.bands import prediction_band, reference_band
 from discrete_gan.analysis.calibration import Pool, SetShape, read_set, resample, set_values
 from discrete_gan.analysis.claim_rules import WINDOW
 from discrete_gan.analysis.expectations import (
+    EXPECTED_TABLES,
     band_check,
     check_recomputed,
     expect_check,
@@ -117,7 +118,7 @@ def band_entries(tables: dict, pool: Pool, draws: pd.DataFrame, alpha: float, de
     """The band of every numeric value of the run's tables."""
     entries, real_mean_done = [], False
     for key, value in tables.items():
-        if key.startswith("claims["):
+        if key.startswith(EXPECTED_TABLES):
             continue
         if key.endswith("real_mean"):
             if real_mean_done:  # the same names for every variant: one check
@@ -191,7 +192,7 @@ def verdict_entries(tables: dict, draws: pd.DataFrame, alpha: float, describe: s
     """(checks of the verdicts that hold steady, the dropped ones, their summed bound)."""
     entries, dropped, total = [], [], 0.0
     for key, verdict in tables.items():
-        if not key.startswith("claims["):
+        if not key.startswith(EXPECTED_TABLES):
             continue
         flips, bound = verdict_changes(verdict, draws[key])
         if bound > alpha:
@@ -220,8 +221,8 @@ def main(argv: list[str] | None = None) -> None:
     tables, pool, shape = reference_pool(args.run, config)
     print(f"bootstrapping {args.draws} sets of {shape.runs} runs", flush=True)
     draws = bootstrap(pool, shape, args.draws, args.workers)
-    numeric = [k for k in tables if not k.startswith("claims[")]
-    verdicts = [k for k in tables if k.startswith("claims[")]
+    numeric = [k for k in tables if not k.startswith(EXPECTED_TABLES)]
+    verdicts = [k for k in tables if k.startswith(EXPECTED_TABLES)]
     n_bands = len(numeric) - len(config["variants"]) + 1  # one real_mean check
     alpha_band = args.false_alarm * args.band_share / n_bands
     alpha_verdict = args.false_alarm * (1 - args.band_share) / len(verdicts)

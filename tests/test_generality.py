@@ -15,7 +15,7 @@ import pytest
 import torch
 from defaults import model_config, train_config
 
-from discrete_gan.analysis import generality
+from discrete_gan.analysis import generality, signatures
 from discrete_gan.data import corpora
 from discrete_gan.fileio import UserError
 from discrete_gan.training.runs import write_run
@@ -80,11 +80,16 @@ def test_the_published_generator_does_not_move_with_its_discriminator(tmp_path: 
         for result in runs:
             write_run(result, tmp_path / variant, model, train)
         folders[variant] = tmp_path / variant
-    table = generality.d_dependence(folders, [0, 1], names, 64)
+    table = signatures.run_signatures(folders, [0, 1], names, 64)
     changes = table.groupby("variant")["relative_change"]
-    assert changes.max()["paper_code"] < generality.D_FREE_MAX
+    assert changes.max()["paper_code"] < signatures.D_FREE_MAX
     assert changes.min()["corrected"] > generality.D_USED_MIN
     assert generality.ignores_d(table)["verdict"] == "holds"
+    summary = signatures.summarise(table).set_index("variant")
+    assert summary["d_free"].to_dict() == {"corrected": False, "paper_code": True}
+    # the text's generator never emits the start symbol; the code's softmax includes it
+    assert summary.loc["corrected", "start_symbols"] == 0
+    assert not summary.loc["corrected", "start_in_forced"]
 
 
 def metrics_table(is_gan: list[float], mle: list[float]) -> pd.DataFrame:
@@ -128,14 +133,14 @@ def test_measures_length_from_the_length_check_and_claim_3(alone, code, verdict)
 
 def test_ignores_d_is_not_shown_when_the_control_does_not_move() -> None:
     rows = [("paper_code", 0, 0.0), ("corrected", 0, 1e-3), ("corrected", 1, 2e-3)]
-    table = pd.DataFrame(rows, columns=generality.DEPENDENCE_COLUMNS)
+    table = pd.DataFrame(rows, columns=signatures.DEPENDENCE_COLUMNS)
     assert generality.ignores_d(table)["verdict"] == "not shown"
     table.loc[0, "relative_change"] = 1e-3
     assert generality.ignores_d(table)["verdict"] == "does not hold"
 
 
 def test_findings_say_n_a_without_their_runs() -> None:
-    only = pd.DataFrame([("corrected", 0, 0.5)], columns=generality.DEPENDENCE_COLUMNS)
+    only = pd.DataFrame([("corrected", 0, 0.5)], columns=signatures.DEPENDENCE_COLUMNS)
     assert generality.ignores_d(only)["verdict"] == "n/a"
     no_mle = metrics_table([3.0, 3.1], [2.0, 2.1])
     assert generality.worse_than_mle(no_mle[no_mle["method"] != "mle"])["verdict"] == "n/a"

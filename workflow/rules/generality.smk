@@ -4,42 +4,13 @@
 # target is not part of `rule all`.
 
 
-rule d_dependence:
-    input:
-        checkpoints=[
-            run_file(variant, seed, "checkpoint.pt")
-            for variant in VARIANTS
-            for seed in all_seeds()
-        ],
-        names=rules.filter_names.output.names,
-        alphabet=ALPHABET,
-    output:
-        "results/d_dependence.csv",
-    log:
-        "logs/d_dependence/d_dependence.log",
-    conda:
-        CONDA_ENV
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    params:
-        variants=" ".join(f"{variant}={runs_dir(variant)}" for variant in VARIANTS),
-        seeds=all_seeds(),
-        batch=config["batch_size"],
-    shell:
-        "discrete-gan generality d-dependence --variant {params.variants}"
-        " --seeds {params.seeds} --names {input.names} --alphabet {input.alphabet}"
-        " --batch {params.batch} --out {output} > {log} 2>&1"
-
-
 rule generality_summary:
     input:
         counts=rules.filter_names.output.counts,
         alphabet=ALPHABET,
         provenance=rules.provenance.output[0],
         claims=rules.claims.output.csv,
-        d_dependence=rules.d_dependence.output[0],
+        d_dependence=rules.signatures.output.runs,
         metrics=rules.evaluate_comparison.output.metrics,
         reference=rules.reference_points.output.reference,
         length_check=rules.length_check.output.json,

@@ -80,12 +80,47 @@ rule comparison_provenance:
         PROVENANCE_COMMAND
 
 
+# The published code's signatures in the trained runs (analysis/signatures.py): whether each
+# generator's gradient moves with its discriminator, and whether its forced names hold the
+# start symbol. `verify` checks them; `make generality` reads the per-run table.
+rule signatures:
+    input:
+        checkpoints=[
+            run_file(variant, seed, name)
+            for variant in VARIANTS
+            for seed in all_seeds()
+            for name in ("checkpoint.pt", "forced.txt")
+        ],
+        names=rules.filter_names.output.names,
+        alphabet=ALPHABET,
+    output:
+        runs="results/signatures_runs.csv",
+        summary="results/signatures.csv",
+    log:
+        "logs/signatures/signatures.log",
+    conda:
+        CONDA_ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        variants=" ".join(f"{variant}={runs_dir(variant)}" for variant in VARIANTS),
+        seeds=all_seeds(),
+        batch=config["batch_size"],
+    shell:
+        "discrete-gan signatures --variant {params.variants}"
+        " --seeds {params.seeds} --names {input.names} --alphabet {input.alphabet}"
+        " --batch {params.batch} --out-runs {output.runs} --out {output.summary} > {log} 2>&1"
+
+
 rule verify:
     input:
         expectations=expectations_file(),
         paper_units=rules.paper_units.output.csv,
         claims=rules.claims.output.csv,
         lengths=per_variant("results/{variant}/lengths.csv"),
+        signatures=rules.signatures.output.summary,
         provenance=rules.provenance.output,
     output:
         "results/verify.txt",
@@ -102,5 +137,6 @@ rule verify:
     shell:
         "discrete-gan verify --expectations {input.expectations}"
         " --paper-units {input.paper_units} --claims {input.claims}"
-        " --lengths {params.lengths} --provenance {input.provenance}"
+        " --lengths {params.lengths} --signatures {input.signatures}"
+        " --provenance {input.provenance}"
         " --out {output} 2>&1 | tee {log}"

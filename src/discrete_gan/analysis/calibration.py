@@ -11,7 +11,9 @@ variant's generator), and recomputes, for any set of runs drawn from that pool, 
 - `paper_units[length only].ln_d_mean`: the same over the length check's discriminators;
 - `lengths[V].generated_minus_real`: the figure run's mean generated length (its first
   n_lengths names) minus the real names' mean, which the data alone fixes;
-- `claims[V/N].verdict`: each claim's verdict by `claim_rules`.
+- `claims[V/N].verdict`: each claim's verdict by `claim_rules`;
+- `signatures[V].d_free`, `.start_in_forced`: whether every run's generator gradient is free
+  of its discriminator, and whether any forced name holds the start symbol (`signatures`).
 
 A set's values recomputed here equal its workflow tables (the script checks that for every
 set), so resampled sets, drawn without replacement from the pooled runs, show how often a
@@ -23,7 +25,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -35,9 +37,10 @@ from discrete_gan.analysis.claims import (
     read_variant,
     variant_claims,
 )
+from discrete_gan.analysis.signatures import D_FREE_MAX, RUN_COLUMNS
 from discrete_gan.data.names import read_corpus_names
 from discrete_gan.data.vocab import name_length
-from discrete_gan.fileio import UserError
+from discrete_gan.fileio import UserError, read_table
 
 LENGTH_ONLY = "length only"
 
@@ -50,6 +53,8 @@ class RunData:
     samples: list[str]
     forced: list[str]
     accuracy: dict
+    d_change: float = math.nan  # the generator's gradient's dependence on D (signatures)
+    start_symbols: int = 0  # start symbols in its forced names
 
 
 @dataclass(frozen=True)
@@ -83,14 +88,31 @@ class Pool:
         self.length_check.extend(other.length_check)
 
 
-def read_runs(runs_dir: Path, seeds: Sequence[int]) -> list[RunData]:
-    """The runs of one variant's folder, one RunData per seed, in the order of `seeds`."""
+def read_runs(
+    runs_dir: Path, seeds: Sequence[int], signatures: pd.DataFrame | None = None
+) -> list[RunData]:
+    """The runs of one variant's folder, one RunData per seed, in the order of `seeds`, with
+    their signatures (rows of signatures_runs.csv indexed by seed) where given."""
     runs = []
     for seed in seeds:
         data = read_variant(runs_dir, [seed])
         losses = data.losses.drop(columns="seed").reset_index(drop=True)
-        runs.append(RunData(losses, data.samples[seed], data.forced[seed], data.accuracies[0]))
+        run = RunData(losses, data.samples[seed], data.forced[seed], data.accuracies[0])
+        if signatures is not None:
+            row = signatures.loc[seed]
+            run = replace(
+                run, d_change=float(row["relative_change"]), start_symbols=int(row["start_symbols"])
+            )
+        runs.append(run)
     return runs
+
+
+def read_signatures(path: Path) -> dict[str, pd.DataFrame] | None:
+    """signatures_runs.csv as {variant: rows indexed by seed}; None where there is none."""
+    if not path.is_file():
+        return None
+    table = read_table(path, RUN_COLUMNS, "signatures table", "rerun the signatures step")
+    return {variant: rows.set_index("seed") for variant, rows in table.groupby("variant")}
 
 
 def read_length_check(path: Path) -> list[float]:
@@ -112,7 +134,11 @@ def read_set(
     window: int,
 ) -> Pool:
     """One finished seed set of a workflow copy in `workdir`, as a pool."""
-    runs = {v: read_runs(workdir / f"results/{v}/runs", seeds) for v in variants}
+    signatures = read_signatures(workdir / "results/signatures_runs.csv")
+    runs = {
+        v: read_runs(workdir / f"results/{v}/runs", seeds, signatures and signatures[v])
+        for v in variants
+    }
     curves = {v: read_heldout_curves([workdir / p for p in paths]) for v, paths in heldout.items()}
     return Pool(
         runs=runs,
@@ -170,6 +196,11 @@ def set_values(
         )
         for claim in claims:
             values[f"claims[{variant}/{claim.number}].verdict"] = claim.verdict
+        if not any(math.isnan(run.d_change) for run in chosen):
+            values[f"signatures[{variant}].d_free"] = max(r.d_change for r in chosen) < D_FREE_MAX
+            values[f"signatures[{variant}].start_in_forced"] = (
+                sum(r.start_symbols for r in chosen) > 0
+            )
     mean = float(np.mean(length_check))
     values[f"paper_units[{LENGTH_ONLY}].ln_d_mean"] = math.log(mean) if mean > 0 else math.nan
     return values

@@ -23,12 +23,21 @@ from discrete_gan.fileio import UserError
 # paper_units columns checked per variant (ln of the mean over runs of the final D and G loss)
 UNIT_COLUMNS = ("ln_d_mean", "ln_g_mean")
 LENGTH_COLUMNS = ("generated_minus_real", "real_mean")
+SIGNATURE_COLUMNS = ("d_free", "start_in_forced")
+# Checks of a value that is not a number (a verdict, a yes or no): expected, never banded.
+EXPECTED_TABLES = ("claims[", "signatures[")
 
 
 def table_values(results: Path, variants: Sequence[str]) -> dict[str, object]:
     """The checked values of a finished run, read from its tables in `results`."""
     lengths = {v: results / f"{v}/lengths.csv" for v in variants}
-    tables = load_tables(results / "paper_units.csv", results / "claims.csv", lengths)
+    signatures = results / "signatures.csv"
+    tables = load_tables(
+        results / "paper_units.csv",
+        results / "claims.csv",
+        lengths,
+        signatures if signatures.is_file() else None,
+    )
     units, values = tables["paper_units"], {}
     for row in [*variants, LENGTH_ONLY]:
         for column in UNIT_COLUMNS if row != LENGTH_ONLY else UNIT_COLUMNS[:1]:
@@ -38,6 +47,9 @@ def table_values(results: Path, variants: Sequence[str]) -> dict[str, object]:
             values[f"lengths[{variant}].{column}"] = float(tables["lengths"].at[variant, column])
     for row in tables["claims"].index:
         values[f"claims[{row}].verdict"] = plain(tables["claims"].at[row, "verdict"])
+    for row in tables["signatures"].index:
+        for column in SIGNATURE_COLUMNS:
+            values[f"signatures[{row}].{column}"] = plain(tables["signatures"].at[row, column])
     return values
 
 
@@ -77,6 +89,7 @@ def band_check(key: str, band: Band, source: str) -> dict:
 def expect_check(key: str, expected: object, source: str) -> dict:
     """An expectations entry: the value at `key` equals `expected`."""
     table, row, column = split_key(key)
+    expected = plain(expected)  # a numpy bool or string as YAML writes a plain one
     return {"table": table, "row": row, "column": column, "expect": expected, "source": source}
 
 

@@ -1,9 +1,9 @@
 """Whether the reference run's three findings hold on another corpus, decided from that corpus's
 own numbers (`make generality`, docs/generality.md).
 
-1. **The published generator ignores the discriminator.** `d_dependence`: for each trained run,
-   the generator's loss gradient on a batch of real names with its own final discriminator,
-   and with a freshly initialised one in its place; the relative change
+1. **The published generator ignores the discriminator.** `signatures.d_dependence`: for each
+   trained run, the generator's loss gradient on a batch of real names with its own final
+   discriminator, and with a freshly initialised one in its place; the relative change
    |g(D) - g(D')| / |g(D)|. It holds if every `paper_code` run's change is below D_FREE_MAX
    (float64 rounding) while `corrected`'s median is above D_USED_MIN (the measure sees a
    discriminator that reaches its generator; below it, the finding is not shown).
@@ -19,65 +19,23 @@ own numbers (`make generality`, docs/generality.md).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-import torch
 
 from discrete_gan.analysis.benchmark_report import BOOTSTRAP_SEED, bootstrap_ci
 from discrete_gan.analysis.claim_rules import ACCURACY_STRONG, FAILS, HOLDS, NA, PARTLY
-from discrete_gan.model.networks import Discriminator, init_uniform_
-from discrete_gan.training.runs import load_checkpoint, run_dir
-from discrete_gan.training.train import variant_objective
+from discrete_gan.analysis.signatures import D_FREE_MAX
 
 NOT_SHOWN = "not shown"
-D_FREE_MAX = 1e-9
 D_USED_MIN = 1e-2
-DEPENDENCE_COLUMNS = ["variant", "seed", "relative_change"]
 NGRAMS = ("uniform", "unigram", "bigram", "trigram")
 FINDINGS = {
     "ignores_d": "the published generator ignores the discriminator",
     "measures_length": "the discriminator measures length",
     "worse_than_mle": "the text's method is worse than maximum likelihood",
 }
-
-
-def generator_gradient(generator, discriminator, ids: torch.Tensor) -> torch.Tensor:
-    """The flat gradient of the generator's loss (the paper's objective, as its variant computes
-    it) on real names ids (batch, real_steps), with `discriminator` judging them; float64."""
-    model = generator.config
-    with torch.no_grad():
-        logits = discriminator(ids)
-    generator.zero_grad()
-    log_p = generator.log_likelihood(ids, whole=model.code_data)
-    variant_objective(model, "is_gan").loss(logits, log_p, None).backward()
-    return torch.cat([p.grad.reshape(-1) for p in generator.parameters()])
-
-
-def d_dependence(
-    folders: Mapping[str, Path], seeds: Sequence[int], names: Sequence[str], batch: int
-) -> pd.DataFrame:
-    """Per variant (a folder of runs) and seed, the relative change of the generator's gradient
-    on `batch` real names (drawn with the seed) when its discriminator is swapped for a fresh
-    one initialised from the seed."""
-    rows = []
-    for variant, folder in folders.items():
-        for seed in seeds:
-            _, generator, discriminator = load_checkpoint(run_dir(folder, seed) / "checkpoint.pt")
-            generator, discriminator = generator.double(), discriminator.double()
-            model = generator.config
-            rng = torch.Generator().manual_seed(seed)
-            picked = torch.randperm(len(names), generator=rng)[:batch].tolist()
-            ids = model.vocab.encode_batch([names[i] for i in picked], model.real_steps)
-            fresh = Discriminator(model).double()
-            init_uniform_(fresh, model.hidden_size, rng)
-            own = generator_gradient(generator, discriminator, ids)
-            other = generator_gradient(generator, fresh, ids)
-            change = float((own - other).norm() / own.norm())
-            rows.append((variant, seed, change))
-    return pd.DataFrame(rows, columns=DEPENDENCE_COLUMNS)
 
 
 def finding(key: str, verdict: str, sentence: str) -> dict:

@@ -9,7 +9,10 @@ runs. The tables:
 - `paper_units`: results/paper_units.csv, one row per variant (and "length only", "paper");
 - `claims`: results/claims.csv, row "<variant>/<claim number>";
 - `lengths`: each variant's results/<variant>/lengths.csv, row "<variant>", columns
-  `generated_mean`, `real_mean` and `generated_minus_real` (mean name length in letters).
+  `generated_mean`, `real_mean` and `generated_minus_real` (mean name length in letters);
+- `signatures`: results/signatures.csv, row "<variant>": whether its generator's gradient is
+  free of the discriminator (`d_free`) and its forced names hold the start symbol
+  (`start_in_forced`), with the numbers behind them (`analysis/signatures.py`).
 
 Every check prints one line; any failure ends the step with a summary sentence.
 """
@@ -29,7 +32,7 @@ from discrete_gan.analysis.aggregate import LENGTH_COLUMNS, mean_lengths
 from discrete_gan.analysis.claim_rules import NA
 from discrete_gan.fileio import UserError, read_table, write_text
 
-TABLES = ("paper_units", "claims", "lengths")
+TABLES = ("paper_units", "claims", "lengths", "signatures")
 
 
 @dataclass(frozen=True)
@@ -101,8 +104,10 @@ def lengths_table(paths: dict[str, Path]) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def load_tables(paper_units: Path, claims: Path, lengths: dict[str, Path]) -> dict:
-    """The tables checks read, each indexed by row name."""
+def load_tables(
+    paper_units: Path, claims: Path, lengths: dict[str, Path], signatures: Path | None = None
+) -> dict:
+    """The tables checks read, each indexed by row name (no signatures table: an empty one)."""
     fix = "rerun the step that writes it"
     claims_table = read_table(claims, ["variant", "number", "verdict"], "claims table", fix)
     # the verdict "n/a" reads as a missing value; it is the only one that does
@@ -112,6 +117,11 @@ def load_tables(paper_units: Path, claims: Path, lengths: dict[str, Path]) -> di
         "paper_units": read_table(paper_units, ["row"], "paper-units table", fix).set_index("row"),
         "claims": claims_table,
         "lengths": lengths_table(lengths),
+        "signatures": (
+            read_table(signatures, ["variant"], "signatures table", fix).set_index("variant")
+            if signatures is not None
+            else pd.DataFrame()
+        ),
     }
 
 

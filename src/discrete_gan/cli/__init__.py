@@ -31,6 +31,7 @@ STEPS = {
     "comparison-report": ("discrete_gan.cli.comparison_report", "the comparison's report"),
     "benchmark": ("discrete_gan.cli.benchmark", "the benchmark: select, reference, evaluate"),
     "benchmark-report": ("discrete_gan.cli.benchmark_report", "the benchmark's report"),
+    "signatures": ("discrete_gan.cli.signatures", "the published code's signatures in runs"),
     "verify": ("discrete_gan.cli.verify", "check a run's numbers against expectations"),
     "provenance": ("discrete_gan.cli.provenance", "record where a results folder came from"),
     "figures": ("discrete_gan.cli.figures", "draw Figures 5 and 6 and the diagnostics"),

@@ -1,9 +1,8 @@
 """`discrete-gan generality <task>`: the command line of `analysis.generality`.
 
-- `d-dependence --variant NAME=RUNS_DIR ... --seeds ... --names --alphabet --batch N --out CSV`:
-  how much each run's generator gradient moves with its discriminator.
 - `summary --counts --alphabet --provenance --claims --d-dependence --metrics --reference
-  --length-check --out JSON`: one corpus's numbers and the findings' verdicts.
+  --length-check --out JSON`: one corpus's numbers and the findings' verdicts
+  (`--d-dependence`: the per-run signatures table, `discrete-gan signatures`).
 - `page --corpus NAME=FOLDER ... [--manifests DIR] --out PAGE`: docs/generality.md from every
   corpus's finished run, its provenance and paper-units figure copied beside it.
 """
@@ -15,10 +14,9 @@ import json
 from pathlib import Path
 
 from discrete_gan.analysis import generality
-from discrete_gan.analysis.aggregate import write_csv
 from discrete_gan.analysis.docs import read_json, write_page
 from discrete_gan.analysis.generality_page import CorpusRun, generality_page
-from discrete_gan.data.names import read_corpus_names
+from discrete_gan.analysis.signatures import DEPENDENCE_COLUMNS
 from discrete_gan.data.vocab import read_alphabet
 from discrete_gan.fileio import parse_named, read_table, run_cli, write_text
 
@@ -30,13 +28,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="discrete-gan generality", description=generality.__doc__.splitlines()[0]
     )
     tasks = parser.add_subparsers(dest="task", required=True)
-    dependence = tasks.add_parser("d-dependence", help="the generator's gradient against D")
-    dependence.add_argument("--variant", nargs="+", required=True, help="NAME=RUNS_DIR")
-    dependence.add_argument("--seeds", type=int, nargs="+", required=True)
-    dependence.add_argument("--names", type=Path, required=True, help="filtered names")
-    dependence.add_argument("--alphabet", type=Path, required=True, help="alphabet.txt")
-    dependence.add_argument("--batch", type=int, required=True, help="real names per gradient")
-    dependence.add_argument("--out", type=Path, required=True)
     summary = tasks.add_parser("summary", help="one corpus's numbers and verdicts")
     for flag in ("counts", "alphabet", "provenance", "claims", "d-dependence", "metrics"):
         summary.add_argument(f"--{flag}", type=Path, required=True)
@@ -49,20 +40,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def d_dependence(args: argparse.Namespace) -> None:
-    folders = dict(parse_named(item, "NAME=RUNS_DIR") for item in args.variant)
-    names = read_corpus_names(args.names, read_alphabet(args.alphabet))
-    table = generality.d_dependence(folders, args.seeds, names, args.batch)
-    write_csv(table, args.out)
-    print(table.groupby("variant")["relative_change"].describe().to_string())
-
-
 def summary(args: argparse.Namespace) -> None:
     tables = {
         "claims": read_table(args.claims, ["variant", "number", "value"], "claims table", FIX),
-        "d_dependence": read_table(
-            args.d_dependence, generality.DEPENDENCE_COLUMNS, "d_dependence table", FIX
-        ),
+        "d_dependence": read_table(args.d_dependence, DEPENDENCE_COLUMNS, "signatures table", FIX),
         "metrics": read_table(args.metrics, ["method", "seed", "metric"], "metrics table", FIX),
         "reference": read_table(args.reference, ["reference", "metric"], "reference table", FIX),
         "length_check": read_json(args.length_check),
@@ -91,7 +72,7 @@ def page(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    {"d-dependence": d_dependence, "summary": summary, "page": page}[args.task](args)
+    {"summary": summary, "page": page}[args.task](args)
 
 
 if __name__ == "__main__":

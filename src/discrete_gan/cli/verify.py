@@ -22,6 +22,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--lengths", nargs="+", required=True, help="variant=path of each lengths.csv"
     )
+    parser.add_argument("--signatures", type=Path, help="signatures.csv of the run")
     parser.add_argument("--provenance", type=Path, help="provenance.json of the run")
     parser.add_argument("--out", type=Path, required=True, help="report, written if all pass")
     return parser.parse_args(argv)
@@ -30,7 +31,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     lengths = dict(parse_named(item, "variant=path") for item in args.lengths)
-    tables = load_tables(args.paper_units, args.claims, lengths)
+    tables = load_tables(args.paper_units, args.claims, lengths, args.signatures)
     report, passed = verify(args.expectations, tables, args.provenance)
     print(report, end="", flush=True)
     if not passed:
