@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> None:
         f"of {args.draws} sets resampled from the pooled runs (95 % bound).",
         *(f"Not checked (verdict not stable): {line}" for line in dropped),
     ]
-    write_expectations(args.out, origin, entries, design)
+    write_expectations(args.out, origin, entries, design, "scripts/calibrate_bands.py")
 
 
 if __name__ == "__main__":

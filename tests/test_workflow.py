@@ -466,7 +466,7 @@ def test_calibration_recomputes_the_tables_from_the_runs(smoke_run: Path) -> Non
     """scripts/calibrate_*.py resample runs and recompute verify's values from them: on a real
     run the recomputed values equal the workflow's tables (a difference raises)."""
     tables = table_values(smoke_run / "results", VARIANTS)
-    assert len(tables) == 4 * len(VARIANTS) + 1 + 5 * len(VARIANTS)
+    assert len(tables) == 10 * len(VARIANTS) + 1  # paper units 3, lengths 2, claims 5
     curves = [f"results/comparison/runs/is_gan/seed{seed}/heldout_nll.csv" for seed in (0, 1)]
     real_mean = tables["lengths[corrected].real_mean"]
     pool = read_set(

@@ -7,7 +7,7 @@ variant's generator), and recomputes, for any set of runs drawn from that pool, 
 `verify` checks, with the package's own definitions:
 
 - `paper_units[V].ln_d_mean`, `.ln_g_mean`: ln of the mean over the set's runs of the final
-  epoch's D and G loss (the paper's plotted ln of the mean);
+  epoch's D and G loss (the paper's plotted ln of the mean); `.ln_d_median`: of the median run;
 - `paper_units[length only].ln_d_mean`: the same over the length check's discriminators;
 - `lengths[V].generated_minus_real`: the figure run's mean generated length (its first
   n_lengths names) minus the real names' mean, which the data alone fixes;
@@ -164,11 +164,11 @@ def variant_data(runs: Sequence[RunData]) -> VariantData:
     )
 
 
-def final_mean_log(runs: Sequence[RunData], column: str) -> float:
-    """ln of the mean over runs of the final epoch's `column`."""
+def final_mean_log(runs: Sequence[RunData], column: str, statistic=np.mean) -> float:
+    """ln of the mean (or another statistic) over runs of the final epoch's `column`."""
     finals = [float(run.losses[column].iloc[-1]) for run in runs]
-    mean = float(np.mean(finals))
-    return math.log(mean) if mean > 0 else float("nan")
+    value = float(statistic(finals))
+    return math.log(value) if value > 0 else float("nan")
 
 
 def set_values(
@@ -183,6 +183,7 @@ def set_values(
     for variant, chosen in runs.items():
         values[f"paper_units[{variant}].ln_d_mean"] = final_mean_log(chosen, "d_loss")
         values[f"paper_units[{variant}].ln_g_mean"] = final_mean_log(chosen, "g_loss")
+        values[f"paper_units[{variant}].ln_d_median"] = final_mean_log(chosen, "d_loss", np.median)
         generated = [name_length(name) for name in chosen[0].samples[: pool.n_lengths]]
         values[f"lengths[{variant}].generated_minus_real"] = (
             float(np.mean(generated)) - pool.real_mean

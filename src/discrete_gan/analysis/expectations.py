@@ -22,6 +22,8 @@ from discrete_gan.fileio import UserError
 
 # paper_units columns checked per variant (ln of the mean over runs of the final D and G loss)
 UNIT_COLUMNS = ("ln_d_mean", "ln_g_mean")
+# ln of the median run's final D loss: the typical run, which a few outlier runs cannot move
+MEDIAN_COLUMN = "ln_d_median"
 LENGTH_COLUMNS = ("generated_minus_real", "real_mean")
 SIGNATURE_COLUMNS = ("d_free", "start_in_forced")
 # Checks of a value that is not a number (a verdict, a yes or no): expected, never banded.
@@ -42,6 +44,8 @@ def table_values(results: Path, variants: Sequence[str]) -> dict[str, object]:
     for row in [*variants, LENGTH_ONLY]:
         for column in UNIT_COLUMNS if row != LENGTH_ONLY else UNIT_COLUMNS[:1]:
             values[f"paper_units[{row}].{column}"] = float(units.at[row, column])
+        if row != LENGTH_ONLY and MEDIAN_COLUMN in units:  # tables written since it was kept
+            values[f"paper_units[{row}].{MEDIAN_COLUMN}"] = float(units.at[row, MEDIAN_COLUMN])
     for variant in variants:
         for column in LENGTH_COLUMNS:
             values[f"lengths[{variant}].{column}"] = float(tables["lengths"].at[variant, column])

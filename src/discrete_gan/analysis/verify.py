@@ -191,10 +191,12 @@ def verify(expectations: Path, tables: dict, provenance: Path | None) -> tuple[s
     return "\n".join(lines) + "\n", not failed
 
 
-def write_expectations(out: Path, origin: str, entries: list[dict], design: list[str]) -> None:
-    """Write an expectations file: a header saying how its bands were designed (`design`, one
-    sentence a line), then `origin` and the checks."""
-    header = ["Written by scripts/calibrate_bands.py; rerun it, never edit.", *design]
+def write_expectations(
+    out: Path, origin: str, entries: list[dict], design: list[str], script: str
+) -> None:
+    """Write an expectations file: which script wrote it, a header saying how its bands were
+    designed (`design`, one sentence a line), then `origin` and the checks."""
+    header = [f"Written by {script}; rerun it, never edit.", *design]
     text = yaml.safe_dump({"origin": origin, "checks": entries}, sort_keys=False, width=100)
     comments = "".join(f"# {line}\n" for line in header)
     write_text(out, comments + text)
