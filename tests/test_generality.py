@@ -167,3 +167,23 @@ def test_heldout_table_sets_methods_beside_the_ngrams() -> None:
     ]
     assert rows[0]["mean"] == pytest.approx(3.1) and rows[0]["n"] == 2
     assert rows[2]["mean"] == 3.4 and "low" not in rows[2]
+
+
+def test_the_pages_copies_of_provenance_name_no_folder_of_the_machine(tmp_path: Path) -> None:
+    """Each corpus runs in its own folder, so its record holds absolute corpus paths; the copy
+    beside docs/generality.md gives them relative to the project instead."""
+    from discrete_gan.cli.generality import portable
+
+    root = tmp_path / "project"
+    record = {
+        "config": {"corpus_file": str(root / "generality/corpora/words.txt"), "n_runs": 10},
+        "corpus_source": str(tmp_path / "shared/names"),
+        "other": "/kept/as/is",
+        "url": {"corpus_source": "https://example.org/names.zip"},
+    }
+    assert portable(record, root) == {
+        "config": {"corpus_file": "generality/corpora/words.txt", "n_runs": 10},
+        "corpus_source": "../shared/names",
+        "other": "/kept/as/is",
+        "url": {"corpus_source": "https://example.org/names.zip"},
+    }

@@ -12,11 +12,12 @@ from discrete_gan.analysis.docs import (
     embed,
     image,
     length_check_table,
-    markdown_table,
     read_json,
     stamp,
 )
-from discrete_gan.analysis.generality import D_FREE_MAX, D_USED_MIN, FINDINGS
+from discrete_gan.analysis.generality import D_USED_MIN, FINDINGS
+from discrete_gan.analysis.markdown import markdown_table
+from discrete_gan.analysis.signatures import D_FREE_MAX
 
 REWRITE = "Do not edit this page: `make generality` writes it from the runs' outputs."
 NAMES_CORPUS = "the names corpus (NLTK's copy of Kantrowitz's female and male names)"
@@ -84,7 +85,7 @@ def findings_table(runs: list[tuple[CorpusRun, dict]]) -> str:
             found = next(f for f in summary["findings"] if f["key"] == key)
             cells.append(f"**{found['verdict']}**")
         rows.append([text, *cells])
-    return markdown_table(header, rows)
+    return markdown_table(header, rows) + "\n"
 
 
 def heldout_markdown(summary: dict) -> str:
@@ -98,7 +99,7 @@ def heldout_markdown(summary: dict) -> str:
         for row in summary["heldout"]
     ]
     header = ["model", "held-out NLL per char", "95 % bootstrap interval", "seeds"]
-    return markdown_table(header, rows, right=3)
+    return markdown_table(header, rows, "lrrr") + "\n"
 
 
 def finding_line(found: dict) -> str:

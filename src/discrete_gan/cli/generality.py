@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 from discrete_gan.analysis import generality
@@ -57,15 +58,35 @@ def summary(args: argparse.Namespace) -> None:
         print(f"{found['finding']}: {found['verdict']} ({found['sentence']})")
 
 
+PATH_KEYS = ("corpus_source", "corpus_file")
+
+
+def portable(value, root: Path):
+    """A provenance record with every corpus path under `root`'s parent written relative to
+    `root` (the runs get absolute paths, as each runs in its own folder), so that a copy in
+    docs/ names no folder of the machine that made it."""
+    if isinstance(value, dict):
+        return {
+            key: (
+                os.path.relpath(item, root)
+                if key in PATH_KEYS and isinstance(item, str) and os.path.isabs(item)
+                else portable(item, root)
+            )
+            for key, item in value.items()
+        }
+    return value
+
+
 def page(args: argparse.Namespace) -> None:
-    runs, copies = [], []
+    runs, copies, root = [], [], Path.cwd()
     for name, folder in (parse_named(item, "NAME=FOLDER") for item in args.corpus):
         manifest = args.manifests / f"{name}.json" if args.manifests else None
         found = manifest is not None and manifest.is_file()
         run = CorpusRun(name, folder, read_json(manifest) if found else None)
         runs.append((run, read_json(run.file("results/generality.json"))))
         beside = args.out.parent / "generality" / name
-        copies.append((run.file("results/provenance.json"), beside / "provenance.json"))
+        record = portable(read_json(run.file("results/provenance.json")), root)
+        write_text(beside / "provenance.json", json.dumps(record, indent=2) + "\n")
         copies.append((run.file("figures/paper_units.png"), beside / "paper_units.png"))
     write_page(args.out, generality_page(runs), copies)
 
