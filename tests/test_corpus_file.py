@@ -14,6 +14,7 @@ import pytest
 from workflow_helpers import (
     copy_workflow,
     job_counts,
+    read_csv,
     read_lines,
     run_make,
     snakemake,
@@ -271,10 +272,9 @@ def test_make_generality_in_small(tmp_path: Path, corpus_dir: Path) -> None:
         summary = json.loads((runs / name / "results/generality.json").read_text())
         verdicts = {found["key"]: found["verdict"] for found in summary["findings"]}
         assert set(verdicts) == {"ignores_d", "measures_length", "worse_than_mle"}
-        dependence = read_lines(runs / name / "results/d_dependence.csv")
-        assert [line.rsplit(",", 1)[1] for line in dependence if "paper_code" in line] == [
-            "0.0"
-        ] * 2
+        dependence = read_csv(runs / name / "results/signatures_runs.csv")
+        code = [row for row in dependence if row["variant"] == "paper_code"]
+        assert [float(row["relative_change"]) for row in code] == [0.0] * 2
         assert verdicts["ignores_d"] in ("holds", "not shown"), summary["findings"]
         assert summary["settings"]["n_runs"] == 2 and summary["settings"]["epochs"] == 3
         assert f"## `{name}`" in text
