@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--config", default="config/ci.yaml", help="config file to measure")
     parser.add_argument("--sets", type=int, default=16, help="disjoint seed sets per backend")
     parser.add_argument("--backends", nargs="+", default=list(BACKENDS), choices=BACKENDS)
-    parser.add_argument("--draws", type=int, default=40000, help="resampled sets")
+    parser.add_argument("--draws", type=int, default=60000, help="resampled sets")
     parser.add_argument("--false-alarm", type=float, default=1e-3, help="budget of the file")
     parser.add_argument("--band-share", type=float, default=0.1, help="budget share of bands")
     parser.add_argument("--cores", type=int, default=2, help="cores of each set's run")

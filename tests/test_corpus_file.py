@@ -4,17 +4,16 @@ workflow on a plain word list of another alphabet, through `snakemake` and `make
 from __future__ import annotations
 
 import json
-import random
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from word_lists import BAD_LINES, LETTERS, N_WORDS, word_list
 from workflow_helpers import (
     copy_workflow,
     job_counts,
-    read_csv,
     read_lines,
     run_make,
     snakemake,
@@ -25,24 +24,6 @@ from discrete_gan.cli import filter as filter_cli
 from discrete_gan.data.corpus_file import install_corpus_file
 from discrete_gan.data.download import sha256_file
 from discrete_gan.fileio import UserError, run_cli
-
-# Letters of the word list: a-z, accented letters, Cyrillic and a digit (alphabet: auto).
-LETTERS = "abcdefghijklmnopqrstuvwxyzäöüéèçжзик7"
-N_WORDS = 400
-# Lines the filter drops, with the reason dropped.tsv gives.
-BAD_LINES = {"two words": "non_letter", "o'clock": "non_letter", "": "empty"}
-BAD_LINES["abcdefghijklmn"] = "too_long"
-
-
-def word_list(path: Path, seed: int = 0) -> Path:
-    """A plain UTF-8 word list: a byte-order mark, N_WORDS words of LETTERS (some upper-case,
-    one decomposed), the BAD_LINES, CRLF line ends."""
-    rng = random.Random(seed)
-    words = ["".join(rng.choices(LETTERS, k=rng.randint(2, 8))) for _ in range(N_WORDS)]
-    words[0], words[1] = "Über", "Zoe\u0308"
-    lines = words[:200] + list(BAD_LINES) + words[200:]
-    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode("utf-8") + b"\r\n")
-    return path
 
 
 def one_sentence(err: pytest.ExceptionInfo) -> str:
@@ -242,47 +223,3 @@ def test_make_smoke_and_replicate_take_corpus_file(tmp_path: Path) -> None:
         assert done.returncode == 0, output[-3000:]
         counts = job_counts(output)
         assert counts["corpus_file"] == 1 and "download" not in counts, output[-3000:]
-
-
-def test_make_generality_in_small(tmp_path: Path, corpus_dir: Path) -> None:
-    """`make generality` on the smoke config: the names corpus and a word list given as a
-    built corpus (so the corpora packages are not needed), each in its own folder, then the
-    page with a stamped section per corpus and every finding's verdict."""
-    workdir = copy_workflow(tmp_path / "copy")
-    runs = tmp_path / "generality"
-    (runs / "corpora").mkdir(parents=True)
-    word_list(runs / "corpora" / "words.txt")
-    page = tmp_path / "docs" / "generality.md"
-    venv = Path(sys.executable).parent.parent
-    done = run_make(
-        workdir,
-        "generality",
-        *("-o", f"{venv}/.generality-installed"),
-        f"GENERALITY_DIR={runs}",
-        "GENERALITY_CONFIG=config/generality.yaml config/smoke.yaml",
-        "GENERALITY_CORPORA=names words",
-        f"GENERALITY_PAGE={page}",
-        f"CORPUS={corpus_dir}",
-        "CORES=2",
-    )
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output[-3000:]
-    text = page.read_text(encoding="utf-8")
-    for name in ("names", "words"):
-        summary = json.loads((runs / name / "results/generality.json").read_text())
-        verdicts = {found["key"]: found["verdict"] for found in summary["findings"]}
-        assert set(verdicts) == {"ignores_d", "measures_length", "worse_than_mle"}
-        dependence = read_csv(runs / name / "results/signatures_runs.csv")
-        code = [row for row in dependence if row["variant"] == "paper_code"]
-        assert [float(row["relative_change"]) for row in code] == [0.0] * 2
-        assert verdicts["ignores_d"] in ("holds", "not shown"), summary["findings"]
-        assert summary["settings"]["n_runs"] == 2 and summary["settings"]["epochs"] == 3
-        assert f"## `{name}`" in text
-        for copied in ("provenance.json", "paper_units.png"):
-            assert (page.parent / "generality" / name / copied).is_file()
-    names = json.loads((runs / "names/results/generality.json").read_text())["findings"]
-    assert [found["verdict"] for found in names][0] == "holds"  # its discriminators learnt
-    words = json.loads((runs / "words/results/generality.json").read_text())["corpus"]
-    assert words["items"] == N_WORDS and set(words["alphabet"]) == set(LETTERS + "ë")
-    assert "Source: the list `words.txt` (corpus_file)." in text
-    assert text.count("> Run: ") == 2 and "| the discriminator measures length |" in text
