@@ -2,7 +2,7 @@
 
 A full run (30 runs x 200 epochs per variant) is too long to repeat on many seed sets, so the
 sampling distribution of its checked values comes from the reference run itself: its runs are
-resampled with replacement (the bootstrap), and every value is recomputed by
+resampled with replacement (the bootstrap, 20,000 sets), and every value is recomputed by
 `analysis.calibration` for each resampled set, as the workflow computes it.
 
 - A 30-run value (each variant's ln of the mean final D and G loss, and the length check's ln D
@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", type=Path, default=Path("."), help="folder of the full run")
     parser.add_argument("--describe", required=True, help="what the reference run was")
-    parser.add_argument("--draws", type=int, default=10000, help="bootstrap sets")
+    parser.add_argument("--draws", type=int, default=20000, help="bootstrap sets")
     parser.add_argument("--false-alarm", type=float, default=1e-2, help="budget of the file")
     parser.add_argument("--band-share", type=float, default=0.1, help="budget share of bands")
     parser.add_argument(
@@ -242,8 +242,8 @@ def main(argv: list[str] | None = None) -> None:
     entries += checked
     origin = (
         f"the paper and a reference full run of config/config.yaml ({args.describe}), its runs "
-        f"resampled in {args.draws} bootstrap sets by `python scripts/calibrate_full.py` on "
-        f"{datetime.now(UTC).date()}"
+        f"resampled in {args.draws} bootstrap sets by `python scripts/calibrate_full.py --run "
+        f"DIR --draws {args.draws} --describe ...` on {datetime.now(UTC).date()}"
     )
     bands = alpha_band * n_bands
     design = [
