@@ -130,10 +130,12 @@ lint: setup
 	"$(BIN)/snakemake" --lint --configfile config/config.yaml > /dev/null
 	"$(BIN)/check-jsonschema" --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
-# Test files run side by side, one worker per core (up to four); each file's tests stay on one
-# worker, so a module's shared run (the smoke run, the CI config's run) happens once.
+# Test files run side by side, one worker more than the cores (the SLURM tests mostly wait on
+# their cluster); each file's tests stay on one worker, so a module's shared run (the smoke run,
+# the CI config's run) happens once.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test: lint
-	"$(BIN)/pytest" -n auto --maxprocesses 4 --dist loadfile
+	"$(BIN)/pytest" -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 bench: setup
 	"$(BIN)/python" benchmarks/bench.py $(if $(CORPUS),--corpus $(CORPUS))

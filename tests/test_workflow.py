@@ -119,6 +119,7 @@ def test_checkpoint_holds_the_configured_settings(smoke_run: Path, variant: str)
 def test_loss_summary_spans_the_runs(smoke_run: Path) -> None:
     rows = read_csv(smoke_run / "results/corrected/losses_summary.csv")
     columns = ["epoch", "n_runs", "d_min", "d_mean", "d_max", "g_min", "g_mean", "g_max"]
+    columns += [f"{loss}_{stat}" for loss in ("d", "g") for stat in ("q25", "median", "q75")]
     assert list(rows[0]) == columns
     assert [int(row["epoch"]) for row in rows] == list(range(EPOCHS))
     runs = [
@@ -132,6 +133,8 @@ def test_loss_summary_spans_the_runs(smoke_run: Path) -> None:
             assert low <= mean <= high
             per_run = [float(run[epoch][f"{loss}_loss"]) for run in runs]
             assert mean == pytest.approx(sum(per_run) / N_RUNS, rel=1e-9)
+            median = float(row[f"{loss}_median"])  # two runs: their mean
+            assert median == pytest.approx(sorted(per_run)[0] / 2 + sorted(per_run)[1] / 2)
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
