@@ -132,10 +132,10 @@ lint: setup
 
 # Test files run side by side, one worker more than the cores (the SLURM tests mostly wait on
 # their cluster); each file's tests stay on one worker, so a module's shared run (the smoke run,
-# the CI config's run) happens once.
+# the CI config's run) happens once; the longest files go first (tests/conftest.py).
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test: lint
-	"$(BIN)/pytest" -n $(TEST_WORKERS) --dist loadfile --durations=15
+	"$(BIN)/pytest" -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15
 
 bench: setup
 	"$(BIN)/python" benchmarks/bench.py $(if $(CORPUS),--corpus $(CORPUS))

@@ -287,6 +287,8 @@ def generator_sample(w_ih, w_hh, b_ih, b_hh, out_w, out_b, uniforms, forced, sto
                     tok[0, lane] = symbol
                     ended[lane] |= finish and symbol == end
                     ids[r, t, b0 + lane] = end if ended[lane] else symbol
+                if finish and ended[:n].all():
+                    break  # every name of the tile has ended: the rest stays `$`
     return ids
 
 
