@@ -134,7 +134,10 @@ lint: setup
 # their cluster); each file's tests stay on one worker, so a module's shared run (the smoke run,
 # the CI config's run) happens once; the longest files go first (tests/conftest.py).
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+# The numba kernels are compiled once first (scripts/compile_kernels.py), so that the workers and
+# the workflows they start load them instead of each compiling its own.
 test: lint
+	"$(BIN)/python" scripts/compile_kernels.py
 	"$(BIN)/pytest" -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15
 
 bench: setup

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import importlib.util
 import json
 import math
 import os
@@ -13,7 +14,7 @@ import sys
 
 import pytest
 import torch
-from defaults import model_config, settings_json, train_config
+from defaults import PROJECT, model_config, settings_json, train_config
 
 from discrete_gan.backends import torch_runs
 from discrete_gan.cli import train as train_cli
@@ -521,3 +522,18 @@ def test_pretrained_is_gan_writes_every_epoch(tmp_path, names300) -> None:
     assert rows[0] == "epoch,d_loss,g_loss,ess,half_weight_length,g_own" and len(rows) == 4
     assert rows[1].split(",")[1] == rows[1].split(",")[3] == rows[1].split(",")[5] == "nan"
     assert all(math.isfinite(float(v)) for v in rows[3].split(","))
+
+
+def test_the_kernel_compile_step_trains_every_objective() -> None:
+    """`make test` compiles the kernels first with scripts/compile_kernels.py: its shares cover
+    every generator objective and both ends of the variant ladder, so no kernel is left for the
+    test workers to compile side by side."""
+    path = PROJECT / "scripts" / "compile_kernels.py"
+    spec = importlib.util.spec_from_file_location("compile_kernels", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    pairs = [pair for share in module.SHARES for pair in share]
+    assert {objective for _, objective in pairs} == set(objectives.GENERATOR_OBJECTIVES)
+    assert {variant for variant, _ in pairs} == {"corrected", "paper_code"}
+    names = module.made_up_names()
+    assert names == module.made_up_names() and all(2 <= len(name) <= 9 for name in names)

@@ -23,14 +23,17 @@ from discrete_gan.analysis.markdown import markdown_table
 from discrete_gan.fileio import UserError, atomic_path, write_text
 
 REWRITE_NOTE = "Do not edit this page: `make docs` writes it from the run's outputs."
+# The benchmark's page is written by its own target, with the benchmark.
+BENCHMARK_NOTE = REWRITE_NOTE.replace("make docs", "make benchmark")
 # Local links and images of a page: [text](target) and ![text](target).
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 # Another page of docs/, beside the one linking it.
 SIBLING_PAGE = re.compile(r"[A-Za-z0-9_-]+\.md")
 
 
-def stamp(record: dict, provenance_name: str = "provenance.json") -> str:
-    """One block saying which run a page shows: commit, dirty tree, dates, machine."""
+def stamp(record: dict, provenance_name: str = "provenance.json", note: str = REWRITE_NOTE) -> str:
+    """One block saying which run a page shows: commit, dirty tree, dates, machine; then
+    `note`, which says what writes the page."""
     git = record.get("git") or {}
     if git.get("commit") is None:
         code = "outside a git checkout"
@@ -46,7 +49,7 @@ def stamp(record: dict, provenance_name: str = "provenance.json") -> str:
         f"> Run: {code}; config files {configfiles}; started {record.get('started', '?')}, "
         f"finished {record.get('finished', '?')}; {record.get('cpu', '?')} "
         f"({record.get('cpu_count', '?')} CPUs), {software}. "
-        f"The full record is [`{provenance_name}`]({provenance_name}). {REWRITE_NOTE}\n"
+        f"The full record is [`{provenance_name}`]({provenance_name}). {note}\n"
     )
 
 
@@ -167,7 +170,7 @@ def benchmark_page(record: dict, report_md: str, benchmarks: list[dict]) -> str:
     title, report = embed(report_md, levels=1)
     parts = [
         f"# {title or 'Benchmark of generator objectives'}\n",
-        stamp(record, "benchmark/provenance.json"),
+        stamp(record, "benchmark/provenance.json", BENCHMARK_NOTE),
         "Does the adversarial signal beat plain maximum likelihood, fairly measured? Every "
         "method tuned with the same budget, in two regimes where it reads a discriminator, "
         "scored once on test names with intervals over seeds (what each method is: "
