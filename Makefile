@@ -54,7 +54,7 @@ SMOKE_CORPUS := $(if $(findstring ://,$(CORPUS)),$(CORPUS),$(if $(CORPUS),$(absp
 SMOKE_CORPUS_FILE := $(if $(CORPUS_FILE),$(abspath $(CORPUS_FILE)))
 smoke: setup
 	mkdir -p "$(SMOKE_DIR)"
-	"$(BIN)/snakemake" $(CORES_FLAG) --directory "$(SMOKE_DIR)" --configfile config/smoke.yaml \
+	"$(BIN)/snakemake" $(CORES_FLAG) --directory "$(SMOKE_DIR)" --configfile=config/smoke.yaml \
 		$(SNAKEMAKE_ARGS) \
 		$(if $(SMOKE_CORPUS)$(SMOKE_CORPUS_FILE)$(SET),--config \
 			$(if $(SMOKE_CORPUS),corpus_source=$(SMOKE_CORPUS)) \

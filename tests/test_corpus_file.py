@@ -212,6 +212,22 @@ def test_a_missing_corpus_file_is_one_sentence_before_anything_runs(tmp_path: Pa
     assert f"corpus_file {tmp_path / 'none.txt'} does not exist" in result.stdout + result.stderr
 
 
+def test_an_empty_corpus_file_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    """An empty list is refused while the workflow builds its graph: the copy of an earlier
+    list stays, since no step starts (and Snakemake removes nothing)."""
+    workdir = copy_workflow(tmp_path / "copy")
+    earlier = workdir / "data/raw/corpus.txt"
+    earlier.parent.mkdir(parents=True)
+    earlier.write_text("anna\nbob\n", encoding="utf-8")
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"\xef\xbb\xbf\n  \n")
+    result = snakemake(workdir, workdir, "--cores", "1", config=(f"corpus_file={empty}",))
+    assert result.returncode != 0
+    assert f"corpus_file {empty} is empty" in result.stdout + result.stderr
+    assert earlier.read_text(encoding="utf-8") == "anna\nbob\n"
+    assert not (workdir / "data/processed").exists()
+
+
 def test_make_smoke_and_replicate_take_corpus_file(tmp_path: Path) -> None:
     workdir = copy_workflow(tmp_path / "copy")
     words = word_list(tmp_path / "words.txt")

@@ -19,13 +19,16 @@ BOM = "\ufeff"
 
 
 def corpus_file_digest(path: str | Path) -> str:
-    """The file's SHA-256, or a UserError if it is not a file."""
+    """The file's SHA-256, or a UserError if it is not a file, not UTF-8 or empty: the
+    workflow calls it while it builds its graph, so such a file is refused before any step
+    runs (and before Snakemake removes the outputs of the step that would copy it)."""
     path = Path(path)
     if not path.is_file():
         raise UserError(
             f"corpus_file {path} does not exist; give the path of a UTF-8 text file with one "
             "item per line (relative paths start at the working directory)."
         )
+    check_text(path.read_bytes(), str(path))
     return sha256_file(path)
 
 
