@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from workflow_helpers import copy_workflow, venv_env
 
 PROJECT = Path(__file__).resolve().parents[1]
 # The keys the Citation File Format 1.2.0 requires of the file, and of each reference.
@@ -53,31 +53,21 @@ def test_licence_is_mit() -> None:
     assert re.search(r"^Copyright \(c\) \d{4} the discrete-gan authors$", licence, re.MULTILINE)
 
 
-# What a checkout needs for Snakemake to run (the files a fresh clone has, less data and code).
-WORKFLOW_FILES = ("Snakefile", "workflow", "config", "profiles")
 DEFAULT_PROFILE = "Using workflow specific profile profiles/default"
 
 
 @pytest.fixture(scope="module")
 def fresh_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The workflow files as a fresh clone has them, in a folder of their own."""
-    dest = tmp_path_factory.mktemp("checkout")
-    for name in WORKFLOW_FILES:
-        source = PROJECT / name
-        if source.is_dir():
-            shutil.copytree(source, dest / name)
-        else:
-            shutil.copy2(source, dest / name)
-    return dest
+    return copy_workflow(tmp_path_factory.mktemp("checkout"))
 
 
 def plain_snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     """`snakemake ARGS` as a user types it, with the environment active: no --cores, no
     profile named, this interpreter's folder (its `discrete-gan`) first on PATH."""
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     command = [sys.executable, "-m", "snakemake", *args]
     return subprocess.run(
-        command, cwd=workdir, env=env, capture_output=True, text=True, timeout=600
+        command, cwd=workdir, env=venv_env(), capture_output=True, text=True, timeout=600
     )
 
 

@@ -147,12 +147,17 @@ def snakemake(
     The rules call the `discrete-gan` console script, so this interpreter's folder leads PATH.
     Raises subprocess.TimeoutExpired after `timeout` seconds.
     """
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     command = [sys.executable, "-m", "snakemake", *args, "--configfile", "config/smoke.yaml"]
     command += ["--config", f"corpus_source={corpus}", *config]
     return subprocess.run(
-        command, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout
+        command, cwd=workdir, env=venv_env(), capture_output=True, text=True, timeout=timeout
     )
+
+
+def venv_env() -> dict[str, str]:
+    """The environment with this interpreter's folder (its `discrete-gan`, which the rules
+    call) first on PATH, as an activated virtual environment has it."""
+    return dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
 
 
 def failure_report(result: subprocess.CompletedProcess, workdir: Path) -> str:

@@ -9,9 +9,10 @@ is byte for byte; the filter removes a byte-order mark and keeps or drops each l
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
-from discrete_gan.data.download import normalize_sha256, sha256_file
+from discrete_gan.data.download import normalize_sha256
 from discrete_gan.fileio import UserError, atomic_path
 
 CORPUS_NAME = "corpus.txt"
@@ -22,14 +23,20 @@ def corpus_file_digest(path: str | Path) -> str:
     """The file's SHA-256, or a UserError if it is not a file, not UTF-8 or empty: the
     workflow calls it while it builds its graph, so such a file is refused before any step
     runs (and before Snakemake removes the outputs of the step that would copy it)."""
+    data = read_corpus_file(path)
+    check_text(data, str(path))
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_corpus_file(path: str | Path) -> bytes:
+    """The file's bytes, or a UserError if it is not a file."""
     path = Path(path)
     if not path.is_file():
         raise UserError(
             f"corpus_file {path} does not exist; give the path of a UTF-8 text file with one "
             "item per line (relative paths start at the working directory)."
         )
-    check_text(path.read_bytes(), str(path))
-    return sha256_file(path)
+    return path.read_bytes()
 
 
 def check_text(data: bytes, where: str) -> None:
@@ -53,8 +60,8 @@ def install_corpus_file(source: str | Path, sha256: str, out: str | Path) -> dic
     """Copy `source` to `out` atomically after checking that it has the digest `sha256`, is
     UTF-8 and holds an item. Returns {"source", "sha256", "bytes", "lines"}."""
     source, expected = Path(source), normalize_sha256(sha256)
-    digest = corpus_file_digest(source)
-    data = source.read_bytes()
+    data = read_corpus_file(source)
+    digest = hashlib.sha256(data).hexdigest()
     if digest != expected:
         raise UserError(
             f"corpus_file {source} changed while the workflow ran (sha256 {digest}, expected "
