@@ -11,7 +11,7 @@ import pytest
 import torch
 from defaults import model_config
 
-from discrete_gan.backends import Backend, numba_runs, tiles, torch_runs
+from discrete_gan.backends import Backend, fused, kernels, numba_runs, tiles, torch_runs
 from discrete_gan.data.vocab import END_ID, VOCAB_SIZE
 from discrete_gan.model.networks import Discriminator, Generator
 from discrete_gan.training.seeding import run_generator
@@ -19,6 +19,17 @@ from discrete_gan.training.train import initial_states
 
 MODEL = model_config()
 SEEDS = [0, 1, 2, 11]
+
+
+@pytest.fixture(autouse=True, params=["fused", "numba"])
+def kernel_set(request, monkeypatch):
+    """Every test of the numba backend runs on both kernel sets: the fused C++ kernels
+    (`fused.cpp`) and the numba kernels (`kernels.py`) that stand in where those cannot build."""
+    if request.param == "fused" and fused.library() is None:
+        pytest.skip(f"the fused kernels cannot build here: {fused.why_not()}")
+    module = fused if request.param == "fused" else kernels
+    monkeypatch.setattr(numba_runs, "_kernels", lambda weights, steps: module)
+    return module
 
 
 def stacked(seeds: list[int], scale: float, dtype=torch.float32):

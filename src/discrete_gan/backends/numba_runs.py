@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from discrete_gan.backends import Backend, Params, gumbel_kernels, kernels
+from discrete_gan.backends import Backend, Params, fused, gumbel_kernels, kernels
 from discrete_gan.model import objectives
 from discrete_gan.model.networks import PARAMETER_NAMES
 from discrete_gan.model.objectives import discriminator_loss, discriminator_loss_log_sigmoid
@@ -21,6 +21,13 @@ from discrete_gan.model.objectives import discriminator_loss, discriminator_loss
 # Free arrays for the generator's saved forward states, by shape (see `kernels`).
 _SAVED: dict[tuple, list] = {}
 _KEYS = PARAMETER_NAMES  # the kernels' argument order
+
+
+def _kernels(weights, steps: int):
+    """The kernels for these weights (`w_ih` first): the fused ones where they serve the model
+    (`fused.serves`), else numba's."""
+    (_, _, vocab), hidden = weights[0].shape, weights[1].shape[2]
+    return fused if fused.serves(hidden, vocab, steps) else kernels
 
 
 def _np(tensor: torch.Tensor) -> np.ndarray:
@@ -41,14 +48,16 @@ class _DiscriminatorLogits(torch.autograd.Function):
     @staticmethod
     def forward(ctx, ids, *weights):
         ctx.save_for_backward(ids, *weights)
-        return torch.from_numpy(kernels.discriminator_logits(*map(_np, weights), _np(ids)))
+        arrays = list(map(_np, weights))
+        impl = _kernels(arrays, ids.shape[1])
+        return torch.from_numpy(impl.discriminator_logits(*arrays, _np(ids)))
 
     @staticmethod
     def backward(ctx, grad_logits):
         ids, *weights = ctx.saved_tensors
         logits = np.empty(grad_logits.shape, np.float32)
         arrays = [*map(_np, weights), _np(ids), _np(grad_logits), logits]
-        grads = kernels.discriminator_grads(*arrays, -1)
+        grads = _kernels(arrays, ids.shape[1]).discriminator_grads(*arrays, -1)
         return (None, *map(torch.from_numpy, grads))
 
 
@@ -77,7 +86,7 @@ def _discriminator_part(params: Params, ids: torch.Tensor, real: bool):
     grad_logits = np.empty((runs, batch), np.float32)
     logits = np.empty((runs, batch), np.float32)
     arrays = [*map(_np, _weights(params)), _np(ids), grad_logits, logits]
-    grads = kernels.discriminator_grads(*arrays, batch if real else 0)
+    grads = _kernels(arrays, ids.shape[1]).discriminator_grads(*arrays, batch if real else 0)
     return torch.from_numpy(logits), grads
 
 
@@ -87,8 +96,9 @@ def _discriminator_step_autograd(params: Params, real, fake, log_sigmoid, diviso
     logits by PyTorch autograd (the code's own saturation included), then the kernels'
     backward pass for each part."""
     weights = list(map(_np, _weights(params)))
-    real_logits = torch.from_numpy(kernels.discriminator_logits(*weights, _np(real)))
-    fake_logits = torch.from_numpy(kernels.discriminator_logits(*weights, _np(fake)))
+    real_impl, fake_impl = _kernels(weights, real.shape[1]), _kernels(weights, fake.shape[1])
+    real_logits = torch.from_numpy(real_impl.discriminator_logits(*weights, _np(real)))
+    fake_logits = torch.from_numpy(fake_impl.discriminator_logits(*weights, _np(fake)))
     real_logits.requires_grad_()
     fake_logits.requires_grad_()
     loss_fn = discriminator_loss_log_sigmoid if log_sigmoid else discriminator_loss
@@ -98,7 +108,7 @@ def _discriminator_step_autograd(params: Params, real, fake, log_sigmoid, diviso
     for ids, grad_logits in ((real, grad_real), (fake, grad_fake)):
         logits = np.empty(grad_logits.shape, np.float32)
         arrays = [*weights, _np(ids), _np(grad_logits), logits]
-        part = kernels.discriminator_grads(*arrays, -1)
+        part = _kernels(weights, ids.shape[1]).discriminator_grads(*arrays, -1)
         grads = part if grads is None else tuple(a + b for a, b in zip(grads, part))
     return loss.detach(), _param_grads(grads)
 
@@ -125,7 +135,7 @@ def discriminator_step(
     grad_logits = np.empty((runs, batch), np.float32)
     logits = np.empty((runs, batch), np.float32)
     arrays = [*map(_np, _weights(params)), _np(ids), grad_logits, logits]
-    grads = kernels.discriminator_grads(*arrays, real.shape[2])
+    grads = _kernels(arrays, ids.shape[1]).discriminator_grads(*arrays, real.shape[2])
     logits = torch.from_numpy(logits)
     loss = discriminator_loss(logits[:, : real.shape[2]], logits[:, real.shape[2] :])
     return loss, _param_grads(grads)
@@ -144,23 +154,26 @@ def generator_log_likelihood_vjp(
     """log P_G (runs, batch), detached, and `pullback(grad_log_p) -> {name: gradient}` of
     sum(grad_log_p * log P_G) w.r.t. the parameters; as `torch_runs`."""
     arrays = [*map(_np, _weights(params)), _np(ids)]
-    key, saved = _borrow_saved(arrays[:6], ids.shape[1], ids.shape[2])
-    log_p = torch.from_numpy(kernels.generator_log_likelihood(*arrays, saved, whole, ban_start))
+    impl = _kernels(arrays, ids.shape[1])
+    key, saved = _borrow_saved(impl, arrays[:6], ids.shape[1], ids.shape[2])
+    log_p = torch.from_numpy(impl.generator_log_likelihood(*arrays, saved, whole, ban_start))
 
     def pullback(grad_log_p: torch.Tensor) -> dict[str, torch.Tensor]:
-        grads = kernels.generator_log_likelihood_grads(*arrays, _np(grad_log_p), saved, whole)
+        grads = impl.generator_log_likelihood_grads(*arrays, _np(grad_log_p), saved, whole)
         return _param_grads(grads)
 
     _return_saved(pullback, key, saved)
     return log_p, pullback
 
 
-def _borrow_saved(weights: list[np.ndarray], steps: int, batch: int):
+def _borrow_saved(impl, weights: list[np.ndarray], steps: int, batch: int):
     """The pool's key and a free set of arrays for the generator's forward states over `steps`
-    steps of `batch` sequences (`kernels.generator_saved_states`), new if none is free."""
+    steps of `batch` sequences, as the kernels `impl` keep them (`generator_saved_states` of
+    `kernels` or `fused`), new if none is free."""
     (runs, four_h, vocab), hidden = weights[0].shape, weights[1].shape[2]
-    key = (runs, steps, batch, four_h, hidden, vocab)
-    return key, _SAVED[key].pop() if _SAVED.get(key) else kernels.generator_saved_states(*key)
+    shape = (runs, steps, batch, four_h, hidden, vocab)
+    key = (impl.__name__, *shape)
+    return key, _SAVED[key].pop() if _SAVED.get(key) else impl.generator_saved_states(*shape)
 
 
 def _return_saved(owner, key: tuple, saved: tuple) -> None:
@@ -179,8 +192,9 @@ def generator_sample(
     ban_start: bool = True,
 ) -> torch.Tensor:
     """Names (runs, steps, batch) from uniforms (runs, n_draws, batch); see `torch_runs.py`."""
-    weights = map(_np, _weights(params))
-    ids = kernels.generator_sample(*weights, _np(uniforms), forced, stop, ban_start)
+    weights = list(map(_np, _weights(params)))
+    impl = _kernels(weights, uniforms.shape[1] + 1)
+    ids = impl.generator_sample(*weights, _np(uniforms), forced, stop, ban_start)
     return torch.from_numpy(ids)
 
 
@@ -201,7 +215,7 @@ def relaxed_sample(params: Params, uniforms: torch.Tensor, tau: float):
     with uniforms (runs, n_draws, batch, vocab), and the `RelaxedSamples` that
     `relaxed_logits_vjp` differentiates through; see `torch_runs.relaxed_sample`."""
     weights = list(map(_np, _weights(params)))
-    key, saved = _borrow_saved(weights, uniforms.shape[1], uniforms.shape[2])
+    key, saved = _borrow_saved(kernels, weights, uniforms.shape[1], uniforms.shape[2])
     ids = gumbel_kernels.relaxed_sample(*weights, _np(uniforms), tau, saved)
     samples = RelaxedSamples(ids, saved, tau)
     _return_saved(samples, key, saved)
@@ -213,7 +227,8 @@ def relaxed_logits_vjp(params: Params, generator: Params, samples: RelaxedSample
     and `pullback(grad_logits) -> {name: gradient}` of sum(grad_logits * logits) w.r.t. the
     generator's parameters; as `torch_runs.relaxed_logits_vjp`."""
     disc, gen = tuple(map(_np, _weights(params))), tuple(map(_np, _weights(generator)))
-    logits = torch.from_numpy(kernels.discriminator_logits(*disc, samples.ids))
+    impl = _kernels(disc, samples.ids.shape[1])
+    logits = torch.from_numpy(impl.discriminator_logits(*disc, samples.ids))
 
     def pullback(grad_logits: torch.Tensor) -> dict[str, torch.Tensor]:
         grads = gumbel_kernels.relaxed_grads(

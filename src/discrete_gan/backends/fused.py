@@ -1,0 +1,308 @@
+"""The fused C++ kernels of `fused.cpp`: the functions of `kernels.py` with the same arguments
+and results (to float32 rounding), about twice as fast (`make bench` measures both).
+
+The library is compiled on first use with the system's C++ compiler (`make setup` does it
+once), for x86-64-v4 (AVX-512) or x86-64-v3 (AVX2 + FMA) as this CPU allows, and cached beside
+this file under a name holding the target and a hash of the source and flags, so that a
+checkout moved to another kind of CPU, or an edited source, builds anew. Where it cannot
+build (no compiler, another CPU architecture) or cannot serve a model (hidden sizes other than
+8, 16 and 32), the numba kernels of `kernels.py` run instead. The environment variable
+`DISCRETE_GAN_KERNELS` chooses: `auto` (the default: fused where possible), `fused` (an error
+where they cannot run) or `numba`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+SOURCE = Path(__file__).with_name("fused.cpp")
+BUILD_DIR = Path(__file__).with_name("__pycache__")
+CHOICES = ("auto", "fused", "numba")
+MAX_STEPS = 256  # steps a likelihood's mask buffer holds (fused.cpp)
+_V3 = {"avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "movbe", "abm"}
+_V4 = _V3 | {"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"}
+_FLAGS = ["-O3", "-fPIC", "-shared", "-fopenmp", "-fno-math-errno", "-ffp-contract=fast"]
+
+
+class KernelError(RuntimeError):
+    """The fused kernels were asked for (DISCRETE_GAN_KERNELS=fused) but cannot run."""
+
+
+def choice() -> str:
+    """The kernels asked for by DISCRETE_GAN_KERNELS (auto, fused or numba)."""
+    value = os.environ.get("DISCRETE_GAN_KERNELS", "auto").strip().lower() or "auto"
+    if value not in CHOICES:
+        raise KernelError(
+            f"DISCRETE_GAN_KERNELS={value!r} is not one of {', '.join(CHOICES)}; "
+            "unset it or set one of them"
+        )
+    return value
+
+
+def target() -> str | None:
+    """The x86-64 level this CPU runs (x86-64-v4 or x86-64-v3), None if neither."""
+    if platform.machine() not in ("x86_64", "AMD64"):
+        return None
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return None
+    flags = set()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            flags = set(line.split(":", 1)[1].split())
+            break
+    if _V4 <= flags:
+        return "x86-64-v4"
+    if _V3 <= flags:
+        return "x86-64-v3"
+    return None
+
+
+def library_path(level: str) -> Path:
+    """Where the library for `level` is cached: its name holds the level and a hash of the
+    source, the compiler flags and the compiler's version."""
+    digest = hashlib.sha256(SOURCE.read_bytes())
+    digest.update(" ".join([level, *_FLAGS, _compiler_version()]).encode())
+    return BUILD_DIR / f"fused-{level}-{digest.hexdigest()[:16]}.so"
+
+
+def _compiler() -> str | None:
+    return os.environ.get("CXX") or shutil.which("g++") or shutil.which("c++")
+
+
+def _compiler_version() -> str:
+    compiler = _compiler()
+    if compiler is None:
+        return "none"
+    result = subprocess.run([compiler, "--version"], capture_output=True, text=True)
+    return result.stdout.splitlines()[0] if result.stdout else compiler
+
+
+def build(level: str) -> Path:
+    """Compile fused.cpp for `level` (if not cached yet) and return the library's path; the
+    library appears whole or not at all (written aside, then renamed)."""
+    path = library_path(level)
+    if path.is_file():
+        return path
+    compiler = _compiler()
+    if compiler is None:
+        raise KernelError("no C++ compiler found (g++); install one or set CXX")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".so", dir=path.parent)
+    os.close(fd)
+    try:
+        command = [compiler, f"-march={level}", *_FLAGS, str(SOURCE), "-o", tmp]
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise KernelError(f"compiling fused.cpp failed: {result.stderr.strip()[-2000:]}")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+_LIB: ctypes.CDLL | None = None
+_WHY_NOT: str | None = None
+
+
+def library() -> ctypes.CDLL | None:
+    """The loaded library, built if needed; None (with `why_not()` saying why) where it cannot
+    be, or where DISCRETE_GAN_KERNELS=numba."""
+    global _LIB, _WHY_NOT
+    if _LIB is not None or _WHY_NOT is not None:
+        return _LIB
+    wanted = choice()
+    if wanted == "numba":
+        _WHY_NOT = "DISCRETE_GAN_KERNELS=numba"
+        return None
+    level = target()
+    try:
+        if level is None:
+            raise KernelError("this CPU has neither AVX-512 nor AVX2 with FMA")
+        _LIB = _declare(ctypes.CDLL(str(build(level))))
+    except (KernelError, OSError) as err:
+        _WHY_NOT = str(err)
+        if wanted == "fused":
+            raise KernelError(f"the fused kernels cannot run: {err}") from err
+        print(f"note: using the numba kernels; the fused ones cannot run: {err}", file=sys.stderr)
+    return _LIB
+
+
+def why_not() -> str | None:
+    """Why `library()` is None, once it has been called."""
+    return _WHY_NOT
+
+
+def serves(hidden: int, vocab: int, steps: int = 1) -> bool:
+    """Whether the fused kernels run models of this size (else the numba kernels do)."""
+    lib = library()
+    if lib is None:
+        return False
+    ok = bool(lib.fused_supports(hidden, vocab)) and steps <= MAX_STEPS
+    if not ok and choice() == "fused":
+        raise KernelError(
+            f"the fused kernels do not serve hidden size {hidden}, vocabulary {vocab} and "
+            f"{steps} steps; unset DISCRETE_GAN_KERNELS to use the numba kernels there"
+        )
+    return ok
+
+
+def width() -> int:
+    """Rows per chunk (SIMD lanes): 16 with AVX-512, 8 with AVX2."""
+    return library().fused_width()
+
+
+def _declare(lib: ctypes.CDLL) -> ctypes.CDLL:
+    p, i = ctypes.c_void_p, ctypes.c_int
+    signatures = {
+        "fused_width": [],
+        "fused_supports": [i, i],
+        "fused_discriminator_logits": [p, p, i, i, i, i, i, p, i],
+        "fused_discriminator_grads": [p, p, i, i, i, i, i, p, p, i, p, i],
+        "fused_generator_log_likelihood": [p, p, i, i, i, i, i, p, i, i, p, i],
+        "fused_generator_log_likelihood_grads": [p, p, i, i, i, i, i, p, p, i, p, i],
+        "fused_generator_sample": [p, p, i, i, i, i, i, i, i, i, p, i, i],
+    }
+    for name, args in signatures.items():
+        fn = getattr(lib, name)
+        fn.argtypes, fn.restype = args, i
+    return lib
+
+
+def _threads() -> int:
+    import numba
+
+    return numba.get_num_threads()  # set_threads gives the kernels' threads to numba's setting
+
+
+def _pointers(arrays) -> ctypes.Array:
+    for a in arrays:
+        assert a.flags.c_contiguous and a.dtype == np.float32, "float32 C-contiguous arrays"
+    return (ctypes.c_void_p * len(arrays))(*(a.ctypes.data for a in arrays))
+
+
+def _ids(ids: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(ids, dtype=np.int64)
+
+
+def _check(status: int) -> None:
+    if status != 0:
+        raise KernelError("the fused kernels do not serve this hidden size")
+
+
+def _grads(w_ih, w_hh, out_w, out_b):
+    runs, four_h, vocab = w_ih.shape
+    grads = (
+        np.empty_like(w_ih),
+        np.empty_like(w_hh),
+        np.empty((runs, four_h), np.float32),
+        np.empty((runs, four_h), np.float32),
+        np.empty_like(out_w),
+        np.empty_like(out_b),
+    )
+    return grads, _pointers(grads)
+
+
+def discriminator_logits(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids):
+    """As `kernels.discriminator_logits`."""
+    weights = _pointers((w_ih, w_hh, b_ih, b_hh, out_w, out_b))
+    ids = _ids(ids)
+    runs, steps, batch = ids.shape
+    logits = np.empty((runs, batch), np.float32)
+    _check(
+        library().fused_discriminator_logits(
+            weights, ids.ctypes.data, runs, steps, batch, w_ih.shape[2], w_hh.shape[2],
+            logits.ctypes.data, _threads(),
+        )
+    )  # fmt: skip
+    return logits
+
+
+def discriminator_grads(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, grad_logits, logits, n_real):
+    """As `kernels.discriminator_grads`."""
+    weights = _pointers((w_ih, w_hh, b_ih, b_hh, out_w, out_b))
+    ids = _ids(ids)
+    runs, steps, batch = ids.shape
+    grads, pointers = _grads(w_ih, w_hh, out_w, out_b)
+    for a in (grad_logits, logits):
+        assert a.flags.c_contiguous and a.dtype == np.float32 and a.shape == (runs, batch)
+    _check(
+        library().fused_discriminator_grads(
+            weights, ids.ctypes.data, runs, steps, batch, w_ih.shape[2], w_hh.shape[2],
+            grad_logits.ctypes.data, logits.ctypes.data, n_real, pointers, _threads(),
+        )
+    )  # fmt: skip
+    return grads
+
+
+def generator_saved_states(runs, steps, batch, four_h, hidden, vocab):
+    """The array for the forward states of `generator_log_likelihood`: per run, chunk of rows
+    and step, the LSTM's gates and states (8H vectors), the softmax's exps (vocab) and total."""
+    lanes = width()
+    chunks = (batch + lanes - 1) // lanes
+    shape = (runs, chunks, steps, 8 * hidden + vocab + 1, lanes)
+    raw = np.empty(int(np.prod(shape)) + 16, np.float32)  # vector loads need 64-byte alignment
+    start = (-raw.ctypes.data % 64) // 4
+    return raw[start : start + int(np.prod(shape))].reshape(shape)
+
+
+def generator_log_likelihood(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, saved, whole, ban_start):
+    """As `kernels.generator_log_likelihood`, with `saved` from `generator_saved_states`."""
+    weights = _pointers((w_ih, w_hh, b_ih, b_hh, out_w, out_b))
+    ids = _ids(ids)
+    runs, steps, batch = ids.shape
+    log_p = np.empty((runs, batch), np.float32)
+    _check(
+        library().fused_generator_log_likelihood(
+            weights, ids.ctypes.data, runs, steps, batch, w_ih.shape[2], w_hh.shape[2],
+            saved.ctypes.data, int(whole), int(ban_start), log_p.ctypes.data, _threads(),
+        )
+    )  # fmt: skip
+    return log_p
+
+
+def generator_log_likelihood_grads(
+    w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, grad_log_p, saved, whole
+):
+    """As `kernels.generator_log_likelihood_grads`."""
+    weights = _pointers((w_ih, w_hh, b_ih, b_hh, out_w, out_b))
+    ids = _ids(ids)
+    runs, steps, batch = ids.shape
+    grad_log_p = np.ascontiguousarray(grad_log_p, dtype=np.float32)
+    grads, pointers = _grads(w_ih, w_hh, out_w, out_b)
+    _check(
+        library().fused_generator_log_likelihood_grads(
+            weights, ids.ctypes.data, runs, steps, batch, w_ih.shape[2], w_hh.shape[2],
+            grad_log_p.ctypes.data, saved.ctypes.data, int(whole), pointers, _threads(),
+        )
+    )  # fmt: skip
+    return grads
+
+
+def generator_sample(w_ih, w_hh, b_ih, b_hh, out_w, out_b, uniforms, forced, stop, ban_start):
+    """As `kernels.generator_sample`."""
+    weights = _pointers((w_ih, w_hh, b_ih, b_hh, out_w, out_b))
+    uniforms = np.ascontiguousarray(uniforms, dtype=np.float32)
+    runs, draws, batch = uniforms.shape
+    vocab = out_w.shape[1]
+    steps = draws + (1 if stop and not forced else 0)
+    ids = np.full((runs, steps, batch), vocab - 1, np.int64)
+    _check(
+        library().fused_generator_sample(
+            weights, uniforms.ctypes.data, runs, draws, batch, w_ih.shape[2], w_hh.shape[2],
+            int(forced), int(stop), int(ban_start), ids.ctypes.data, steps, _threads(),
+        )
+    )  # fmt: skip
+    return ids
