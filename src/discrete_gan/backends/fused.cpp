@@ -68,11 +68,25 @@ INLINE vf vtanh(vf x) {  // 13/6 rational approximation on [-7.9, 7.9]
   return p * recip(q);
 }
 
-INLINE vf vsigmoid(vf x) { return 0.5f + 0.5f * vtanh(0.5f * x); }
+// sigmoid(x) = 1/2 + tanh(x / 2) / 2, of a pre-activation already halved (the lookup table and
+// recurrent weights of the sigmoid gates are stored halved: exact in binary floating point).
+INLINE vf vsigmoid_of_half(vf half_x) { return 0.5f + 0.5f * vtanh(half_x); }
 
-INLINE vf vexp_nonpositive(vf x) {  // exp(x), x <= 0: (1 + t) / (1 - t), t = tanh(x / 2)
-  vf t = vtanh(0.5f * x);
-  vf e = (1.0f + t) * recip(1.0f - t);
+INLINE vf vexp_nonpositive(vf x) {  // exp(x) for x <= 0 (Cephes' expf); 0 below -17, as tiles
+  const float shift = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+  vf t = x * 1.44269504088896341f + shift;
+  vf n = t - shift;
+  vi scale = ((vi)t - (vi)splat(shift)) << 23;  // n, moved into the exponent field
+  vf f = x - n * 0.693359375f;
+  f = f - n * -2.12194440e-4f;
+  vf p = splat(1.9875691500E-4f);
+  p = p * f + 1.3981999507E-3f;
+  p = p * f + 8.3334519073E-3f;
+  p = p * f + 4.1665795894E-2f;
+  p = p * f + 1.6666665459E-1f;
+  p = p * f + 5.0000001201E-1f;
+  p = p * (f * f) + f + 1.0f;
+  vf e = (vf)((vi)p + scale);
   return x > -17.0f ? e : splat(0.0f);
 }
 
@@ -142,13 +156,20 @@ INLINE Net net_of(const float* const* p, int r, int H, int V, int out) {
   return n;
 }
 
-// The input lookup table (4H rows of VP floats): input weights plus both biases.
+// The input lookup table (4H rows of VP floats): input weights plus both biases, and the
+// recurrent weights (4H, H); the rows of the sigmoid gates (input, forget, output) halved.
 static void fill_table(const Net& n, int H, int V, int VP, float* table) {
+  float* w_hh = table + 4 * H * VP;
   for (int j = 0; j < 4 * H; j++) {
-    float bias = n.b_ih[j] + n.b_hh[j];
-    for (int v = 0; v < VP; v++) table[j * VP + v] = v < V ? n.w_ih[j * V + v] + bias : 0.0f;
+    float bias = n.b_ih[j] + n.b_hh[j], scale = (j / H == 2) ? 1.0f : 0.5f;
+    for (int v = 0; v < VP; v++)
+      table[j * VP + v] = v < V ? scale * (n.w_ih[j * V + v] + bias) : 0.0f;
+    for (int k = 0; k < H; k++) w_hh[j * H + k] = scale * n.w_hh[j * H + k];
   }
 }
+
+// Vectors of the table and its recurrent weights.
+INLINE size_t table_vectors(int H, int VP) { return (4 * H * VP + 4 * H * H + W - 1) / W; }
 
 INLINE vf lookup(const float* row, vi tok, int VP) {
 #if defined(__AVX512F__)
@@ -162,12 +183,23 @@ INLINE vf lookup(const float* row, vi tok, int VP) {
 #endif
 }
 
-// Tokens of lanes b0.. of one step (int64, `batch` apart per step); lanes past n read `fill`.
-INLINE vi load_tok(const int64_t* ids_t, int n, int fill) {
-  vi t;
-  for (int l = 0; l < W; l++) t[l] = l < n ? (int32_t)ids_t[l] : fill;
-  return t;
+// One run's symbols ids (steps, batch) as 32-bit ints (steps, BP), BP = batch rounded up to
+// whole chunks, the padding lanes 0; if `shifted`, the inputs of teacher forcing instead: `.`
+// first, then each step's symbol one step later.
+static void run_tokens(const int64_t* ids, int steps, int batch, int BP, int shifted,
+                       int32_t* out) {
+  for (int t = 0; t < steps; t++) {
+    int src = shifted ? t - 1 : t;
+    for (int b = 0; b < BP; b++)
+      out[t * BP + b] = src < 0 ? START_ID : b < batch ? (int32_t)ids[(size_t)src * batch + b] : 0;
+  }
 }
+
+INLINE vi load_tok(const int32_t* tok, int t, int BP, int b0) {
+  return *(const vi*)(tok + (size_t)t * BP + b0);
+}
+
+INLINE int padded_batch(int batch) { return (batch + W - 1) / W * W; }
 
 // Per-step saved state of a chunk, in vectors: activated gates (4H), c_{t-1}, tanh(c_t),
 // h_{t-1}, h_t (H each); the generator adds its softmax's exps (V) and their total.
@@ -179,9 +211,9 @@ struct Slots {
 // One LSTM step of a chunk: reads h, c (H vectors each), writes the step's slots and the new
 // h, c in place.
 template <int H>
-INLINE void lstm_step(const float* table, int VP, const float* w_hh, vi tok, vf* h, vf* c,
-                      vf* slot) {
+INLINE void lstm_step(const float* table, int VP, vi tok, vf* h, vf* c, vf* slot) {
   typedef Slots<H> S;
+  const float* w_hh = table + 4 * H * VP;  // fill_table's recurrent weights
   vf hn[H];
   for (int k = 0; k < H; k++) slot[S::HPREV + k] = h[k], slot[S::CPREV + k] = c[k];
   for (int k = 0; k < H; k++) {
@@ -193,7 +225,8 @@ INLINE void lstm_step(const float* table, int VP, const float* w_hh, vi tok, vf*
       for (int m = 0; m < H; m++) a += w[m] * h[m];
       pre[q] = a;
     }
-    vf i = vsigmoid(pre[0]), f = vsigmoid(pre[1]), g = vtanh(pre[2]), o = vsigmoid(pre[3]);
+    vf i = vsigmoid_of_half(pre[0]), f = vsigmoid_of_half(pre[1]);
+    vf g = vtanh(pre[2]), o = vsigmoid_of_half(pre[3]);
     slot[S::ACT + k] = i, slot[S::ACT + H + k] = f;
     slot[S::ACT + 2 * H + k] = g, slot[S::ACT + 3 * H + k] = o;
     vf cn = f * c[k] + i * g;
@@ -248,18 +281,57 @@ static void outer_accumulate(vf* acc, int A, const vf* x, int xs, const vf* y, i
       for (int k = 0; k < H; k++) acc[a * H + k] += x[t * xs + a] * y[t * ys + k];
 }
 
+// Transpose a W x W block of vectors in place: afterwards x[l][jj] holds what x[jj][l] held.
+INLINE void transpose(vf* x) {
+#if defined(__AVX512F__)
+  __m512 t[16], u[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps((__m512)x[i], (__m512)x[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps((__m512)x[i], (__m512)x[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    u[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+    u[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+    u[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    u[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int i = 0; i < 16; i += 8)
+    for (int j = 0; j < 4; j++) {
+      t[i + j] = _mm512_shuffle_f32x4(u[i + j], u[i + j + 4], 0x88);
+      t[i + j + 4] = _mm512_shuffle_f32x4(u[i + j], u[i + j + 4], 0xDD);
+    }
+  for (int j = 0; j < 8; j++) {
+    x[j] = (vf)_mm512_shuffle_f32x4(t[j], t[j + 8], 0x88);
+    x[j + 8] = (vf)_mm512_shuffle_f32x4(t[j], t[j + 8], 0xDD);
+  }
+#else
+  __m256 t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps((__m256)x[i], (__m256)x[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps((__m256)x[i], (__m256)x[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int j = 0; j < 4; j++) {
+    x[j] = (vf)_mm256_permute2f128_ps(u[j], u[j + 4], 0x20);
+    x[j + 4] = (vf)_mm256_permute2f128_ps(u[j], u[j + 4], 0x31);
+  }
+#endif
+}
+
 // d_table_t[tok[l]][j] += dpre[j][l] over lanes l < n: the input table's gradient, stored
-// (vocab, 4H); the W x W blocks of dpre are transposed so that each lane adds whole rows.
+// (vocab, 4H); the W x W blocks of dpre are transposed so that each lane adds a whole row.
 template <int H>
 INLINE void table_grads(float* d_table_t, const vf* dpre, vi tok, int n) {
   for (int j0 = 0; j0 < 4 * H; j0 += W) {
-    float block[W][W] __attribute__((aligned(64)));  // block[l][jj] = dpre[j0 + jj][l]
-    for (int jj = 0; jj < W; jj++)
-      for (int l = 0; l < W; l++) block[l][jj] = dpre[j0 + jj][l];
-    for (int l = 0; l < n; l++) {
-      vf* row = (vf*)(d_table_t + tok[l] * 4 * H + j0);
-      *row += *(vf*)block[l];
-    }
+    vf block[W];
+    for (int jj = 0; jj < W; jj++) block[jj] = dpre[j0 + jj];
+    transpose(block);
+    for (int l = 0; l < n; l++) *(vf*)(d_table_t + tok[l] * 4 * H + j0) += block[l];
   }
 }
 
@@ -304,20 +376,19 @@ struct GradAcc {
 };
 
 INLINE int padded_vocab(int V) { return (V + 15) / 16 * 16; }
+INLINE size_t vectors_of(size_t floats) { return (floats + W - 1) / W; }
 
 // ---- the discriminator ----------------------------------------------------------------------
 
 // Logits of one chunk (lanes b0.., n of them) after running the LSTM over `steps` steps;
 // the per-step slots go to `slots` (steps x 8H vectors).
 template <int H>
-INLINE vf discriminator_chunk(const Net& n, const float* table, int VP, const int64_t* ids,
-                              int steps, int batch, int b0, int lanes, vf* slots, vf* h) {
+INLINE vf discriminator_chunk(const Net& n, const float* table, int VP, const int32_t* tok,
+                              int steps, int BP, int b0, vf* slots, vf* h) {
   vf c[H];
   for (int k = 0; k < H; k++) h[k] = splat(0.0f), c[k] = splat(0.0f);
-  for (int t = 0; t < steps; t++) {
-    vi tok = load_tok(ids + (size_t)t * batch + b0, lanes, 0);
-    lstm_step<H>(table, VP, n.w_hh, tok, h, c, slots + t * 8 * H);
-  }
+  for (int t = 0; t < steps; t++)
+    lstm_step<H>(table, VP, load_tok(tok, t, BP, b0), h, c, slots + t * 8 * H);
   vf logit = splat(n.out_b[0]);
   for (int k = 0; k < H; k++) logit += n.out_w[k] * h[k];
   return logit;
@@ -326,20 +397,22 @@ INLINE vf discriminator_chunk(const Net& n, const float* table, int VP, const in
 template <int H>
 static void discriminator_logits_t(const float* const* p, const int64_t* ids, int runs,
                                    int steps, int batch, int V, float* logits, int threads) {
-  int VP = padded_vocab(V);
+  int VP = padded_vocab(V), BP = padded_batch(batch);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (int r = 0; r < runs; r++) {
     Flush flush;
-    vf* mem = scratch(4 * H * VP / W + 1 + (size_t)steps * 8 * H);
+    size_t table_v = table_vectors(H, VP), tok_v = vectors_of((size_t)steps * BP);
+    vf* mem = scratch(table_v + tok_v + (size_t)steps * 8 * H);
     float* table = (float*)mem;
-    vf* slots = mem + 4 * H * VP / W + 1;
+    int32_t* tok = (int32_t*)(mem + table_v);
+    vf* slots = mem + table_v + tok_v;
     Net n = net_of(p, r, H, V, 1);
     fill_table(n, H, V, VP, table);
-    const int64_t* ids_r = ids + (size_t)r * steps * batch;
+    run_tokens(ids + (size_t)r * steps * batch, steps, batch, BP, 0, tok);
     for (int b0 = 0; b0 < batch; b0 += W) {
       int lanes = batch - b0 < W ? batch - b0 : W;
       vf h[H];
-      vf logit = discriminator_chunk<H>(n, table, VP, ids_r, steps, batch, b0, lanes, slots, h);
+      vf logit = discriminator_chunk<H>(n, table, VP, tok, steps, BP, b0, slots, h);
       for (int l = 0; l < lanes; l++) logits[(size_t)r * batch + b0 + l] = logit[l];
     }
   }
@@ -349,24 +422,26 @@ template <int H>
 static void discriminator_grads_t(const float* const* p, const int64_t* ids, int runs,
                                   int steps, int batch, int V, float* grad_logits,
                                   float* logits, int n_real, float* const* g, int threads) {
-  int VP = padded_vocab(V);
+  int VP = padded_vocab(V), BP = padded_batch(batch);
   typedef GradAcc<H> Acc;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (int r = 0; r < runs; r++) {
     Flush flush;
-    size_t table_v = 4 * H * VP / W + 1, acc_v = Acc::vectors(1, VP);
-    vf* mem = scratch(table_v + acc_v + (size_t)steps * 8 * H + (size_t)steps * 4 * H);
+    size_t table_v = table_vectors(H, VP), acc_v = Acc::vectors(1, VP);
+    size_t tok_v = vectors_of((size_t)steps * BP);
+    vf* mem = scratch(table_v + acc_v + tok_v + (size_t)steps * 12 * H);
     float* table = (float*)mem;
     Acc acc(mem + table_v, 1, VP);
-    vf* slots = mem + table_v + acc_v;
+    int32_t* tok = (int32_t*)(mem + table_v + acc_v);
+    vf* slots = mem + table_v + acc_v + tok_v;
     vf* dpre = slots + (size_t)steps * 8 * H;
     Net n = net_of(p, r, H, V, 1);
     fill_table(n, H, V, VP, table);
-    const int64_t* ids_r = ids + (size_t)r * steps * batch;
+    run_tokens(ids + (size_t)r * steps * batch, steps, batch, BP, 0, tok);
     for (int b0 = 0; b0 < batch; b0 += W) {
       int lanes = batch - b0 < W ? batch - b0 : W;
       vf h[H];
-      vf logit = discriminator_chunk<H>(n, table, VP, ids_r, steps, batch, b0, lanes, slots, h);
+      vf logit = discriminator_chunk<H>(n, table, VP, tok, steps, BP, b0, slots, h);
       vf gl;
       for (int l = 0; l < W; l++) {
         size_t col = (size_t)r * batch + b0 + l;
@@ -391,8 +466,7 @@ static void discriminator_grads_t(const float* const* p, const int64_t* ids, int
       }
       for (int t = steps - 1; t >= 0; t--) {
         lstm_step_backward<H>(n.w_hh, slots + t * 8 * H, dh, dc, dpre + t * 4 * H);
-        vi tok = load_tok(ids_r + (size_t)t * batch + b0, lanes, 0);
-        table_grads<H>(acc.d_table_t, dpre + t * 4 * H, tok, lanes);
+        table_grads<H>(acc.d_table_t, dpre + t * 4 * H, load_tok(tok, t, BP, b0), lanes);
       }
       outer_accumulate<H>(acc.w_hh, 4 * H, dpre, 4 * H, slots + Slots<H>::HPREV, 8 * H, steps);
     }
@@ -426,46 +500,43 @@ INLINE vf softmax_terms(const Net& n, int V, const vf* h, int ban_start, int ban
   return mx;
 }
 
-// Teacher-forcing inputs and targets of step t: `.` first, then the previous symbol.
-INLINE vi shifted_tok(const int64_t* ids_c, int t, int batch, int lanes) {
-  if (t == 0) return vi{} + START_ID;
-  return load_tok(ids_c + (size_t)(t - 1) * batch, lanes, START_ID);
-}
-
 template <int H>
 static void generator_log_likelihood_t(const float* const* p, const int64_t* ids, int runs,
                                        int steps, int batch, int V, float* saved, int whole,
                                        int ban_start, float* log_p, int threads) {
-  int VP = padded_vocab(V), chunks = (batch + W - 1) / W;
+  int VP = padded_vocab(V), BP = padded_batch(batch), chunks = BP / W;
   int end = V - 1;
   size_t S = 8 * H + V + 1;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (int r = 0; r < runs; r++) {
     Flush flush;
-    vf* mem = scratch(4 * H * VP / W + 1 + V);
+    size_t table_v = table_vectors(H, VP), tok_v = vectors_of((size_t)steps * BP);
+    vf* mem = scratch(table_v + 2 * tok_v + V);
     float* table = (float*)mem;
-    vf* logits = mem + 4 * H * VP / W + 1;
+    int32_t* tok = (int32_t*)(mem + table_v);
+    int32_t* target = (int32_t*)(mem + table_v + tok_v);
+    vf* logits = mem + table_v + 2 * tok_v;
     Net n = net_of(p, r, H, V, V);
     fill_table(n, H, V, VP, table);
-    const int64_t* ids_r = ids + (size_t)r * steps * batch;
+    run_tokens(ids + (size_t)r * steps * batch, steps, batch, BP, 1, tok);
+    run_tokens(ids + (size_t)r * steps * batch, steps, batch, BP, 0, target);
     for (int ch = 0; ch < chunks; ch++) {
       int b0 = ch * W, lanes = batch - b0 < W ? batch - b0 : W;
       vf* slots = (vf*)saved + ((size_t)r * chunks + ch) * steps * S;
-      const int64_t* ids_c = ids_r + b0;
       vf h[H], c[H];
       for (int k = 0; k < H; k++) h[k] = splat(0.0f), c[k] = splat(0.0f);
       vf lp = splat(0.0f), open = splat(1.0f);
       for (int t = 0; t < steps; t++) {
         vf* slot = slots + t * S;
-        lstm_step<H>(table, VP, n.w_hh, shifted_tok(ids_c, t, batch, lanes), h, c, slot);
+        lstm_step<H>(table, VP, load_tok(tok, t, BP, b0), h, c, slot);
         vf total;
         vf mx = softmax_terms<H>(n, V, h, ban_start, -1, logits, slot + 8 * H, &total);
         slot[8 * H + V] = total;
-        vi target = load_tok(ids_c + (size_t)t * batch, lanes, 0);
+        vi tgt = load_tok(target, t, BP, b0);
         vf picked;
-        for (int l = 0; l < W; l++) picked[l] = logits[target[l]][l];
+        for (int l = 0; l < W; l++) picked[l] = logits[tgt[l]][l];
         lp += open * (picked - (mx + vlog(total)));
-        if (!whole) open = target == end ? splat(0.0f) : open;
+        if (!whole) open = tgt == end ? splat(0.0f) : open;
       }
       for (int l = 0; l < lanes; l++) log_p[(size_t)r * batch + b0 + l] = lp[l];
     }
@@ -477,24 +548,26 @@ static void generator_log_likelihood_grads_t(const float* const* p, const int64_
                                              int steps, int batch, int V,
                                              const float* grad_log_p, const float* saved,
                                              int whole, float* const* g, int threads) {
-  int VP = padded_vocab(V), chunks = (batch + W - 1) / W;
+  int VP = padded_vocab(V), BP = padded_batch(batch), chunks = BP / W;
   int end = V - 1;
   size_t S = 8 * H + V + 1;
   typedef GradAcc<H> Acc;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (int r = 0; r < runs; r++) {
     Flush flush;
-    size_t acc_v = Acc::vectors(V, VP);
-    vf* mem = scratch(acc_v + (size_t)steps * (4 * H + V + 1));
+    size_t acc_v = Acc::vectors(V, VP), tok_v = vectors_of((size_t)steps * BP);
+    vf* mem = scratch(acc_v + 2 * tok_v + (size_t)steps * (4 * H + V + 1));
     Acc acc(mem, V, VP);
-    vf* dpre = mem + acc_v;
+    int32_t* tok = (int32_t*)(mem + acc_v);
+    int32_t* target = (int32_t*)(mem + acc_v + tok_v);
+    vf* dpre = mem + acc_v + 2 * tok_v;
     vf* dlog = dpre + (size_t)steps * 4 * H;  // per step V vectors
     Net n = net_of(p, r, H, V, V);
-    const int64_t* ids_r = ids + (size_t)r * steps * batch;
+    run_tokens(ids + (size_t)r * steps * batch, steps, batch, BP, 1, tok);
+    run_tokens(ids + (size_t)r * steps * batch, steps, batch, BP, 0, target);
     for (int ch = 0; ch < chunks; ch++) {
       int b0 = ch * W, lanes = batch - b0 < W ? batch - b0 : W;
       const vf* slots = (const vf*)saved + ((size_t)r * chunks + ch) * steps * S;
-      const int64_t* ids_c = ids_r + b0;
       vf grad;
       for (int l = 0; l < W; l++) grad[l] = l < lanes ? grad_log_p[(size_t)r * batch + b0 + l] : 0;
       // the mask of each step: 1 up to and including the first `$`
@@ -502,8 +575,7 @@ static void generator_log_likelihood_grads_t(const float* const* p, const int64_
       vf open = splat(1.0f);
       for (int t = 0; t < steps; t++) {
         mask[t] = open;
-        vi target = load_tok(ids_c + (size_t)t * batch, lanes, 0);
-        if (!whole) open = target == end ? splat(0.0f) : open;
+        if (!whole) open = load_tok(target, t, BP, b0) == end ? splat(0.0f) : open;
       }
       vf dh[H], dc[H];
       for (int k = 0; k < H; k++) dh[k] = splat(0.0f), dc[k] = splat(0.0f);
@@ -512,12 +584,12 @@ static void generator_log_likelihood_grads_t(const float* const* p, const int64_
         const vf* exps = slot + 8 * H;
         vf total = slot[8 * H + V];
         vf coef = grad * mask[t] * recip(total);
-        vi target = load_tok(ids_c + (size_t)t * batch, lanes, 0);
+        vi tgt = load_tok(target, t, BP, b0);
         vf* dl = dlog + (size_t)t * V;
         vf gm = grad * mask[t];
         for (int v = 0; v < V; v++) {  // dLoss/dlogits = grad * mask * (onehot - softmax)
           vf d = -coef * exps[v];
-          dl[v] = target == v ? d + gm : d;
+          dl[v] = tgt == v ? d + gm : d;
         }
         for (int k = 0; k < H; k++) {
           vf a = dh[k];
@@ -525,8 +597,7 @@ static void generator_log_likelihood_grads_t(const float* const* p, const int64_
           dh[k] = a;
         }
         lstm_step_backward<H>(n.w_hh, slot, dh, dc, dpre + t * 4 * H);
-        table_grads<H>(acc.d_table_t, dpre + t * 4 * H, shifted_tok(ids_c, t, batch, lanes),
-                       lanes);
+        table_grads<H>(acc.d_table_t, dpre + t * 4 * H, load_tok(tok, t, BP, b0), lanes);
       }
       for (int t = 0; t < steps; t++)
         for (int v = 0; v < V; v++) acc.out_b[v] += dlog[(size_t)t * V + v];
@@ -548,9 +619,9 @@ static void generator_sample_t(const float* const* p, const float* uniforms, int
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (int r = 0; r < runs; r++) {
     Flush flush;
-    vf* mem = scratch(4 * H * VP / W + 1 + 2 * V + 8 * H);
+    vf* mem = scratch(table_vectors(H, VP) + 2 * V + 8 * H);
     float* table = (float*)mem;
-    vf* logits = mem + 4 * H * VP / W + 1;
+    vf* logits = mem + table_vectors(H, VP);
     vf* exps = logits + V;
     vf* slot = exps + V;
     Net n = net_of(p, r, H, V, V);
@@ -564,7 +635,7 @@ static void generator_sample_t(const float* const* p, const float* uniforms, int
       vi ended;
       for (int l = 0; l < W; l++) ended[l] = l < lanes ? 0 : -1;
       for (int t = 0; t < draws; t++) {
-        lstm_step<H>(table, VP, n.w_hh, tok, h, c, slot);
+        lstm_step<H>(table, VP, tok, h, c, slot);
         vf total;
         softmax_terms<H>(n, V, h, ban_start, banned, logits, exps, &total);
         vf u;
