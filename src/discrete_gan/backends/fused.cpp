@@ -30,6 +30,7 @@ typedef float vf __attribute__((vector_size(4 * W), aligned(4 * W)));
 typedef int32_t vi __attribute__((vector_size(4 * W), aligned(4 * W)));
 
 #define INLINE static inline __attribute__((always_inline))
+#define UNROLL _Pragma("GCC unroll 64")
 
 static const int START_ID = 0;  // `.`, the first symbol of the vocabulary
 
@@ -46,8 +47,13 @@ INLINE vf recip(vf q) {  // 1 / q: an estimate and one Newton step (about 23 bit
   return r * (2.0f - q * r);
 }
 
-INLINE vf vmin(vf a, vf b) { return a < b ? a : b; }
-INLINE vf vmax(vf a, vf b) { return a > b ? a : b; }
+#if defined(__AVX512F__)
+INLINE vf vmin(vf a, vf b) { return (vf)_mm512_min_ps((__m512)a, (__m512)b); }
+INLINE vf vmax(vf a, vf b) { return (vf)_mm512_max_ps((__m512)a, (__m512)b); }
+#else
+INLINE vf vmin(vf a, vf b) { return (vf)_mm256_min_ps((__m256)a, (__m256)b); }
+INLINE vf vmax(vf a, vf b) { return (vf)_mm256_max_ps((__m256)a, (__m256)b); }
+#endif
 
 INLINE vf vtanh(vf x) {  // 13/6 rational approximation on [-7.9, 7.9]
   const float clamp = 7.90531110763549805f;
@@ -164,7 +170,7 @@ static void fill_table(const Net& n, int H, int V, int VP, float* table) {
     float bias = n.b_ih[j] + n.b_hh[j], scale = (j / H == 2) ? 1.0f : 0.5f;
     for (int v = 0; v < VP; v++)
       table[j * VP + v] = v < V ? scale * (n.w_ih[j * V + v] + bias) : 0.0f;
-    for (int k = 0; k < H; k++) w_hh[j * H + k] = scale * n.w_hh[j * H + k];
+    UNROLL for (int k = 0; k < H; k++) w_hh[j * H + k] = scale * n.w_hh[j * H + k];
   }
 }
 
@@ -215,14 +221,14 @@ INLINE void lstm_step(const float* table, int VP, vi tok, vf* h, vf* c, vf* slot
   typedef Slots<H> S;
   const float* w_hh = table + 4 * H * VP;  // fill_table's recurrent weights
   vf hn[H];
-  for (int k = 0; k < H; k++) slot[S::HPREV + k] = h[k], slot[S::CPREV + k] = c[k];
-  for (int k = 0; k < H; k++) {
+  UNROLL for (int k = 0; k < H; k++) slot[S::HPREV + k] = h[k], slot[S::CPREV + k] = c[k];
+  UNROLL for (int k = 0; k < H; k++) {
     vf pre[4];
-    for (int q = 0; q < 4; q++) {
+    UNROLL for (int q = 0; q < 4; q++) {
       int j = q * H + k;
       vf a = lookup(table + j * VP, tok, VP);
       const float* w = w_hh + j * H;
-      for (int m = 0; m < H; m++) a += w[m] * h[m];
+      UNROLL for (int m = 0; m < H; m++) a += w[m] * h[m];
       pre[q] = a;
     }
     vf i = vsigmoid_of_half(pre[0]), f = vsigmoid_of_half(pre[1]);
@@ -235,7 +241,7 @@ INLINE void lstm_step(const float* table, int VP, vi tok, vf* h, vf* c, vf* slot
     c[k] = cn;
     hn[k] = o * tc;
   }
-  for (int k = 0; k < H; k++) h[k] = hn[k], slot[S::HNEW + k] = hn[k];
+  UNROLL for (int k = 0; k < H; k++) h[k] = hn[k], slot[S::HNEW + k] = hn[k];
 }
 
 // Backpropagate one step: dh is dLoss/dh_t, dc carries dLoss/dc_t and becomes dLoss/dc_{t-1};
@@ -243,7 +249,7 @@ INLINE void lstm_step(const float* table, int VP, vi tok, vf* h, vf* c, vf* slot
 template <int H>
 INLINE void lstm_step_backward(const float* w_hh, const vf* slot, vf* dh, vf* dc, vf* dpre) {
   typedef Slots<H> S;
-  for (int k = 0; k < H; k++) {
+  UNROLL for (int k = 0; k < H; k++) {
     vf i = slot[S::ACT + k], f = slot[S::ACT + H + k];
     vf g = slot[S::ACT + 2 * H + k], o = slot[S::ACT + 3 * H + k];
     vf t = slot[S::TC + k], c_old = slot[S::CPREV + k];
@@ -254,9 +260,9 @@ INLINE void lstm_step_backward(const float* w_hh, const vf* slot, vf* dh, vf* dc
     dpre[2 * H + k] = d_c * i * (1.0f - g * g);
     dc[k] = d_c * f;
   }
-  for (int k = 0; k < H; k++) {
+  UNROLL for (int k = 0; k < H; k++) {
     vf acc = splat(0.0f);
-    for (int j = 0; j < 4 * H; j++) acc += w_hh[j * H + k] * dpre[j];
+    UNROLL for (int j = 0; j < 4 * H; j++) acc += w_hh[j * H + k] * dpre[j];
     dh[k] = acc;
   }
 }
@@ -268,17 +274,17 @@ static void outer_accumulate(vf* acc, int A, const vf* x, int xs, const vf* y, i
   int a = 0;
   for (; a + 2 <= A; a += 2) {
     vf s0[H], s1[H];
-    for (int k = 0; k < H; k++) s0[k] = acc[a * H + k], s1[k] = acc[(a + 1) * H + k];
+    UNROLL for (int k = 0; k < H; k++) s0[k] = acc[a * H + k], s1[k] = acc[(a + 1) * H + k];
     for (int t = 0; t < T; t++) {
       vf x0 = x[t * xs + a], x1 = x[t * xs + a + 1];
       const vf* yt = y + t * ys;
-      for (int k = 0; k < H; k++) s0[k] += x0 * yt[k], s1[k] += x1 * yt[k];
+      UNROLL for (int k = 0; k < H; k++) s0[k] += x0 * yt[k], s1[k] += x1 * yt[k];
     }
-    for (int k = 0; k < H; k++) acc[a * H + k] = s0[k], acc[(a + 1) * H + k] = s1[k];
+    UNROLL for (int k = 0; k < H; k++) acc[a * H + k] = s0[k], acc[(a + 1) * H + k] = s1[k];
   }
   for (; a < A; a++)
     for (int t = 0; t < T; t++)
-      for (int k = 0; k < H; k++) acc[a * H + k] += x[t * xs + a] * y[t * ys + k];
+      UNROLL for (int k = 0; k < H; k++) acc[a * H + k] += x[t * xs + a] * y[t * ys + k];
 }
 
 // Transpose a W x W block of vectors in place: afterwards x[l][jj] holds what x[jj][l] held.
@@ -386,11 +392,11 @@ template <int H>
 INLINE vf discriminator_chunk(const Net& n, const float* table, int VP, const int32_t* tok,
                               int steps, int BP, int b0, vf* slots, vf* h) {
   vf c[H];
-  for (int k = 0; k < H; k++) h[k] = splat(0.0f), c[k] = splat(0.0f);
+  UNROLL for (int k = 0; k < H; k++) h[k] = splat(0.0f), c[k] = splat(0.0f);
   for (int t = 0; t < steps; t++)
     lstm_step<H>(table, VP, load_tok(tok, t, BP, b0), h, c, slots + t * 8 * H);
   vf logit = splat(n.out_b[0]);
-  for (int k = 0; k < H; k++) logit += n.out_w[k] * h[k];
+  UNROLL for (int k = 0; k < H; k++) logit += n.out_w[k] * h[k];
   return logit;
 }
 
@@ -459,7 +465,7 @@ static void discriminator_grads_t(const float* const* p, const int64_t* ids, int
       }
       acc.out_b[0] += gl;
       vf dh[H], dc[H];
-      for (int k = 0; k < H; k++) {
+      UNROLL for (int k = 0; k < H; k++) {
         acc.out_w[k] += gl * h[k];
         dh[k] = gl * n.out_w[k];
         dc[k] = splat(0.0f);
@@ -485,7 +491,7 @@ INLINE vf softmax_terms(const Net& n, int V, const vf* h, int ban_start, int ban
   for (int v = 0; v < V; v++) {
     const float* w = n.out_w + v * H;
     vf a = splat(n.out_b[v]);
-    for (int k = 0; k < H; k++) a += w[k] * h[k];
+    UNROLL for (int k = 0; k < H; k++) a += w[k] * h[k];
     if ((ban_start && v == START_ID) || v == banned) a = splat(-1e30f);
     logits[v] = a;
     mx = vmax(mx, a);
@@ -524,7 +530,7 @@ static void generator_log_likelihood_t(const float* const* p, const int64_t* ids
       int b0 = ch * W, lanes = batch - b0 < W ? batch - b0 : W;
       vf* slots = (vf*)saved + ((size_t)r * chunks + ch) * steps * S;
       vf h[H], c[H];
-      for (int k = 0; k < H; k++) h[k] = splat(0.0f), c[k] = splat(0.0f);
+      UNROLL for (int k = 0; k < H; k++) h[k] = splat(0.0f), c[k] = splat(0.0f);
       vf lp = splat(0.0f), open = splat(1.0f);
       for (int t = 0; t < steps; t++) {
         vf* slot = slots + t * S;
@@ -578,7 +584,7 @@ static void generator_log_likelihood_grads_t(const float* const* p, const int64_
         if (!whole) open = load_tok(target, t, BP, b0) == end ? splat(0.0f) : open;
       }
       vf dh[H], dc[H];
-      for (int k = 0; k < H; k++) dh[k] = splat(0.0f), dc[k] = splat(0.0f);
+      UNROLL for (int k = 0; k < H; k++) dh[k] = splat(0.0f), dc[k] = splat(0.0f);
       for (int t = steps - 1; t >= 0; t--) {
         const vf* slot = slots + t * S;
         const vf* exps = slot + 8 * H;
@@ -591,7 +597,7 @@ static void generator_log_likelihood_grads_t(const float* const* p, const int64_
           vf d = -coef * exps[v];
           dl[v] = tgt == v ? d + gm : d;
         }
-        for (int k = 0; k < H; k++) {
+        UNROLL for (int k = 0; k < H; k++) {
           vf a = dh[k];
           for (int v = 0; v < V; v++) a += n.out_w[v * H + k] * dl[v];
           dh[k] = a;
@@ -630,7 +636,7 @@ static void generator_sample_t(const float* const* p, const float* uniforms, int
     for (int b0 = 0; b0 < batch; b0 += W) {
       int lanes = batch - b0 < W ? batch - b0 : W;
       vf h[H], c[H];
-      for (int k = 0; k < H; k++) h[k] = splat(0.0f), c[k] = splat(0.0f);
+      UNROLL for (int k = 0; k < H; k++) h[k] = splat(0.0f), c[k] = splat(0.0f);
       vi tok = vi{} + START_ID;
       vi ended;
       for (int l = 0; l < W; l++) ended[l] = l < lanes ? 0 : -1;
