@@ -404,7 +404,7 @@ template <int H>
 static void discriminator_logits_t(const float* const* p, const int64_t* ids, int runs,
                                    int steps, int batch, int V, float* logits, int threads) {
   int VP = padded_vocab(V), BP = padded_batch(batch);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+#pragma omp parallel for schedule(static) num_threads(threads)
   for (int r = 0; r < runs; r++) {
     Flush flush;
     size_t table_v = table_vectors(H, VP), tok_v = vectors_of((size_t)steps * BP);
@@ -430,7 +430,7 @@ static void discriminator_grads_t(const float* const* p, const int64_t* ids, int
                                   float* logits, int n_real, float* const* g, int threads) {
   int VP = padded_vocab(V), BP = padded_batch(batch);
   typedef GradAcc<H> Acc;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+#pragma omp parallel for schedule(static) num_threads(threads)
   for (int r = 0; r < runs; r++) {
     Flush flush;
     size_t table_v = table_vectors(H, VP), acc_v = Acc::vectors(1, VP);
@@ -513,7 +513,7 @@ static void generator_log_likelihood_t(const float* const* p, const int64_t* ids
   int VP = padded_vocab(V), BP = padded_batch(batch), chunks = BP / W;
   int end = V - 1;
   size_t S = 8 * H + V + 1;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+#pragma omp parallel for schedule(static) num_threads(threads)
   for (int r = 0; r < runs; r++) {
     Flush flush;
     size_t table_v = table_vectors(H, VP), tok_v = vectors_of((size_t)steps * BP);
@@ -558,7 +558,7 @@ static void generator_log_likelihood_grads_t(const float* const* p, const int64_
   int end = V - 1;
   size_t S = 8 * H + V + 1;
   typedef GradAcc<H> Acc;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+#pragma omp parallel for schedule(static) num_threads(threads)
   for (int r = 0; r < runs; r++) {
     Flush flush;
     size_t acc_v = Acc::vectors(V, VP), tok_v = vectors_of((size_t)steps * BP);
@@ -622,7 +622,7 @@ static void generator_sample_t(const float* const* p, const float* uniforms, int
   int finish = stop && !forced;
   int banned = forced ? end : -1, last = forced ? end - 1 : end;
   int first = ban_start ? START_ID + 1 : START_ID;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+#pragma omp parallel for schedule(static) num_threads(threads)
   for (int r = 0; r < runs; r++) {
     Flush flush;
     vf* mem = scratch(table_vectors(H, VP) + 2 * V + 8 * H);
