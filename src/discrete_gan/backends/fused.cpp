@@ -190,14 +190,44 @@ INLINE vf lookup(const float* row, vi tok, int VP) {
 }
 
 // One run's symbols ids (steps, batch) as 32-bit ints (steps, BP), BP = batch rounded up to
-// whole chunks, the padding lanes 0; if `shifted`, the inputs of teacher forcing instead: `.`
-// first, then each step's symbol one step later.
+// whole chunks, the padding lanes 0; lane i holds row perm[i] (row i without a perm, none if
+// perm[i] < 0). If `shifted`, the inputs of teacher forcing instead: `.` first, then each
+// step's symbol one step later.
 static void run_tokens(const int64_t* ids, int steps, int batch, int BP, int shifted,
-                       int32_t* out) {
+                       const int32_t* perm, int32_t* out) {
   for (int t = 0; t < steps; t++) {
     int src = shifted ? t - 1 : t;
-    for (int b = 0; b < BP; b++)
-      out[t * BP + b] = src < 0 ? START_ID : b < batch ? (int32_t)ids[(size_t)src * batch + b] : 0;
+    for (int i = 0; i < BP; i++) {
+      int b = perm ? perm[i] : i < batch ? i : -1;
+      out[t * BP + i] = src < 0 ? START_ID : b >= 0 ? (int32_t)ids[(size_t)src * batch + b] : 0;
+    }
+  }
+}
+
+// A run's rows ordered by the steps their likelihood needs (up to and including the first `$`,
+// every step if `whole`), shortest first, so that a chunk stops at its longest row and no work
+// is spent on masked steps: perm[i] is the row in lane i (-1 past the batch), chunk_steps[c]
+// the steps of chunk c. The order only changes the order of sums.
+static void order_rows(const int64_t* ids, int steps, int batch, int BP, int end, int whole,
+                       int32_t* len, int32_t* perm, int32_t* chunk_steps) {
+  int count[258] = {0};  // steps <= 256 (fused.MAX_STEPS)
+  for (int b = 0; b < batch; b++) {
+    int L = steps;
+    if (!whole)
+      for (int t = 0; t < steps; t++)
+        if (ids[(size_t)t * batch + b] == end) {
+          L = t + 1;
+          break;
+        }
+    len[b] = L;
+    count[L + 1]++;
+  }
+  for (int L = 1; L <= steps + 1; L++) count[L] += count[L - 1];
+  for (int b = 0; b < batch; b++) perm[count[len[b]]++] = b;
+  for (int i = batch; i < BP; i++) perm[i] = -1;
+  for (int c = 0; c < BP / W; c++) {
+    int last = c * W + W - 1 < batch ? c * W + W - 1 : batch - 1;
+    chunk_steps[c] = len[perm[last]];
   }
 }
 
@@ -414,7 +444,7 @@ static void discriminator_logits_t(const float* const* p, const int64_t* ids, in
     vf* slots = mem + table_v + tok_v;
     Net n = net_of(p, r, H, V, 1);
     fill_table(n, H, V, VP, table);
-    run_tokens(ids + (size_t)r * steps * batch, steps, batch, BP, 0, tok);
+    run_tokens(ids + (size_t)r * steps * batch, steps, batch, BP, 0, nullptr, tok);
     for (int b0 = 0; b0 < batch; b0 += W) {
       int lanes = batch - b0 < W ? batch - b0 : W;
       vf h[H];
@@ -443,7 +473,7 @@ static void discriminator_grads_t(const float* const* p, const int64_t* ids, int
     vf* dpre = slots + (size_t)steps * 8 * H;
     Net n = net_of(p, r, H, V, 1);
     fill_table(n, H, V, VP, table);
-    run_tokens(ids + (size_t)r * steps * batch, steps, batch, BP, 0, tok);
+    run_tokens(ids + (size_t)r * steps * batch, steps, batch, BP, 0, nullptr, tok);
     for (int b0 = 0; b0 < batch; b0 += W) {
       int lanes = batch - b0 < W ? batch - b0 : W;
       vf h[H];
@@ -517,22 +547,27 @@ static void generator_log_likelihood_t(const float* const* p, const int64_t* ids
   for (int r = 0; r < runs; r++) {
     Flush flush;
     size_t table_v = table_vectors(H, VP), tok_v = vectors_of((size_t)steps * BP);
-    vf* mem = scratch(table_v + 2 * tok_v + V);
+    size_t order_v = vectors_of(2 * BP + chunks);
+    vf* mem = scratch(table_v + 2 * tok_v + order_v + V);
     float* table = (float*)mem;
     int32_t* tok = (int32_t*)(mem + table_v);
     int32_t* target = (int32_t*)(mem + table_v + tok_v);
-    vf* logits = mem + table_v + 2 * tok_v;
+    int32_t* perm = (int32_t*)(mem + table_v + 2 * tok_v);
+    int32_t *len = perm + BP, *chunk_steps = len + BP;
+    vf* logits = mem + table_v + 2 * tok_v + order_v;
     Net n = net_of(p, r, H, V, V);
     fill_table(n, H, V, VP, table);
-    run_tokens(ids + (size_t)r * steps * batch, steps, batch, BP, 1, tok);
-    run_tokens(ids + (size_t)r * steps * batch, steps, batch, BP, 0, target);
+    const int64_t* ids_r = ids + (size_t)r * steps * batch;
+    order_rows(ids_r, steps, batch, BP, end, whole, len, perm, chunk_steps);
+    run_tokens(ids_r, steps, batch, BP, 1, perm, tok);
+    run_tokens(ids_r, steps, batch, BP, 0, perm, target);
     for (int ch = 0; ch < chunks; ch++) {
       int b0 = ch * W, lanes = batch - b0 < W ? batch - b0 : W;
       vf* slots = (vf*)saved + ((size_t)r * chunks + ch) * steps * S;
       vf h[H], c[H];
       UNROLL for (int k = 0; k < H; k++) h[k] = splat(0.0f), c[k] = splat(0.0f);
       vf lp = splat(0.0f), open = splat(1.0f);
-      for (int t = 0; t < steps; t++) {
+      for (int t = 0; t < chunk_steps[ch]; t++) {
         vf* slot = slots + t * S;
         lstm_step<H>(table, VP, load_tok(tok, t, BP, b0), h, c, slot);
         vf total;
@@ -544,7 +579,7 @@ static void generator_log_likelihood_t(const float* const* p, const int64_t* ids
         lp += open * (picked - (mx + vlog(total)));
         if (!whole) open = tgt == end ? splat(0.0f) : open;
       }
-      for (int l = 0; l < lanes; l++) log_p[(size_t)r * batch + b0 + l] = lp[l];
+      for (int l = 0; l < lanes; l++) log_p[(size_t)r * batch + perm[b0 + l]] = lp[l];
     }
   }
 }
@@ -562,30 +597,36 @@ static void generator_log_likelihood_grads_t(const float* const* p, const int64_
   for (int r = 0; r < runs; r++) {
     Flush flush;
     size_t acc_v = Acc::vectors(V, VP), tok_v = vectors_of((size_t)steps * BP);
-    vf* mem = scratch(acc_v + 2 * tok_v + (size_t)steps * (4 * H + V + 1));
+    size_t order_v = vectors_of(2 * BP + chunks);
+    vf* mem = scratch(acc_v + 2 * tok_v + order_v + (size_t)steps * (4 * H + V + 1));
     Acc acc(mem, V, VP);
     int32_t* tok = (int32_t*)(mem + acc_v);
     int32_t* target = (int32_t*)(mem + acc_v + tok_v);
-    vf* dpre = mem + acc_v + 2 * tok_v;
+    int32_t* perm = (int32_t*)(mem + acc_v + 2 * tok_v);
+    int32_t *len = perm + BP, *chunk_steps = len + BP;
+    vf* dpre = mem + acc_v + 2 * tok_v + order_v;
     vf* dlog = dpre + (size_t)steps * 4 * H;  // per step V vectors
     Net n = net_of(p, r, H, V, V);
-    run_tokens(ids + (size_t)r * steps * batch, steps, batch, BP, 1, tok);
-    run_tokens(ids + (size_t)r * steps * batch, steps, batch, BP, 0, target);
+    const int64_t* ids_r = ids + (size_t)r * steps * batch;
+    order_rows(ids_r, steps, batch, BP, end, whole, len, perm, chunk_steps);  // as the forward
+    run_tokens(ids_r, steps, batch, BP, 1, perm, tok);
+    run_tokens(ids_r, steps, batch, BP, 0, perm, target);
     for (int ch = 0; ch < chunks; ch++) {
-      int b0 = ch * W, lanes = batch - b0 < W ? batch - b0 : W;
+      int b0 = ch * W, lanes = batch - b0 < W ? batch - b0 : W, cs = chunk_steps[ch];
       const vf* slots = (const vf*)saved + ((size_t)r * chunks + ch) * steps * S;
       vf grad;
-      for (int l = 0; l < W; l++) grad[l] = l < lanes ? grad_log_p[(size_t)r * batch + b0 + l] : 0;
+      for (int l = 0; l < W; l++)
+        grad[l] = l < lanes ? grad_log_p[(size_t)r * batch + perm[b0 + l]] : 0;
       // the mask of each step: 1 up to and including the first `$`
       vf mask[256];
       vf open = splat(1.0f);
-      for (int t = 0; t < steps; t++) {
+      for (int t = 0; t < cs; t++) {
         mask[t] = open;
         if (!whole) open = load_tok(target, t, BP, b0) == end ? splat(0.0f) : open;
       }
       vf dh[H], dc[H];
       UNROLL for (int k = 0; k < H; k++) dh[k] = splat(0.0f), dc[k] = splat(0.0f);
-      for (int t = steps - 1; t >= 0; t--) {
+      for (int t = cs - 1; t >= 0; t--) {
         const vf* slot = slots + t * S;
         const vf* exps = slot + 8 * H;
         vf total = slot[8 * H + V];
@@ -605,10 +646,10 @@ static void generator_log_likelihood_grads_t(const float* const* p, const int64_
         lstm_step_backward<H>(n.w_hh, slot, dh, dc, dpre + t * 4 * H);
         table_grads<H>(acc.d_table_t, dpre + t * 4 * H, load_tok(tok, t, BP, b0), lanes);
       }
-      for (int t = 0; t < steps; t++)
+      for (int t = 0; t < cs; t++)
         for (int v = 0; v < V; v++) acc.out_b[v] += dlog[(size_t)t * V + v];
-      outer_accumulate<H>(acc.out_w, V, dlog, V, slots + Slots<H>::HNEW, S, steps);
-      outer_accumulate<H>(acc.w_hh, 4 * H, dpre, 4 * H, slots + Slots<H>::HPREV, S, steps);
+      outer_accumulate<H>(acc.out_w, V, dlog, V, slots + Slots<H>::HNEW, S, cs);
+      outer_accumulate<H>(acc.w_hh, 4 * H, dpre, 4 * H, slots + Slots<H>::HPREV, S, cs);
     }
     acc.store(g, r, V);
   }
