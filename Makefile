@@ -40,6 +40,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	"$(BIN)/python" -m pip install --quiet --upgrade pip
 	"$(BIN)/python" -m pip install --quiet -r requirements.txt
 	"$(BIN)/python" -m pip install --quiet --no-deps -e .
+	"$(BIN)/python" -m discrete_gan.backends.fused
 	touch $@
 
 setup: $(VENV)/.installed

@@ -78,7 +78,9 @@ def library_path(level: str) -> Path:
 
 
 def _compiler() -> str | None:
-    return os.environ.get("CXX") or shutil.which("g++") or shutil.which("c++")
+    """The C++ compiler: $CXX if set, else g++ or c++ on the PATH; None if it is not there."""
+    name = os.environ.get("CXX") or "g++"
+    return shutil.which(name) or (None if os.environ.get("CXX") else shutil.which("c++"))
 
 
 def _compiler_version() -> str:
@@ -97,7 +99,8 @@ def build(level: str) -> Path:
         return path
     compiler = _compiler()
     if compiler is None:
-        raise KernelError("no C++ compiler found (g++); install one or set CXX")
+        wanted = os.environ.get("CXX") or "g++"
+        raise KernelError(f"no C++ compiler {wanted!r} found; install g++ or set CXX to one")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix=".so", dir=path.parent)
     os.close(fd)
@@ -306,3 +309,15 @@ def generator_sample(w_ih, w_hh, b_ih, b_hh, out_w, out_b, uniforms, forced, sto
         )
     )  # fmt: skip
     return ids
+
+
+def describe() -> str:
+    """Which CPU kernels the numba backend runs here, in words (the training log's line)."""
+    lib = library()
+    if lib is None:
+        return f"numba kernels ({why_not()})"
+    return f"fused kernels ({target()}, {width()} rows per vector)"
+
+
+if __name__ == "__main__":  # `make setup`: build the library now, not in the first training job
+    print(describe())

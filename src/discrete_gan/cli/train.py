@@ -7,6 +7,7 @@ import functools
 
 import torch
 
+from discrete_gan.backends import fused
 from discrete_gan.config import read_settings
 from discrete_gan.data.names import read_corpus_names
 from discrete_gan.data.vocab import read_alphabet
@@ -39,12 +40,14 @@ def main(argv: list[str] | None = None) -> None:
     model, train, compute = settings.model, settings.train, settings.compute
     device = resolve_device(compute.device)
     dtype = getattr(torch, compute.dtype)
-    set_threads(args.threads, choose_backend(compute.backend, device, dtype))
+    backend = choose_backend(compute.backend, device, dtype)
+    set_threads(args.threads, backend)
     names = read_corpus_names(args.names, model.alphabet)
     heldout = read_corpus_names(args.heldout, model.alphabet) if args.heldout else None
+    kernels = f", {fused.describe()}" if backend.name == "numba" else ""
     print(
         f"training seeds {args.seeds} on {len(names)} names, "
-        f"device {device}, {args.threads} threads"
+        f"device {device}, {args.threads} threads, backend {backend.name}{kernels}"
     )
     print(f"model {model}\ntrain {train}", flush=True)
     log = functools.partial(print, flush=True)
