@@ -10,7 +10,11 @@ and `ß`, as `alphabet: auto` finds in European word lists) beside the paper's 2
 replication's training (30 runs x 200 epochs), and peak memory. Each measurement runs in its
 own process, so thread settings and peak memory do not leak between them. A whole 200-epoch
 run of `paper_code` (30 runs, one thread, as a training job runs) shows whether an epoch gets
-slower as training goes on. The last line reads `run-epochs/s (30 runs, 2 threads): <number>`.
+slower as training goes on. The numba backend runs the fused C++ kernels (`fused.cpp`) where
+they build; a table compares them with the numba kernels they replace, in this same run
+(`corrected` and `paper_code`, 30 runs, 1 and 2 threads, and the CPU-seconds of a whole
+200-epoch `paper_code` job on each; `--kernels-only` runs just these). The last line reads
+`run-epochs/s (30 runs, 2 threads): <number>`.
 """
 
 from __future__ import annotations
@@ -56,13 +60,17 @@ def measure(
     variant: str = "corrected",
     objective: str | None = None,
     alphabet: str | None = None,
+    kernels: str = "auto",
 ) -> dict:
     """Time `epochs` epochs of `runs` runs of `variant` with the generator `objective` and the
     `alphabet` (the config's if None) after a short warm-up; peak RSS of this process; with 25
     epochs or more, also the time per epoch of epochs 5-25 and of the last 20 (a slowdown over
-    training, such as subnormal floats once caused, shows as their ratio)."""
+    training, such as subnormal floats once caused, shows as their ratio). `kernels` sets
+    DISCRETE_GAN_KERNELS: the fused kernels, the numba ones, or (auto) the fused where they run."""
+    os.environ["DISCRETE_GAN_KERNELS"] = kernels  # read once, on the first kernel call
     import torch
 
+    from discrete_gan.backends import fused
     from discrete_gan.config import RunSettings, run_settings
     from discrete_gan.training.reference import train_single
     from discrete_gan.training.train import BatchedTrainer, choose_backend, set_threads
@@ -85,11 +93,13 @@ def measure(
         warm.n_batches = 2  # compiles (or loads) the kernels outside the timed part
         warm.train_epoch(0)
         trainer = BatchedTrainer(names, seeds, model, train, "cpu", torch.float32, backend)
+        cpu_start = time.process_time()  # CPU time of every thread of this process
         start = time.perf_counter()
         for epoch in range(epochs):
             trainer.train_epoch(epoch)
             ends.append(time.perf_counter() - start)
     seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start if mode != "loop" else None
     flat = {}
     if len(ends) >= 25:
         flat = {
@@ -102,10 +112,12 @@ def measure(
         "symbols": model.vocab.size,
         **flat,
         "mode": mode,
+        "kernels": fused.describe() if mode == "numba" else None,
         "runs": runs,
         "threads": threads,
         "epochs": epochs,
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
         "run_epochs_per_s": runs * epochs / seconds,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
@@ -153,6 +165,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--alphabet-only", action="store_true", help="only the 50-symbol row and its a-z one"
     )
+    parser.add_argument(
+        "--kernels-only",
+        action="store_true",
+        help="only the fused against the numba kernels (and, without --skip-full, their "
+        "200-epoch paper_code jobs)",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -162,7 +180,9 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         names_file = Path(tmp) / "names.txt"
         names_file.write_text("\n".join(corpus_names(args.names, args.corpus)) + "\n")
-        run_benchmarks(names_file, args.epochs, args.skip_full, args.alphabet_only)
+        run_benchmarks(
+            names_file, args.epochs, args.skip_full, args.alphabet_only, args.kernels_only
+        )
 
 
 def alphabet_rows(names_file: Path, epochs: int) -> None:
@@ -175,9 +195,61 @@ def alphabet_rows(names_file: Path, epochs: int) -> None:
         print(row(result, label), flush=True)
 
 
-def run_benchmarks(names_file: Path, epochs: int, skip_full: bool, alphabet_only: bool) -> None:
+def kernel_rows(names_file: Path, epochs: int) -> None:
+    """The fused kernels against the numba ones they replace, in this same run: 30 runs of
+    `corrected` and of `paper_code` on 1 and 2 threads, each kernel set in its own process,
+    the two alternating so that a busier moment of the machine does not favour either."""
+    print("\n| variant | threads | numba kernels run-epochs/s | fused run-epochs/s | ratio |")
+    print("|---|---|---|---|---|")
+    for variant in ("corrected", "paper_code"):
+        for threads in (1, 2):
+            spec = {"mode": "numba", "runs": PAPER_RUNS, "threads": threads, "epochs": epochs}
+            old = in_subprocess(names_file, **spec, variant=variant, kernels="numba")
+            new = in_subprocess(names_file, **spec, variant=variant, kernels="fused")
+            old_rate, new_rate = old["run_epochs_per_s"], new["run_epochs_per_s"]
+            print(
+                f"| {variant} | {threads} | {old_rate:.1f} | {new_rate:.1f} | "
+                f"{new_rate / old_rate:.2f}x |",
+                flush=True,
+            )
+
+
+def paper_code_job(names_file: Path) -> dict:
+    """A whole 200-epoch job of paper_code (30 runs, one thread, as a training job runs) on
+    each kernel set: wall and CPU seconds, and the fused kernels' share of the numba ones'."""
+    jobs = {}
+    for kernels in ("numba", "fused"):
+        jobs[kernels] = in_subprocess(
+            names_file, mode="numba", runs=PAPER_RUNS, threads=1, epochs=PAPER_EPOCHS,
+            variant="paper_code", kernels=kernels,
+        )  # fmt: skip
+        job = jobs[kernels]
+        print(
+            f"paper_code {PAPER_RUNS} x {PAPER_EPOCHS}, 1 thread, {kernels} kernels: "
+            f"{job['seconds']:.0f} s, {job['cpu_seconds']:.0f} CPU-s",
+            flush=True,
+        )
+    share = jobs["fused"]["cpu_seconds"] / jobs["numba"]["cpu_seconds"]
+    print(f"paper_code job, fused kernels' CPU-seconds / numba kernels': {share:.2f}")
+    return jobs["fused"]
+
+
+def run_benchmarks(
+    names_file: Path, epochs: int, skip_full: bool, alphabet_only: bool, kernels_only: bool
+) -> None:
     print(f"# discrete-gan training benchmark, {datetime.date.today().isoformat()}")
     print(f"machine: {machine()}")
+    kernels = in_subprocess(names_file, mode="numba", runs=1, threads=1, epochs=1)["kernels"]
+    fused_here = kernels.startswith("fused")
+    print(f"kernels: {kernels}")
+    if kernels_only:
+        if not fused_here:
+            print("the fused kernels do not run here, so there is nothing to compare")
+            return
+        kernel_rows(names_file, epochs)
+        if not skip_full:
+            paper_code_job(names_file)
+        return
     print("\n| trainer | runs | threads | epochs | seconds | run-epochs/s | peak RSS MiB |")
     print("|---|---|---|---|---|---|---|")
     if alphabet_only:
@@ -214,6 +286,8 @@ def run_benchmarks(names_file: Path, epochs: int, skip_full: bool, alphabet_only
             )
             print(row(result, f"batched, numba kernels, {objective} objective"), flush=True)
     alphabet_rows(names_file, epochs)
+    if fused_here:
+        kernel_rows(names_file, epochs)
     best = results["numba", PAPER_RUNS, 2]["run_epochs_per_s"]
     baseline = results["loop", 1, 2]["run_epochs_per_s"]
     total = PAPER_RUNS * PAPER_EPOCHS
@@ -227,14 +301,13 @@ def run_benchmarks(names_file: Path, epochs: int, skip_full: bool, alphabet_only
             f"measured training time of the replication: {full['seconds']:.0f} s "
             f"(peak RSS {full['peak_rss_mib']:.0f} MiB)"
         )
-        code = in_subprocess(
-            names_file,
-            mode="numba",
-            runs=PAPER_RUNS,
-            threads=1,
-            epochs=PAPER_EPOCHS,
-            variant="paper_code",
-        )
+        if fused_here:
+            code = paper_code_job(names_file)
+        else:
+            code = in_subprocess(
+                names_file, mode="numba", runs=PAPER_RUNS, threads=1, epochs=PAPER_EPOCHS,
+                variant="paper_code",
+            )  # fmt: skip
         print(
             f"measured training time of paper_code ({PAPER_RUNS} x {PAPER_EPOCHS}, 1 thread): "
             f"{code['seconds']:.0f} s ({code['run_epochs_per_s']:.1f} run-epochs/s); seconds "

@@ -3,6 +3,7 @@ against the per-run reference modules of `model/networks.py`."""
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 
 import numba as nb
@@ -21,13 +22,20 @@ MODEL = model_config()
 SEEDS = [0, 1, 2, 11]
 
 
-@pytest.fixture(autouse=True, params=["fused", "numba"])
+@pytest.fixture(autouse=True, params=["fused", "fused-avx2", "numba"])
 def kernel_set(request, monkeypatch):
-    """Every test of the numba backend runs on both kernel sets: the fused C++ kernels
-    (`fused.cpp`) and the numba kernels (`kernels.py`) that stand in where those cannot build."""
-    if request.param == "fused" and fused.library() is None:
+    """Every test of the numba backend runs on each kernel set: the fused C++ kernels
+    (`fused.cpp`) as this CPU builds them, their AVX2 build (8 rows per vector) where this CPU
+    also runs AVX-512, and the numba kernels (`kernels.py`) that stand in where neither builds."""
+    if request.param.startswith("fused") and fused.library() is None:
         pytest.skip(f"the fused kernels cannot build here: {fused.why_not()}")
-    module = fused if request.param == "fused" else kernels
+    if request.param == "fused-avx2":
+        if fused.target() != "x86-64-v4":
+            pytest.skip("this CPU's own build of the fused kernels is the AVX2 one")
+        avx2 = fused._declare(ctypes.CDLL(str(fused.build("x86-64-v3"))))
+        monkeypatch.setattr(fused, "_LIB", avx2)
+        monkeypatch.setattr(numba_runs, "_SAVED", {})  # saved states of another width
+    module = kernels if request.param == "numba" else fused
     monkeypatch.setattr(numba_runs, "_kernels", lambda weights, steps: module)
     return module
 

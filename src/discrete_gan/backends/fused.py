@@ -6,7 +6,7 @@ once), for x86-64-v4 (AVX-512) or x86-64-v3 (AVX2 + FMA) as this CPU allows, and
 this file under a name holding the target and a hash of the source and flags, so that a
 checkout moved to another kind of CPU, or an edited source, builds anew. Where it cannot
 build (no compiler, another CPU architecture) or cannot serve a model (hidden sizes other than
-8, 16 and 32), the numba kernels of `kernels.py` run instead. The environment variable
+8 and 16), the numba kernels of `kernels.py` run instead. The environment variable
 `DISCRETE_GAN_KERNELS` chooses: `auto` (the default: fused where possible), `fused` (an error
 where they cannot run) or `numba`.
 """
