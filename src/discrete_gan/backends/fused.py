@@ -172,8 +172,8 @@ def _declare(lib: ctypes.CDLL) -> ctypes.CDLL:
     signatures = {
         "fused_width": [],
         "fused_supports": [i, i],
-        "fused_discriminator_logits": [p, p, i, i, i, i, i, p, i],
-        "fused_discriminator_grads": [p, p, i, i, i, i, i, p, p, i, p, i],
+        "fused_discriminator_logits": [p, p, i, i, i, i, i, p, p, i],
+        "fused_discriminator_grads": [p, p, i, i, i, i, i, p, p, i, p, p, i],
         "fused_generator_log_likelihood": [p, p, i, i, i, i, i, p, i, i, p, i],
         "fused_generator_log_likelihood_grads": [p, p, i, i, i, i, i, p, p, i, p, i],
         "fused_generator_sample": [p, p, i, i, i, i, i, i, i, i, p, i, i],
@@ -218,8 +218,9 @@ def _grads(w_ih, w_hh, out_w, out_b):
     return grads, _pointers(grads)
 
 
-def discriminator_logits(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids):
-    """As `kernels.discriminator_logits`."""
+def discriminator_logits(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, saved=None):
+    """As `kernels.discriminator_logits`; with `saved` (from `discriminator_saved_states`),
+    the forward's states are kept there for a `discriminator_grads` of the same ids."""
     weights = _pointers((w_ih, w_hh, b_ih, b_hh, out_w, out_b))
     ids = _ids(ids)
     runs, steps, batch = ids.shape
@@ -227,14 +228,25 @@ def discriminator_logits(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids):
     _check(
         library().fused_discriminator_logits(
             weights, ids.ctypes.data, runs, steps, batch, w_ih.shape[2], w_hh.shape[2],
-            logits.ctypes.data, _threads(),
+            logits.ctypes.data, None if saved is None else saved.ctypes.data, _threads(),
         )
     )  # fmt: skip
     return logits
 
 
-def discriminator_grads(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, grad_logits, logits, n_real):
-    """As `kernels.discriminator_grads`."""
+def discriminator_saved_states(runs, steps, batch, hidden):
+    """The array for the forward states of `discriminator_logits`: per run, chunk of rows and
+    step, the LSTM's gates and states (8H vectors)."""
+    lanes = width()
+    return _aligned((runs, (batch + lanes - 1) // lanes, steps, 8 * hidden, lanes))
+
+
+def discriminator_grads(
+    w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, grad_logits, logits, n_real, saved=None
+):
+    """As `kernels.discriminator_grads`; with `saved` (filled by `discriminator_logits` on the
+    same weights and ids) the forward is not run again, and n_real must be negative."""
+    assert saved is None or n_real < 0, "saved states serve given gradients of the logits"
     weights = _pointers((w_ih, w_hh, b_ih, b_hh, out_w, out_b))
     ids = _ids(ids)
     runs, steps, batch = ids.shape
@@ -244,7 +256,8 @@ def discriminator_grads(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, grad_logits, 
     _check(
         library().fused_discriminator_grads(
             weights, ids.ctypes.data, runs, steps, batch, w_ih.shape[2], w_hh.shape[2],
-            grad_logits.ctypes.data, logits.ctypes.data, n_real, pointers, _threads(),
+            grad_logits.ctypes.data, logits.ctypes.data, n_real,
+            None if saved is None else saved.ctypes.data, pointers, _threads(),
         )
     )  # fmt: skip
     return grads
@@ -254,11 +267,15 @@ def generator_saved_states(runs, steps, batch, four_h, hidden, vocab):
     """The array for the forward states of `generator_log_likelihood`: per run, chunk of rows
     and step, the LSTM's gates and states (8H vectors), the softmax's exps (vocab) and total."""
     lanes = width()
-    chunks = (batch + lanes - 1) // lanes
-    shape = (runs, chunks, steps, 8 * hidden + vocab + 1, lanes)
-    raw = np.empty(int(np.prod(shape)) + 16, np.float32)  # vector loads need 64-byte alignment
+    return _aligned((runs, (batch + lanes - 1) // lanes, steps, 8 * hidden + vocab + 1, lanes))
+
+
+def _aligned(shape) -> np.ndarray:
+    """An uninitialised float32 array starting on a 64-byte boundary (for vector loads)."""
+    size = int(np.prod(shape))
+    raw = np.empty(size + 16, np.float32)
     start = (-raw.ctypes.data % 64) // 4
-    return raw[start : start + int(np.prod(shape))].reshape(shape)
+    return raw[start : start + size].reshape(shape)
 
 
 def generator_log_likelihood(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, saved, whole, ban_start):

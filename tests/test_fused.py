@@ -1,0 +1,159 @@
+"""Which CPU kernels the numba backend runs (`backends/fused.py`): the fused C++ ones where they
+build and serve the model, else the numba ones, and DISCRETE_GAN_KERNELS to choose. Their
+numbers against PyTorch are tested in `test_kernels.py`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from discrete_gan.backends import fused, kernels, numba_runs
+
+
+@pytest.fixture
+def fresh(monkeypatch):
+    """`fused` as a new process finds it: nothing loaded yet (the library cached on disk)."""
+    monkeypatch.setattr(fused, "_LIB", None)
+    monkeypatch.setattr(fused, "_WHY_NOT", None)
+
+
+@pytest.fixture
+def empty(fresh, monkeypatch, tmp_path):
+    """`fresh`, with an empty build folder: nothing built yet."""
+    monkeypatch.setattr(fused, "BUILD_DIR", tmp_path / "build")
+    return tmp_path / "build"
+
+
+def weights(hidden: int, vocab: int = 28) -> list[np.ndarray]:
+    return [np.zeros((2, 4 * hidden, vocab), np.float32), np.zeros((2, 4 * hidden, hidden))]
+
+
+def test_fused_kernels_run_where_they_build(fresh, monkeypatch) -> None:
+    monkeypatch.delenv("DISCRETE_GAN_KERNELS", raising=False)
+    if fused.target() is None or fused._compiler() is None:
+        pytest.skip("no x86-64-v3 CPU or no C++ compiler here: the numba kernels run")
+    assert fused.library() is not None, fused.why_not()
+    assert numba_runs._kernels(weights(8), 10) is fused
+    assert numba_runs._kernels(weights(16), 10) is fused
+    assert fused.describe().startswith(f"fused kernels ({fused.target()}")
+
+
+def test_other_sizes_fall_back_to_the_numba_kernels(fresh, monkeypatch) -> None:
+    monkeypatch.delenv("DISCRETE_GAN_KERNELS", raising=False)
+    assert numba_runs._kernels(weights(12), 10) is kernels
+    assert numba_runs._kernels(weights(8), fused.MAX_STEPS + 1) is kernels
+    monkeypatch.setenv("DISCRETE_GAN_KERNELS", "fused")
+    if fused.library() is not None:
+        with pytest.raises(fused.KernelError, match="hidden size 12"):
+            numba_runs._kernels(weights(12), 10)
+
+
+def test_numba_kernels_on_request(empty, monkeypatch) -> None:
+    monkeypatch.setenv("DISCRETE_GAN_KERNELS", "numba")
+    assert fused.library() is None
+    assert numba_runs._kernels(weights(8), 10) is kernels
+    assert fused.describe() == "numba kernels (DISCRETE_GAN_KERNELS=numba)"
+    assert not empty.exists()  # nothing was built
+
+
+def test_a_wrong_choice_is_one_clear_sentence(fresh, monkeypatch) -> None:
+    monkeypatch.setenv("DISCRETE_GAN_KERNELS", "fastest")
+    with pytest.raises(fused.KernelError, match="not one of auto, fused, numba; unset it"):
+        fused.library()
+
+
+def test_without_a_compiler_the_numba_kernels_run(empty, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("CXX", "no-such-compiler")
+    monkeypatch.setattr(fused, "target", lambda: "x86-64-v3")
+    monkeypatch.delenv("DISCRETE_GAN_KERNELS", raising=False)
+    assert fused.library() is None
+    assert "no C++ compiler 'no-such-compiler' found" in fused.why_not()
+    assert "using the numba kernels" in capsys.readouterr().err
+    assert numba_runs._kernels(weights(8), 10) is kernels
+    assert not list(empty.glob("*"))  # no half-built library left behind
+    monkeypatch.setattr(fused, "_WHY_NOT", None)
+    monkeypatch.setenv("DISCRETE_GAN_KERNELS", "fused")
+    with pytest.raises(fused.KernelError, match="the fused kernels cannot run: no C\\+\\+"):
+        fused.library()
+
+
+def test_a_failed_compile_leaves_no_library(empty, monkeypatch, tmp_path) -> None:
+    if fused._compiler() is None:
+        pytest.skip("no C++ compiler here")
+    broken = tmp_path / "fused.cpp"
+    broken.write_text("this is not C++\n")
+    monkeypatch.setattr(fused, "SOURCE", broken)
+    with pytest.raises(fused.KernelError, match="compiling fused.cpp failed"):
+        fused.build("x86-64-v3")
+    assert not list(empty.glob("*"))
+
+
+def test_each_target_and_source_has_its_own_library(monkeypatch, tmp_path) -> None:
+    """A checkout that moves to another kind of CPU, or whose source changed, builds anew
+    instead of loading a library built for something else."""
+    assert fused.library_path("x86-64-v3") != fused.library_path("x86-64-v4")
+    before = fused.library_path("x86-64-v4")
+    edited = tmp_path / "fused.cpp"
+    edited.write_text(fused.SOURCE.read_text() + "\n// edited\n")
+    monkeypatch.setattr(fused, "SOURCE", edited)
+    assert fused.library_path("x86-64-v4") != before
+
+
+def test_make_setup_builds_the_library() -> None:
+    """`make setup` runs the module, which builds the library and says which kernels run."""
+    result = subprocess.run(
+        [sys.executable, "-m", "discrete_gan.backends.fused"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.startswith(("fused kernels (x86-64-v", "numba kernels ("))
+
+
+@pytest.mark.parametrize(("hidden", "vocab", "batch"), [(16, 28, 40), (8, 50, 21)])
+def test_other_sizes_match_the_numba_kernels(hidden: int, vocab: int, batch: int) -> None:
+    """Hidden size 16 and a 50-symbol vocabulary (input lookup by gather, not permute), with a
+    batch that leaves a chunk part empty: the fused kernels equal the numba ones, which
+    `test_kernels.py` checks against PyTorch."""
+    if fused.library() is None:
+        pytest.skip(f"the fused kernels cannot build here: {fused.why_not()}")
+    rng = np.random.default_rng(hidden + vocab)
+    runs, steps = 3, 9
+
+    def net(out: int) -> list[np.ndarray]:
+        shapes = [(4 * hidden, vocab), (4 * hidden, hidden), (4 * hidden,), (4 * hidden,)]
+        shapes += [(out, hidden), (out,)]
+        return [rng.normal(0, 0.5, (runs, *s)).astype(np.float32) for s in shapes]
+
+    gen, disc = net(vocab), net(1)
+    ids = rng.integers(1, vocab, (runs, steps, batch))
+    ids[:, 5:, ::3] = vocab - 1  # some names end early
+    grad = rng.normal(size=(runs, batch)).astype(np.float32)
+
+    def close(got, expected):  # sequences of arrays, equal to float32 kernel rounding
+        assert len(got) == len(expected)
+        for x, y in zip(got, expected):
+            np.testing.assert_allclose(x, y, rtol=2e-4, atol=2e-5 * max(1.0, np.abs(y).max()))
+
+    close([fused.discriminator_logits(*disc, ids)], [kernels.discriminator_logits(*disc, ids)])
+    d_grads = [
+        impl.discriminator_grads(*disc, ids, grad.copy(), np.empty_like(grad), -1)
+        for impl in (fused, kernels)
+    ]
+    close(*d_grads)
+    for whole in (False, True):
+        results = []
+        for impl in (fused, kernels):
+            saved = impl.generator_saved_states(runs, steps, batch, 4 * hidden, hidden, vocab)
+            log_p = impl.generator_log_likelihood(*gen, ids, saved, whole, True)
+            grads = impl.generator_log_likelihood_grads(*gen, ids, grad, saved, whole)
+            results.append([log_p, *grads])
+        close(*results)
+    uniforms = rng.random((runs, steps - 1, batch)).astype(np.float32)
+    samples = [
+        impl.generator_sample(*gen, uniforms, False, True, True) for impl in (fused, kernels)
+    ]
+    assert (samples[0] != samples[1]).any(axis=1).mean() < 0.01  # a uniform on a CDF boundary
