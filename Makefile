@@ -40,7 +40,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	"$(BIN)/python" -m pip install --quiet --upgrade pip
 	"$(BIN)/python" -m pip install --quiet -r requirements.txt
 	"$(BIN)/python" -m pip install --quiet --no-deps -e .
-	"$(BIN)/python" -m discrete_gan.backends.fused
+	"$(BIN)/python" src/discrete_gan/backends/fused_build.py
 	touch $@
 
 setup: $(VENV)/.installed

@@ -13,7 +13,10 @@ resampled with replacement (the bootstrap, 20,000 sets), and every value is reco
   interval over the reference run's runs;
 - the real names' mean length: fixed by the data;
 - a claim's verdict: expected only where its 95 % bound on how often it changes in --draws
-  bootstrap sets stays within its share of the budget;
+  bootstrap sets stays within its share of the budget, and never for a claim judged on a range
+  over runs (max - min, `claim_rules.RANGE_CLAIMS`): a resampled set cannot widen the range, so
+  the bootstrap would call any such verdict stable (a run with the fused kernels found code_data's
+  claim 1 'partly', spread 3.40, where the reference run's 2.18 had made 'holds' look certain);
 - the paper's values for paper_code (its ln D mean within Figure 5a's range, its ln G mean and
   generated length within their reading tolerance): always checked, with the rate at which the
   bootstrap sets miss them.
@@ -39,7 +42,7 @@ import pandas as pd
 
 from discrete_gan.analysis.bands import prediction_band, reference_band
 from discrete_gan.analysis.calibration import Pool, SetShape, read_set, resample, set_values
-from discrete_gan.analysis.claim_rules import WINDOW
+from discrete_gan.analysis.claim_rules import RANGE_CLAIMS, WINDOW
 from discrete_gan.analysis.expectations import (
     EXPECTED_TABLES,
     band_check,
@@ -195,11 +198,23 @@ def paper_entries(
     return entries, dropped, sum(rates[c] for c in PAPER_CHECKS if rates[c] <= most)
 
 
+def is_range_claim(key: str) -> bool:
+    """Whether `key` (as claims[variant/number].verdict) is a claim judged on a range over runs."""
+    if not key.startswith("claims["):
+        return False
+    number = key[len("claims[") :].split("]")[0].rsplit("/", 1)[1]
+    return int(number) in RANGE_CLAIMS
+
+
 def verdict_entries(tables: dict, draws: pd.DataFrame, alpha: float, describe: str):
-    """(checks of the verdicts that hold steady, the dropped ones, their summed bound)."""
-    entries, dropped, total = [], [], 0.0
+    """(checks of the verdicts that hold steady, the dropped unsteady ones, the range claims,
+    their summed bound)."""
+    entries, dropped, ranges, total = [], [], [], 0.0
     for key, verdict in tables.items():
         if not key.startswith(EXPECTED_TABLES):
+            continue
+        if is_range_claim(key):
+            ranges.append(f"{key} ({verdict!r})")
             continue
         flips, bound = verdict_changes(verdict, draws[key])
         if bound > alpha:
@@ -211,7 +226,7 @@ def verdict_entries(tables: dict, draws: pd.DataFrame, alpha: float, describe: s
             f"{len(draws)} bootstrap sets: it changes in under {bound:.1e} of runs (95 %)"
         )
         entries.append(expect_check(key, verdict, source))
-    return entries, dropped, total
+    return entries, dropped, ranges, total
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -238,7 +253,9 @@ def main(argv: list[str] | None = None) -> None:
     alpha_verdict = args.false_alarm * (1 - args.band_share) / len(verdicts)
     entries, paper_dropped, paper_rate = paper_entries(tables, pool, draws, args.paper_most)
     entries += band_entries(tables, pool, draws, alpha_band, args.describe)
-    checked, dropped, verdict_rate = verdict_entries(tables, draws, alpha_verdict, args.describe)
+    checked, dropped, ranges, verdict_rate = verdict_entries(
+        tables, draws, alpha_verdict, args.describe
+    )
     entries += checked
     origin = (
         f"the paper and a reference full run of config/config.yaml ({args.describe}), its runs "
@@ -258,6 +275,11 @@ def main(argv: list[str] | None = None) -> None:
         " of runs.",
         *(f"Not checked (the paper's value, missed too often): {line}" for line in paper_dropped),
         *(f"Not checked (verdict not stable): {line}" for line in dropped),
+        *(
+            f"Not checked (judged on a range over runs, max - min, which no bootstrap set can "
+            f"widen, so its stability is not measured): {line}"
+            for line in ranges
+        ),
     ]
     write_expectations(args.out, origin, entries, design, "scripts/calibrate_full.py")
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from discrete_gan.backends import fused, kernels, numba_runs
+from discrete_gan.backends import fused, fused_build, kernels, numba_runs
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def fresh(monkeypatch):
 @pytest.fixture
 def empty(fresh, monkeypatch, tmp_path):
     """`fresh`, with an empty build folder: nothing built yet."""
-    monkeypatch.setattr(fused, "BUILD_DIR", tmp_path / "build")
+    monkeypatch.setattr(fused_build, "BUILD_DIR", tmp_path / "build")
     return tmp_path / "build"
 
 
@@ -33,7 +34,7 @@ def weights(hidden: int, vocab: int = 28) -> list[np.ndarray]:
 
 def test_fused_kernels_run_where_they_build(fresh, monkeypatch) -> None:
     monkeypatch.delenv("DISCRETE_GAN_KERNELS", raising=False)
-    if fused.target() is None or fused._compiler() is None:
+    if fused.target() is None or fused_build._compiler() is None:
         pytest.skip("no x86-64-v3 CPU or no C++ compiler here: the numba kernels run")
     assert fused.library() is not None, fused.why_not()
     assert numba_runs._kernels(weights(8), 10) is fused
@@ -81,11 +82,11 @@ def test_without_a_compiler_the_numba_kernels_run(empty, monkeypatch, capsys) ->
 
 
 def test_a_failed_compile_leaves_no_library(empty, monkeypatch, tmp_path) -> None:
-    if fused._compiler() is None:
+    if fused_build._compiler() is None:
         pytest.skip("no C++ compiler here")
     broken = tmp_path / "fused.cpp"
     broken.write_text("this is not C++\n")
-    monkeypatch.setattr(fused, "SOURCE", broken)
+    monkeypatch.setattr(fused_build, "SOURCE", broken)
     with pytest.raises(fused.KernelError, match="compiling fused.cpp failed"):
         fused.build("x86-64-v3")
     assert not list(empty.glob("*"))
@@ -98,19 +99,26 @@ def test_each_target_and_source_has_its_own_library(monkeypatch, tmp_path) -> No
     before = fused.library_path("x86-64-v4")
     edited = tmp_path / "fused.cpp"
     edited.write_text(fused.SOURCE.read_text() + "\n// edited\n")
-    monkeypatch.setattr(fused, "SOURCE", edited)
+    monkeypatch.setattr(fused_build, "SOURCE", edited)
     assert fused.library_path("x86-64-v4") != before
 
 
 def test_make_setup_builds_the_library() -> None:
-    """`make setup` runs the module, which builds the library and says which kernels run."""
-    result = subprocess.run(
+    """`make setup` runs the build script (standard library only, before the packages could
+    be imported) and the module says which kernels run."""
+    script = Path(fused_build.__file__)
+    built = subprocess.run([sys.executable, "-I", str(script)], capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.startswith("fused kernels built for x86-64-v") or (
+        "the numba kernels will run" in built.stderr
+    )
+    said = subprocess.run(
         [sys.executable, "-m", "discrete_gan.backends.fused"],
         capture_output=True,
         text=True,
         check=True,
     )
-    assert result.stdout.startswith(("fused kernels (x86-64-v", "numba kernels ("))
+    assert said.stdout.startswith(("fused kernels (x86-64-v", "numba kernels ("))
 
 
 @pytest.mark.parametrize(("hidden", "vocab", "batch"), [(16, 28, 40), (8, 50, 21)])

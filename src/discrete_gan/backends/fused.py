@@ -1,119 +1,34 @@
 """The fused C++ kernels of `fused.cpp`: the functions of `kernels.py` with the same arguments
 and results (to float32 rounding), about twice as fast (`make bench` measures both).
 
-The library is compiled on first use with the system's C++ compiler (`make setup` does it
-once), for x86-64-v4 (AVX-512) or x86-64-v3 (AVX2 + FMA) as this CPU allows, and cached beside
-this file under a name holding the target and a hash of the source and flags, so that a
-checkout moved to another kind of CPU, or an edited source, builds anew. Where it cannot
-build (no compiler, another CPU architecture) or cannot serve a model (hidden sizes other than
-8 and 16), the numba kernels of `kernels.py` run instead. The environment variable
-`DISCRETE_GAN_KERNELS` chooses: `auto` (the default: fused where possible), `fused` (an error
-where they cannot run) or `numba`.
+The library is compiled (`fused_build.py`) on first use with the system's C++ compiler
+(`make setup` does it once), for x86-64-v4 (AVX-512) or x86-64-v3 (AVX2 + FMA) as this CPU
+allows, and cached beside this file under a name holding the target and a hash of the source,
+flags and compiler, so that a checkout moved to another kind of CPU, or an edited source,
+builds anew. Where it cannot build (no compiler, another CPU architecture) or cannot serve a
+model (hidden sizes other than 8 and 16), the numba kernels of `kernels.py` run instead. The
+environment variable `DISCRETE_GAN_KERNELS` chooses: `auto` (the default: fused where
+possible), `fused` (an error where they cannot run) or `numba`.
 """
 
 from __future__ import annotations
 
 import ctypes
-import hashlib
-import os
-import platform
-import shutil
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
 import numpy as np
 
-SOURCE = Path(__file__).with_name("fused.cpp")
-BUILD_DIR = Path(__file__).with_name("__pycache__")
-CHOICES = ("auto", "fused", "numba")
+from discrete_gan.backends.fused_build import (  # noqa: F401 (re-exported)
+    CHOICES,
+    SOURCE,
+    KernelError,
+    build,
+    choice,
+    library_path,
+    target,
+)
+
 MAX_STEPS = 256  # steps a likelihood's mask buffer holds (fused.cpp)
-_V3 = {"avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "movbe", "abm"}
-_V4 = _V3 | {"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"}
-_FLAGS = ["-O3", "-fPIC", "-shared", "-fopenmp", "-fno-math-errno", "-ffp-contract=fast"]
-
-
-class KernelError(RuntimeError):
-    """The fused kernels were asked for (DISCRETE_GAN_KERNELS=fused) but cannot run."""
-
-
-def choice() -> str:
-    """The kernels asked for by DISCRETE_GAN_KERNELS (auto, fused or numba)."""
-    value = os.environ.get("DISCRETE_GAN_KERNELS", "auto").strip().lower() or "auto"
-    if value not in CHOICES:
-        raise KernelError(
-            f"DISCRETE_GAN_KERNELS={value!r} is not one of {', '.join(CHOICES)}; "
-            "unset it or set one of them"
-        )
-    return value
-
-
-def target() -> str | None:
-    """The x86-64 level this CPU runs (x86-64-v4 or x86-64-v3), None if neither."""
-    if platform.machine() not in ("x86_64", "AMD64"):
-        return None
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return None
-    flags = set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            flags = set(line.split(":", 1)[1].split())
-            break
-    if _V4 <= flags:
-        return "x86-64-v4"
-    if _V3 <= flags:
-        return "x86-64-v3"
-    return None
-
-
-def library_path(level: str) -> Path:
-    """Where the library for `level` is cached: its name holds the level and a hash of the
-    source, the compiler flags and the compiler's version."""
-    digest = hashlib.sha256(SOURCE.read_bytes())
-    digest.update(" ".join([level, *_FLAGS, _compiler_version()]).encode())
-    return BUILD_DIR / f"fused-{level}-{digest.hexdigest()[:16]}.so"
-
-
-def _compiler() -> str | None:
-    """The C++ compiler: $CXX if set, else g++ or c++ on the PATH; None if it is not there."""
-    name = os.environ.get("CXX") or "g++"
-    return shutil.which(name) or (None if os.environ.get("CXX") else shutil.which("c++"))
-
-
-def _compiler_version() -> str:
-    compiler = _compiler()
-    if compiler is None:
-        return "none"
-    result = subprocess.run([compiler, "--version"], capture_output=True, text=True)
-    return result.stdout.splitlines()[0] if result.stdout else compiler
-
-
-def build(level: str) -> Path:
-    """Compile fused.cpp for `level` (if not cached yet) and return the library's path; the
-    library appears whole or not at all (written aside, then renamed)."""
-    path = library_path(level)
-    if path.is_file():
-        return path
-    compiler = _compiler()
-    if compiler is None:
-        wanted = os.environ.get("CXX") or "g++"
-        raise KernelError(f"no C++ compiler {wanted!r} found; install g++ or set CXX to one")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".so", dir=path.parent)
-    os.close(fd)
-    try:
-        command = [compiler, f"-march={level}", *_FLAGS, str(SOURCE), "-o", tmp]
-        result = subprocess.run(command, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise KernelError(f"compiling fused.cpp failed: {result.stderr.strip()[-2000:]}")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
 
 
 _LIB: ctypes.CDLL | None = None
@@ -336,5 +251,5 @@ def describe() -> str:
     return f"fused kernels ({target()}, {width()} rows per vector)"
 
 
-if __name__ == "__main__":  # `make setup`: build the library now, not in the first training job
+if __name__ == "__main__":  # which kernels the numba backend runs here
     print(describe())
