@@ -165,3 +165,41 @@ def test_other_sizes_match_the_numba_kernels(hidden: int, vocab: int, batch: int
         impl.generator_sample(*gen, uniforms, False, True, True) for impl in (fused, kernels)
     ]
     assert (samples[0] != samples[1]).any(axis=1).mean() < 0.01  # a uniform on a CDF boundary
+
+
+@pytest.mark.parametrize("log_sigmoid", [True, False])
+@pytest.mark.parametrize("divisor", [None, 15])
+@pytest.mark.parametrize("logit", [-30.0, -3.0, 0.0, 2.5, 16.0, 17.0, 30.0])
+def test_code_loss_gradient_as_autograd_computes_it(log_sigmoid, divisor, logit) -> None:
+    """The paper's code's discriminator loss, differentiated inside the fused kernel, equals
+    PyTorch's autograd through the same float32 formula: a real name whose sigmoid rounds to 1
+    (logits above about 16.6) gets no gradient under `log_sigmoid`. A discriminator whose
+    weights are all zero but its output bias gives every name the logit `logit`, so the bias's
+    gradient is the sum of the loss's gradients with respect to the logits."""
+    if fused.library() is None:
+        pytest.skip(f"the fused kernels cannot build here: {fused.why_not()}")
+    import torch
+
+    from discrete_gan.model.objectives import discriminator_loss, discriminator_loss_log_sigmoid
+
+    hidden, vocab, batch = 8, 28, 24
+    disc = [np.zeros((1, 4 * hidden, vocab)), np.zeros((1, 4 * hidden, hidden))]
+    disc += [np.zeros((1, 4 * hidden)), np.zeros((1, 4 * hidden)), np.zeros((1, 1, hidden))]
+    disc = [a.astype(np.float32) for a in disc] + [np.full((1, 1), logit, np.float32)]
+    ids = np.ones((1, 15, batch), np.int64)
+    loss_fn = discriminator_loss_log_sigmoid if log_sigmoid else discriminator_loss
+    for real in (True, False):
+        if not real and log_sigmoid and logit > 16:
+            continue  # log(1 - 1): the code's loss is infinite there, its gradient NaN
+        grad_logits, logits = np.empty((1, batch), np.float32), np.empty((1, batch), np.float32)
+        n_real = batch if real else 0
+        grads = fused.discriminator_grads(
+            *disc, ids, grad_logits, logits, n_real, log_sigmoid=log_sigmoid, divisor=divisor
+        )
+        np.testing.assert_array_equal(logits, logit)
+        mine = torch.full((1, batch), logit, requires_grad=True)
+        other = torch.zeros((1, batch))  # the other part, whose gradient is not under test
+        parts = (mine, other) if real else (other, mine)
+        (expected,) = torch.autograd.grad(loss_fn(*parts, divisor).sum(), [mine])
+        np.testing.assert_allclose(grad_logits, expected.numpy(), rtol=1e-6, atol=1e-12)
+        np.testing.assert_allclose(grads[5][0, 0], expected.sum().item(), rtol=1e-5, atol=1e-12)

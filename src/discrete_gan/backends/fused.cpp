@@ -433,9 +433,8 @@ INLINE vf discriminator_chunk(const Net& n, const float* table, int VP, const in
 
 template <int H>
 static void discriminator_logits_t(const float* const* p, const int64_t* ids, int runs,
-                                   int steps, int batch, int V, float* logits, float* saved,
-                                   int threads) {
-  int VP = padded_vocab(V), BP = padded_batch(batch), chunks = BP / W;
+                                   int steps, int batch, int V, float* logits, int threads) {
+  int VP = padded_vocab(V), BP = padded_batch(batch);
 #pragma omp parallel for schedule(static) num_threads(threads)
   for (int r = 0; r < runs; r++) {
     Flush flush;
@@ -449,20 +448,36 @@ static void discriminator_logits_t(const float* const* p, const int64_t* ids, in
     run_tokens(ids + (size_t)r * steps * batch, steps, batch, BP, 0, nullptr, tok);
     for (int b0 = 0; b0 < batch; b0 += W) {
       int lanes = batch - b0 < W ? batch - b0 : W;
-      vf* chunk_slots = saved ? (vf*)saved + ((size_t)r * chunks + b0 / W) * steps * 8 * H : slots;
       vf h[H];
-      vf logit = discriminator_chunk<H>(n, table, VP, tok, steps, BP, b0, chunk_slots, h);
+      vf logit = discriminator_chunk<H>(n, table, VP, tok, steps, BP, b0, slots, h);
       for (int l = 0; l < lanes; l++) logits[(size_t)r * batch + b0 + l] = logit[l];
     }
   }
 }
 
+// dLoss/dlogit of one sequence's term of the discriminator loss: of `mean softplus(-l_real) +
+// mean softplus(l_fake)`, or with `log_sigmoid` of the paper's code's `-mean [log(sigmoid(l_real))
+// + log(1 - sigmoid(l_fake))]` in float32, as PyTorch's autograd computes it (so that a
+// sigmoid rounded to 1 gives no gradient, as in the code); a positive `divisor` divides sums
+// instead of taking means (objectives.discriminator_loss and discriminator_loss_log_sigmoid).
+INLINE float loss_grad(float logit, bool real, int n_real, int n_fake, int log_sigmoid,
+                       float divisor) {
+  if (!log_sigmoid) {  // d softplus(-l)/dl = -sigmoid(-l); d softplus(l)/dl = sigmoid(l)
+    float scale = divisor > 0 ? 1.0f / divisor : 1.0f / (real ? n_real : n_fake);
+    return real ? -scale / (1.0f + __builtin_expf(logit)) : scale / (1.0f + __builtin_expf(-logit));
+  }
+  float s = 1.0f / (1.0f + __builtin_expf(-logit));
+  float up = divisor > 0 ? -(1.0f / divisor) : -(1.0f / (real ? n_real : n_fake));
+  if (real) return up / s * (1.0f - s) * s;  // log's backward, then sigmoid's
+  return -(up / (1.0f - s)) * (1.0f - s) * s;
+}
+
 template <int H>
 static void discriminator_grads_t(const float* const* p, const int64_t* ids, int runs,
                                   int steps, int batch, int V, float* grad_logits,
-                                  float* logits, int n_real, const float* saved,
+                                  float* logits, int n_real, int log_sigmoid, float divisor,
                                   float* const* g, int threads) {
-  int VP = padded_vocab(V), BP = padded_batch(batch), chunks = BP / W;
+  int VP = padded_vocab(V), BP = padded_batch(batch);
   typedef GradAcc<H> Acc;
 #pragma omp parallel for schedule(static) num_threads(threads)
   for (int r = 0; r < runs; r++) {
@@ -480,29 +495,17 @@ static void discriminator_grads_t(const float* const* p, const int64_t* ids, int
     run_tokens(ids + (size_t)r * steps * batch, steps, batch, BP, 0, nullptr, tok);
     for (int b0 = 0; b0 < batch; b0 += W) {
       int lanes = batch - b0 < W ? batch - b0 : W;
-      vf h[H], logit;
-      const vf* chunk_slots = slots;
-      if (saved) {  // the forward's states, saved by discriminator_logits
-        chunk_slots = (const vf*)saved + ((size_t)r * chunks + b0 / W) * steps * 8 * H;
-        logit = splat(n.out_b[0]);
-        UNROLL for (int k = 0; k < H; k++) {
-          h[k] = chunk_slots[(steps - 1) * 8 * H + Slots<H>::HNEW + k];
-          logit += n.out_w[k] * h[k];
-        }
-      } else {
-        logit = discriminator_chunk<H>(n, table, VP, tok, steps, BP, b0, slots, h);
-      }
+      vf h[H];
+      vf logit = discriminator_chunk<H>(n, table, VP, tok, steps, BP, b0, slots, h);
       vf gl;
       for (int l = 0; l < W; l++) {
         size_t col = (size_t)r * batch + b0 + l;
         float gv = 0.0f;
         if (l < lanes) {
           logits[col] = logit[l];
-          if (n_real >= 0) {  // d softplus(-l)/dl = sigmoid(l) - 1; d softplus(l)/dl = sigmoid(l)
-            float prob = 1.0f / (1.0f + __builtin_expf(-logit[l]));
-            bool real = b0 + l < n_real;
-            grad_logits[col] = real ? (prob - 1.0f) / n_real : prob / (batch - n_real);
-          }
+          if (n_real >= 0)
+            grad_logits[col] = loss_grad(logit[l], b0 + l < n_real, n_real, batch - n_real,
+                                         log_sigmoid, divisor);
           gv = grad_logits[col];
         }
         gl[l] = gv;
@@ -515,11 +518,10 @@ static void discriminator_grads_t(const float* const* p, const int64_t* ids, int
         dc[k] = splat(0.0f);
       }
       for (int t = steps - 1; t >= 0; t--) {
-        lstm_step_backward<H>(n.w_hh, chunk_slots + t * 8 * H, dh, dc, dpre + t * 4 * H);
+        lstm_step_backward<H>(n.w_hh, slots + t * 8 * H, dh, dc, dpre + t * 4 * H);
         table_grads<H>(acc.d_table_t, dpre + t * 4 * H, load_tok(tok, t, BP, b0), lanes);
       }
-      outer_accumulate<H>(acc.w_hh, 4 * H, dpre, 4 * H, chunk_slots + Slots<H>::HPREV, 8 * H,
-                          steps);
+      outer_accumulate<H>(acc.w_hh, 4 * H, dpre, 4 * H, slots + Slots<H>::HPREV, 8 * H, steps);
     }
     acc.store(g, r, V);
   }
@@ -743,19 +745,19 @@ int fused_width(void) { return W; }
 int fused_supports(int H, int V) { return (H == 8 || H == 16) && V >= 2 && V <= 255; }
 
 int fused_discriminator_logits(const float* const* p, const int64_t* ids, int runs, int steps,
-                               int batch, int V, int H, float* logits, float* saved,
-                               int threads) {
-#define CALL(h) discriminator_logits_t<h>(p, ids, runs, steps, batch, V, logits, saved, threads)
+                               int batch, int V, int H, float* logits, int threads) {
+#define CALL(h) discriminator_logits_t<h>(p, ids, runs, steps, batch, V, logits, threads)
   DISPATCH(CALL)
 #undef CALL
 }
 
 int fused_discriminator_grads(const float* const* p, const int64_t* ids, int runs, int steps,
                               int batch, int V, int H, float* grad_logits, float* logits,
-                              int n_real, const float* saved, float* const* g, int threads) {
-#define CALL(h)                                                                            \
-  discriminator_grads_t<h>(p, ids, runs, steps, batch, V, grad_logits, logits, n_real, saved, \
-                           g, threads)
+                              int n_real, int log_sigmoid, float divisor, float* const* g,
+                              int threads) {
+#define CALL(h)                                                                             \
+  discriminator_grads_t<h>(p, ids, runs, steps, batch, V, grad_logits, logits, n_real,       \
+                           log_sigmoid, divisor, g, threads)
   DISPATCH(CALL)
 #undef CALL
 }

@@ -87,8 +87,8 @@ def _declare(lib: ctypes.CDLL) -> ctypes.CDLL:
     signatures = {
         "fused_width": [],
         "fused_supports": [i, i],
-        "fused_discriminator_logits": [p, p, i, i, i, i, i, p, p, i],
-        "fused_discriminator_grads": [p, p, i, i, i, i, i, p, p, i, p, p, i],
+        "fused_discriminator_logits": [p, p, i, i, i, i, i, p, i],
+        "fused_discriminator_grads": [p, p, i, i, i, i, i, p, p, i, i, ctypes.c_float, p, i],
         "fused_generator_log_likelihood": [p, p, i, i, i, i, i, p, i, i, p, i],
         "fused_generator_log_likelihood_grads": [p, p, i, i, i, i, i, p, p, i, p, i],
         "fused_generator_sample": [p, p, i, i, i, i, i, i, i, i, p, i, i],
@@ -133,9 +133,8 @@ def _grads(w_ih, w_hh, out_w, out_b):
     return grads, _pointers(grads)
 
 
-def discriminator_logits(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, saved=None):
-    """As `kernels.discriminator_logits`; with `saved` (from `discriminator_saved_states`),
-    the forward's states are kept there for a `discriminator_grads` of the same ids."""
+def discriminator_logits(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids):
+    """As `kernels.discriminator_logits`."""
     weights = _pointers((w_ih, w_hh, b_ih, b_hh, out_w, out_b))
     ids = _ids(ids)
     runs, steps, batch = ids.shape
@@ -143,25 +142,20 @@ def discriminator_logits(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, saved=None):
     _check(
         library().fused_discriminator_logits(
             weights, ids.ctypes.data, runs, steps, batch, w_ih.shape[2], w_hh.shape[2],
-            logits.ctypes.data, None if saved is None else saved.ctypes.data, _threads(),
+            logits.ctypes.data, _threads(),
         )
     )  # fmt: skip
     return logits
 
 
-def discriminator_saved_states(runs, steps, batch, hidden):
-    """The array for the forward states of `discriminator_logits`: per run, chunk of rows and
-    step, the LSTM's gates and states (8H vectors)."""
-    lanes = width()
-    return _aligned((runs, (batch + lanes - 1) // lanes, steps, 8 * hidden, lanes))
-
-
 def discriminator_grads(
-    w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, grad_logits, logits, n_real, saved=None
-):
-    """As `kernels.discriminator_grads`; with `saved` (filled by `discriminator_logits` on the
-    same weights and ids) the forward is not run again, and n_real must be negative."""
-    assert saved is None or n_real < 0, "saved states serve given gradients of the logits"
+    w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, grad_logits, logits, n_real,
+    log_sigmoid=False, divisor=None,
+):  # fmt: skip
+    """As `kernels.discriminator_grads`; with n_real >= 0 the loss may also be the paper's
+    code's (`log_sigmoid`, sums over `divisor`; `objectives.discriminator_loss_log_sigmoid`
+    and `discriminator_loss`), its gradient computed as PyTorch's autograd computes it, so
+    that one pass serves the code's discriminator step too."""
     weights = _pointers((w_ih, w_hh, b_ih, b_hh, out_w, out_b))
     ids = _ids(ids)
     runs, steps, batch = ids.shape
@@ -171,8 +165,8 @@ def discriminator_grads(
     _check(
         library().fused_discriminator_grads(
             weights, ids.ctypes.data, runs, steps, batch, w_ih.shape[2], w_hh.shape[2],
-            grad_logits.ctypes.data, logits.ctypes.data, n_real,
-            None if saved is None else saved.ctypes.data, pointers, _threads(),
+            grad_logits.ctypes.data, logits.ctypes.data, n_real, int(log_sigmoid),
+            float(divisor or 0), pointers, _threads(),
         )
     )  # fmt: skip
     return grads

@@ -21,9 +21,6 @@ from discrete_gan.model.objectives import discriminator_loss, discriminator_loss
 # Free arrays for the generator's saved forward states, by shape (see `kernels`).
 _SAVED: dict[tuple, list] = {}
 _KEYS = PARAMETER_NAMES  # the kernels' argument order
-# The fused discriminator's forward states between its logits and its backward pass, by shape
-# (used and done with inside one discriminator step).
-_SAVED_D: dict[tuple, np.ndarray] = {}
 
 
 def _kernels(weights, steps: int):
@@ -82,14 +79,17 @@ def discriminator_logits(params: Params, ids: torch.Tensor) -> torch.Tensor:
     return _DiscriminatorLogits.apply(ids, *_weights(params))
 
 
-def _discriminator_part(params: Params, ids: torch.Tensor, real: bool):
+def _discriminator_part(params: Params, ids: torch.Tensor, real: bool, **code_loss):
     """Logits (runs, batch) of only real or only fake ids and the gradients of that part of
-    the loss, `mean softplus(-l)` or `mean softplus(l)`, from one kernel pass."""
+    the loss, `mean softplus(-l)` or `mean softplus(l)`, from one kernel pass; with
+    `code_loss` (log_sigmoid, divisor: the fused kernels only) that part of the paper's code's
+    loss instead."""
     runs, _, batch = ids.shape
     grad_logits = np.empty((runs, batch), np.float32)
     logits = np.empty((runs, batch), np.float32)
     arrays = [*map(_np, _weights(params)), _np(ids), grad_logits, logits]
-    grads = _kernels(arrays, ids.shape[1]).discriminator_grads(*arrays, batch if real else 0)
+    impl = _kernels(arrays, ids.shape[1])
+    grads = impl.discriminator_grads(*arrays, batch if real else 0, **code_loss)
     return torch.from_numpy(logits), grads
 
 
@@ -97,29 +97,30 @@ def _discriminator_step_autograd(params: Params, real, fake, log_sigmoid, diviso
     """The discriminator loss as the paper's code computes it (float32 `log(sigmoid)`, or sums
     over `divisor`): logits from the kernels, the loss and its gradient with respect to the
     logits by PyTorch autograd (the code's own saturation included), then the kernels'
-    backward pass for each part. The fused kernels keep each part's forward states for its
-    backward pass instead of running the forward again."""
+    backward pass for each part. The fused kernels compute that gradient themselves, as
+    autograd does, in the pass that computes the logits (one forward per part, not two); the
+    loss is the code's, from their logits."""
     weights = list(map(_np, _weights(params)))
-    parts = []  # per part: its kernels, ids, logits and (fused) saved states
-    for ids in (real, fake):
-        impl, kept = _kernels(weights, ids.shape[1]), {}
-        if impl is fused:
-            runs, steps, batch = ids.shape
-            key = (runs, steps, batch, weights[1].shape[2], fused.width())
-            if key not in _SAVED_D:
-                _SAVED_D[key] = fused.discriminator_saved_states(*key[:4])
-            kept = {"saved": _SAVED_D[key]}
-        logits = torch.from_numpy(impl.discriminator_logits(*weights, _np(ids), **kept))
-        parts.append((impl, ids, logits.requires_grad_(), kept))
-    real_logits, fake_logits = parts[0][2], parts[1][2]
+    real_impl, fake_impl = _kernels(weights, real.shape[1]), _kernels(weights, fake.shape[1])
+    if real_impl is fused and fake_impl is fused:
+        code_loss = {"log_sigmoid": log_sigmoid, "divisor": divisor}
+        real_logits, real_grads = _discriminator_part(params, real, True, **code_loss)
+        fake_logits, fake_grads = _discriminator_part(params, fake, False, **code_loss)
+        loss_fn = discriminator_loss_log_sigmoid if log_sigmoid else discriminator_loss
+        grads = tuple(a + b for a, b in zip(real_grads, fake_grads))
+        return loss_fn(real_logits, fake_logits, divisor), _param_grads(grads)
+    real_logits = torch.from_numpy(real_impl.discriminator_logits(*weights, _np(real)))
+    fake_logits = torch.from_numpy(fake_impl.discriminator_logits(*weights, _np(fake)))
+    real_logits.requires_grad_()
+    fake_logits.requires_grad_()
     loss_fn = discriminator_loss_log_sigmoid if log_sigmoid else discriminator_loss
     loss = loss_fn(real_logits, fake_logits, divisor)
     grad_real, grad_fake = torch.autograd.grad(loss.sum(), [real_logits, fake_logits])
     grads = None
-    for (impl, ids, _, kept), grad_logits in zip(parts, (grad_real, grad_fake)):
+    for ids, grad_logits in ((real, grad_real), (fake, grad_fake)):
         logits = np.empty(grad_logits.shape, np.float32)
         arrays = [*weights, _np(ids), _np(grad_logits), logits]
-        part = impl.discriminator_grads(*arrays, -1, **kept)
+        part = _kernels(weights, ids.shape[1]).discriminator_grads(*arrays, -1)
         grads = part if grads is None else tuple(a + b for a, b in zip(grads, part))
     return loss.detach(), _param_grads(grads)
 
