@@ -4,6 +4,7 @@ numbers against PyTorch are tested in `test_kernels.py`."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -96,11 +97,18 @@ def test_each_target_and_source_has_its_own_library(monkeypatch, tmp_path) -> No
     """A checkout that moves to another kind of CPU, or whose source changed, builds anew
     instead of loading a library built for something else."""
     assert fused.library_path("x86-64-v3") != fused.library_path("x86-64-v4")
-    before = fused.library_path("x86-64-v4")
-    edited = tmp_path / "fused.cpp"
-    edited.write_text(fused.SOURCE.read_text() + "\n// edited\n")
-    monkeypatch.setattr(fused_build, "SOURCE", edited)
-    assert fused.library_path("x86-64-v4") != before
+    original = fused_build.library_path("x86-64-v4")
+    for part in [fused.SOURCE, *fused.SOURCE.parent.glob("fused_*.h")]:
+        shutil.copy2(part, tmp_path / part.name)
+    monkeypatch.setattr(fused_build, "SOURCE", tmp_path / "fused.cpp")
+    before = fused_build.library_path("x86-64-v4")
+    assert before.name == original.name  # the same files elsewhere: the same name
+    for edited in ("fused.cpp", "fused_lstm.h"):
+        with (tmp_path / edited).open("a") as file:
+            file.write("\n// edited\n")
+        after = fused_build.library_path("x86-64-v4")
+        assert after != before, edited
+        before = after
 
 
 def test_make_setup_builds_the_library() -> None:

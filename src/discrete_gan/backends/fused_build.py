@@ -63,8 +63,10 @@ def target() -> str | None:
 
 def library_path(level: str) -> Path:
     """Where the library for `level` is cached: its name holds the level and a hash of the
-    source, the compiler flags and the compiler's version."""
+    source and its headers, the compiler flags and the compiler's version."""
     digest = hashlib.sha256(SOURCE.read_bytes())
+    for header in sorted(SOURCE.parent.glob("fused_*.h")):  # the headers fused.cpp includes
+        digest.update(header.read_bytes())
     digest.update(" ".join([level, *_FLAGS, _compiler_version()]).encode())
     return BUILD_DIR / f"fused-{level}-{digest.hexdigest()[:16]}.so"
 
