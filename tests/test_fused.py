@@ -78,8 +78,9 @@ def test_without_a_compiler_the_numba_kernels_run(empty, monkeypatch, capsys) ->
     assert not list(empty.glob("*"))  # no half-built library left behind
     monkeypatch.setattr(fused, "_WHY_NOT", None)
     monkeypatch.setenv("DISCRETE_GAN_KERNELS", "fused")
-    with pytest.raises(fused.KernelError, match="the fused kernels cannot run: no C\\+\\+"):
-        fused.library()
+    for _ in range(2):  # every call, not only the first
+        with pytest.raises(fused.KernelError, match="the fused kernels cannot run: no C\\+\\+"):
+            fused.library()
 
 
 def test_a_failed_compile_leaves_no_library(empty, monkeypatch, tmp_path) -> None:
@@ -129,11 +130,11 @@ def test_make_setup_builds_the_library() -> None:
     assert said.stdout.startswith(("fused kernels (x86-64-v", "numba kernels ("))
 
 
-@pytest.mark.parametrize(("hidden", "vocab", "batch"), [(16, 28, 40), (8, 50, 21)])
+@pytest.mark.parametrize(("hidden", "vocab", "batch"), [(16, 28, 40), (8, 50, 21), (8, 12, 21)])
 def test_other_sizes_match_the_numba_kernels(hidden: int, vocab: int, batch: int) -> None:
-    """Hidden size 16 and a 50-symbol vocabulary (input lookup by gather, not permute), with a
-    batch that leaves a chunk part empty: the fused kernels equal the numba ones, which
-    `test_kernels.py` checks against PyTorch."""
+    """Hidden size 16, and vocabularies of 50 symbols (input lookup by gather, not permute) and
+    of 12 (a one-register permute), with batches that leave a chunk part empty: the fused
+    kernels equal the numba ones, which `test_kernels.py` checks against PyTorch."""
     if fused.library() is None:
         pytest.skip(f"the fused kernels cannot build here: {fused.why_not()}")
     rng = np.random.default_rng(hidden + vocab)
@@ -211,3 +212,19 @@ def test_code_loss_gradient_as_autograd_computes_it(log_sigmoid, divisor, logit)
         (expected,) = torch.autograd.grad(loss_fn(*parts, divisor).sum(), [mine])
         np.testing.assert_allclose(grad_logits, expected.numpy(), rtol=1e-6, atol=1e-12)
         np.testing.assert_allclose(grads[5][0, 0], expected.sum().item(), rtol=1e-5, atol=1e-12)
+
+
+def test_too_many_steps_for_the_likelihood_kernels() -> None:
+    """The likelihood kernels' masks hold MAX_STEPS steps: more is refused in one sentence,
+    never run (the numba kernels serve such models instead)."""
+    if fused.library() is None:
+        pytest.skip(f"the fused kernels cannot build here: {fused.why_not()}")
+    runs, steps, batch, hidden, vocab = 1, fused.MAX_STEPS + 1, 4, 8, 28
+    gen = [np.zeros((runs, 4 * hidden, vocab)), np.zeros((runs, 4 * hidden, hidden))]
+    gen += [np.zeros((runs, 4 * hidden)), np.zeros((runs, 4 * hidden))]
+    gen += [np.zeros((runs, vocab, hidden)), np.zeros((runs, vocab))]
+    gen = [a.astype(np.float32) for a in gen]
+    ids = np.ones((runs, steps, batch), np.int64)
+    saved = fused.generator_saved_states(runs, steps, batch, 4 * hidden, hidden, vocab)
+    with pytest.raises(fused.KernelError, match=f"at most {fused.MAX_STEPS} steps"):
+        fused.generator_log_likelihood(*gen, ids, saved, False, True)

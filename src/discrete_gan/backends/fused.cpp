@@ -19,6 +19,8 @@
 #include "fused_lstm.h"
 #include "fused_simd.h"
 
+static const int MAX_STEPS = 256;  // the likelihood's per-chunk masks (fused.py's MAX_STEPS)
+
 // ---- the discriminator ----------------------------------------------------------------------
 
 // Logits of one chunk (lanes b0.., n of them) after running the LSTM over `steps` steps;
@@ -369,6 +371,7 @@ int fused_discriminator_grads(const float* const* p, const int64_t* ids, int run
 int fused_generator_log_likelihood(const float* const* p, const int64_t* ids, int runs, int steps,
                                    int batch, int V, int H, float* saved, int whole,
                                    int ban_start, float* log_p, int threads) {
+  if (steps > MAX_STEPS) return -2;
 #define CALL(h)                                                                             \
   generator_log_likelihood_t<h>(p, ids, runs, steps, batch, V, saved, whole, ban_start, log_p, \
                                 threads)
@@ -380,6 +383,7 @@ int fused_generator_log_likelihood_grads(const float* const* p, const int64_t* i
                                          int steps, int batch, int V, int H,
                                          const float* grad_log_p, const float* saved, int whole,
                                          float* const* g, int threads) {
+  if (steps > MAX_STEPS) return -2;
 #define CALL(h)                                                                          \
   generator_log_likelihood_grads_t<h>(p, ids, runs, steps, batch, V, grad_log_p, saved, whole, \
                                       g, threads)

@@ -39,6 +39,8 @@ def library() -> ctypes.CDLL | None:
     """The loaded library, built if needed; None (with `why_not()` saying why) where it cannot
     be, or where DISCRETE_GAN_KERNELS=numba."""
     global _LIB, _WHY_NOT
+    if _LIB is None and _WHY_NOT is not None and choice() == "fused":
+        raise KernelError(f"the fused kernels cannot run: {_WHY_NOT}")
     if _LIB is not None or _WHY_NOT is not None:
         return _LIB
     wanted = choice()
@@ -116,6 +118,8 @@ def _ids(ids: np.ndarray) -> np.ndarray:
 
 
 def _check(status: int) -> None:
+    if status == -2:
+        raise KernelError(f"the fused likelihood kernels take at most {MAX_STEPS} steps")
     if status != 0:
         raise KernelError("the fused kernels do not serve this hidden size")
 

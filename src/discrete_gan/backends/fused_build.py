@@ -63,11 +63,12 @@ def target() -> str | None:
 
 def library_path(level: str) -> Path:
     """Where the library for `level` is cached: its name holds the level and a hash of the
-    source and its headers, the compiler flags and the compiler's version."""
+    source, its headers and the compiler flags (not the compiler: a library built by `make
+    setup` serves jobs whose environment has no compiler, such as a cluster's nodes)."""
     digest = hashlib.sha256(SOURCE.read_bytes())
     for header in sorted(SOURCE.parent.glob("fused_*.h")):  # the headers fused.cpp includes
         digest.update(header.read_bytes())
-    digest.update(" ".join([level, *_FLAGS, _compiler_version()]).encode())
+    digest.update(" ".join([level, *_FLAGS]).encode())
     return BUILD_DIR / f"fused-{level}-{digest.hexdigest()[:16]}.so"
 
 
@@ -75,14 +76,6 @@ def _compiler() -> str | None:
     """The C++ compiler: $CXX if set, else g++ or c++ on the PATH; None if it is not there."""
     name = os.environ.get("CXX") or "g++"
     return shutil.which(name) or (None if os.environ.get("CXX") else shutil.which("c++"))
-
-
-def _compiler_version() -> str:
-    compiler = _compiler()
-    if compiler is None:
-        return "none"
-    result = subprocess.run([compiler, "--version"], capture_output=True, text=True)
-    return result.stdout.splitlines()[0] if result.stdout else compiler
 
 
 def build(level: str) -> Path:
@@ -103,10 +96,14 @@ def build(level: str) -> Path:
         result = subprocess.run(command, capture_output=True, text=True)
         if result.returncode != 0:
             raise KernelError(f"compiling fused.cpp failed: {result.stderr.strip()[-2000:]}")
+        os.chmod(tmp, 0o644)  # mkstemp's file is its owner's alone
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+    for old in path.parent.glob(f"fused-{level}-*.so"):  # builds of earlier sources
+        if old != path:
+            old.unlink(missing_ok=True)
     return path
 
 
@@ -120,7 +117,7 @@ def main() -> None:
         if level is None:
             raise KernelError("this CPU has neither AVX-512 nor AVX2 with FMA")
         path = build(level)
-    except KernelError as err:
+    except (KernelError, OSError) as err:
         print(f"note: the numba kernels will run; the fused ones cannot: {err}", file=sys.stderr)
         return
     print(f"fused kernels built for {level}: {path}")

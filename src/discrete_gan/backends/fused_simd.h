@@ -1,11 +1,12 @@
 // SIMD building blocks of the fused kernels (fused.cpp): the vector types, W rows per vector
-// (16 with AVX-512, 8 with AVX2), the same approximations of tanh, exp and log as tiles.py,
+// (16 with AVX-512, 8 with AVX2), tiles.py's approximations of tanh and log and Cephes' exp,
 // an in-register transpose, per-thread scratch memory and the subnormal flush.
 #pragma once
 
 #include <immintrin.h>
 #include <omp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +25,7 @@ typedef int32_t vi __attribute__((vector_size(4 * W), aligned(4 * W)));
 
 static const int START_ID = 0;  // `.`, the first symbol of the vocabulary
 
-// ---- vector maths, the same approximations as tiles.py -------------------------------------
+// ---- vector maths: tanh and log as tiles.py, exp as Cephes ----------------------------------
 
 INLINE vf splat(float x) { return vf{} + x; }
 
@@ -68,8 +69,12 @@ INLINE vf vtanh(vf x) {  // 13/6 rational approximation on [-7.9, 7.9]
 // recurrent weights of the sigmoid gates are stored halved: exact in binary floating point).
 INLINE vf vsigmoid_of_half(vf half_x) { return 0.5f + 0.5f * vtanh(half_x); }
 
-INLINE vf vexp_nonpositive(vf x) {  // exp(x) for x <= 0 (Cephes' expf); 0 below -17, as tiles
+// exp(x) for x <= 0 by Cephes' expf (tiles.py's exp_nonpositive goes through tanh instead; both
+// are float32-accurate), and exactly 0 below -17, as there, so banned symbols get probability 0.
+INLINE vf vexp_nonpositive(vf x) {
   const float shift = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+  vf below = x > -17.0f ? splat(0.0f) : splat(1.0f);
+  x = vmax(x, splat(-17.5f));  // keeps the exponent arithmetic in range for -1e30 (a ban)
   vf t = x * 1.44269504088896341f + shift;
   vf n = t - shift;
   vi scale = ((vi)t - (vi)splat(shift)) << 23;  // n, moved into the exponent field
@@ -83,7 +88,7 @@ INLINE vf vexp_nonpositive(vf x) {  // exp(x) for x <= 0 (Cephes' expf); 0 below
   p = p * f + 5.0000001201E-1f;
   p = p * (f * f) + f + 1.0f;
   vf e = (vf)((vi)p + scale);
-  return x > -17.0f ? e : splat(0.0f);
+  return below > 0.0f ? splat(0.0f) : e;
 }
 
 INLINE vf vlog(vf x) {  // Cephes' logf on the mantissa, as tiles.log
@@ -124,7 +129,11 @@ static vf* scratch(size_t vectors) {  // vector-aligned per-thread memory, kept 
   if (bytes > scratch_size) {
     free(scratch_ptr);
     scratch_ptr = aligned_alloc(64, (bytes + 63) / 64 * 64);
-    scratch_size = scratch_ptr ? bytes : 0;
+    if (!scratch_ptr) {
+      fputs("fused kernels: out of memory for a thread's scratch arrays\n", stderr);
+      abort();
+    }
+    scratch_size = bytes;
   }
   return (vf*)scratch_ptr;
 }

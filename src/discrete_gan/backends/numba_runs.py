@@ -205,7 +205,7 @@ def generator_sample(
 ) -> torch.Tensor:
     """Names (runs, steps, batch) from uniforms (runs, n_draws, batch); see `torch_runs.py`."""
     weights = list(map(_np, _weights(params)))
-    impl = _kernels(weights, uniforms.shape[1] + 1)
+    impl = _kernels(weights, 1)  # sampling has no limit on its steps
     ids = impl.generator_sample(*weights, _np(uniforms), forced, stop, ban_start)
     return torch.from_numpy(ids)
 
