@@ -23,6 +23,16 @@ def fresh(monkeypatch):
 
 
 @pytest.fixture
+def native(monkeypatch):
+    """The fused kernels as this CPU builds them, loaded whatever `auto` would choose (on an
+    AVX2-only CPU it chooses the numba kernels); skips where they cannot build."""
+    level = fused.target()
+    if level is None or fused_build._compiler() is None:
+        pytest.skip("the fused kernels cannot build here (no x86-64-v3 CPU or no compiler)")
+    monkeypatch.setattr(fused, "_LIB", fused.load(level))
+
+
+@pytest.fixture
 def empty(fresh, monkeypatch, tmp_path):
     """`fresh`, with an empty build folder: nothing built yet."""
     monkeypatch.setattr(fused_build, "BUILD_DIR", tmp_path / "build")
@@ -37,13 +47,17 @@ def test_fused_kernels_run_where_they_build(fresh, monkeypatch) -> None:
     monkeypatch.delenv("DISCRETE_GAN_KERNELS", raising=False)
     if fused.target() is None or fused_build._compiler() is None:
         pytest.skip("no x86-64-v3 CPU or no C++ compiler here: the numba kernels run")
+    if fused.target() == "x86-64-v3":  # AVX2 alone: the numba kernels, unless asked
+        assert fused.library() is None and fused.why_not() == fused.AVX2_ONLY
+        monkeypatch.setattr(fused, "_WHY_NOT", None)
+        monkeypatch.setenv("DISCRETE_GAN_KERNELS", "fused")
     assert fused.library() is not None, fused.why_not()
     assert numba_runs._kernels(weights(8), 10) is fused
     assert numba_runs._kernels(weights(16), 10) is fused
     assert fused.describe().startswith(f"fused kernels ({fused.target()}")
 
 
-def test_other_sizes_fall_back_to_the_numba_kernels(fresh, monkeypatch) -> None:
+def test_other_sizes_fall_back_to_the_numba_kernels(fresh, native, monkeypatch) -> None:
     monkeypatch.delenv("DISCRETE_GAN_KERNELS", raising=False)
     assert numba_runs._kernels(weights(12), 10) is kernels
     assert numba_runs._kernels(weights(8), fused.MAX_STEPS + 1) is kernels
@@ -69,7 +83,7 @@ def test_a_wrong_choice_is_one_clear_sentence(fresh, monkeypatch) -> None:
 
 def test_without_a_compiler_the_numba_kernels_run(empty, monkeypatch, capsys) -> None:
     monkeypatch.setenv("CXX", "no-such-compiler")
-    monkeypatch.setattr(fused, "target", lambda: "x86-64-v3")
+    monkeypatch.setattr(fused, "target", lambda: "x86-64-v4")
     monkeypatch.delenv("DISCRETE_GAN_KERNELS", raising=False)
     assert fused.library() is None
     assert "no C++ compiler 'no-such-compiler' found" in fused.why_not()
@@ -131,12 +145,10 @@ def test_make_setup_builds_the_library() -> None:
 
 
 @pytest.mark.parametrize(("hidden", "vocab", "batch"), [(16, 28, 40), (8, 50, 21), (8, 12, 21)])
-def test_other_sizes_match_the_numba_kernels(hidden: int, vocab: int, batch: int) -> None:
+def test_other_sizes_match_the_numba_kernels(native, hidden: int, vocab: int, batch: int) -> None:
     """Hidden size 16, and vocabularies of 50 symbols (input lookup by gather, not permute) and
     of 12 (a one-register permute), with batches that leave a chunk part empty: the fused
     kernels equal the numba ones, which `test_kernels.py` checks against PyTorch."""
-    if fused.library() is None:
-        pytest.skip(f"the fused kernels cannot build here: {fused.why_not()}")
     rng = np.random.default_rng(hidden + vocab)
     runs, steps = 3, 9
 
@@ -179,14 +191,12 @@ def test_other_sizes_match_the_numba_kernels(hidden: int, vocab: int, batch: int
 @pytest.mark.parametrize("log_sigmoid", [True, False])
 @pytest.mark.parametrize("divisor", [None, 15])
 @pytest.mark.parametrize("logit", [-30.0, -3.0, 0.0, 2.5, 16.0, 17.0, 30.0])
-def test_code_loss_gradient_as_autograd_computes_it(log_sigmoid, divisor, logit) -> None:
+def test_code_loss_gradient_as_autograd_computes_it(native, log_sigmoid, divisor, logit) -> None:
     """The paper's code's discriminator loss, differentiated inside the fused kernel, equals
     PyTorch's autograd through the same float32 formula: a real name whose sigmoid rounds to 1
     (logits above about 16.6) gets no gradient under `log_sigmoid`. A discriminator whose
     weights are all zero but its output bias gives every name the logit `logit`, so the bias's
     gradient is the sum of the loss's gradients with respect to the logits."""
-    if fused.library() is None:
-        pytest.skip(f"the fused kernels cannot build here: {fused.why_not()}")
     import torch
 
     from discrete_gan.model.objectives import discriminator_loss, discriminator_loss_log_sigmoid
@@ -214,11 +224,9 @@ def test_code_loss_gradient_as_autograd_computes_it(log_sigmoid, divisor, logit)
         np.testing.assert_allclose(grads[5][0, 0], expected.sum().item(), rtol=1e-5, atol=1e-12)
 
 
-def test_too_many_steps_for_the_likelihood_kernels() -> None:
+def test_too_many_steps_for_the_likelihood_kernels(native) -> None:
     """The likelihood kernels' masks hold MAX_STEPS steps: more is refused in one sentence,
     never run (the numba kernels serve such models instead)."""
-    if fused.library() is None:
-        pytest.skip(f"the fused kernels cannot build here: {fused.why_not()}")
     runs, steps, batch, hidden, vocab = 1, fused.MAX_STEPS + 1, 4, 8, 28
     gen = [np.zeros((runs, 4 * hidden, vocab)), np.zeros((runs, 4 * hidden, hidden))]
     gen += [np.zeros((runs, 4 * hidden)), np.zeros((runs, 4 * hidden))]
@@ -228,3 +236,21 @@ def test_too_many_steps_for_the_likelihood_kernels() -> None:
     saved = fused.generator_saved_states(runs, steps, batch, 4 * hidden, hidden, vocab)
     with pytest.raises(fused.KernelError, match=f"at most {fused.MAX_STEPS} steps"):
         fused.generator_log_likelihood(*gen, ids, saved, False, True)
+
+
+def test_an_avx2_only_cpu_runs_the_numba_kernels_unless_asked(fresh, monkeypatch) -> None:
+    """The AVX2 build was measured slower than the numba kernels (docs/speed.md), so `auto`
+    leaves it to DISCRETE_GAN_KERNELS=fused; the build script then builds nothing."""
+    monkeypatch.setattr(fused, "target", lambda: "x86-64-v3")
+    monkeypatch.setattr(fused_build, "target", lambda: "x86-64-v3")
+    monkeypatch.delenv("DISCRETE_GAN_KERNELS", raising=False)
+    assert fused.library() is None
+    assert "AVX2 but not AVX-512" in fused.describe()
+    assert numba_runs._kernels(weights(8), 10) is kernels
+    built: list[str] = []
+    monkeypatch.setattr(fused_build, "build", built.append)
+    fused_build.main()
+    assert built == []
+    monkeypatch.setenv("DISCRETE_GAN_KERNELS", "fused")
+    fused_build.main()
+    assert built == ["x86-64-v3"]

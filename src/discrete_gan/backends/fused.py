@@ -3,12 +3,13 @@ and results (to float32 rounding), about twice as fast (`make bench` measures bo
 
 The library is compiled (`fused_build.py`) on first use with the system's C++ compiler
 (`make setup` does it once), for x86-64-v4 (AVX-512) or x86-64-v3 (AVX2 + FMA) as this CPU
-allows, and cached beside this file under a name holding the target and a hash of the source,
-flags and compiler, so that a checkout moved to another kind of CPU, or an edited source,
-builds anew. Where it cannot build (no compiler, another CPU architecture) or cannot serve a
-model (hidden sizes other than 8 and 16), the numba kernels of `kernels.py` run instead. The
-environment variable `DISCRETE_GAN_KERNELS` chooses: `auto` (the default: fused where
-possible), `fused` (an error where they cannot run) or `numba`.
+allows, and cached beside this file under a name holding the target and a hash of the source
+and flags, so that a checkout moved to another kind of CPU, or an edited source, builds anew.
+The AVX2 build runs only on request: it was measured slower than the numba kernels. Where the
+library cannot build (no compiler, another CPU architecture) or cannot serve a model (hidden
+sizes other than 8 and 16), the numba kernels of `kernels.py` run instead. The environment
+variable `DISCRETE_GAN_KERNELS` chooses: `auto` (the default: fused where they are the faster),
+`fused` (an error where they cannot run) or `numba`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ from discrete_gan.backends.fused_build import (  # noqa: F401 (re-exported)
 )
 
 MAX_STEPS = 256  # steps a likelihood's mask buffer holds (fused.cpp)
+AVX2_ONLY = (
+    "this CPU has AVX2 but not AVX-512, where the fused kernels' build was measured slower than "
+    "the numba kernels (docs/speed.md); DISCRETE_GAN_KERNELS=fused runs it all the same"
+)
 
 
 _LIB: ctypes.CDLL | None = None
@@ -48,16 +53,24 @@ def library() -> ctypes.CDLL | None:
         _WHY_NOT = "DISCRETE_GAN_KERNELS=numba"
         return None
     level = target()
+    if wanted == "auto" and level == "x86-64-v3":
+        _WHY_NOT = AVX2_ONLY  # measured slower than the numba kernels: not chosen by itself
+        return None
     try:
         if level is None:
             raise KernelError("this CPU has neither AVX-512 nor AVX2 with FMA")
-        _LIB = _declare(ctypes.CDLL(str(build(level))))
+        _LIB = load(level)
     except (KernelError, OSError) as err:
         _WHY_NOT = str(err)
         if wanted == "fused":
             raise KernelError(f"the fused kernels cannot run: {err}") from err
         print(f"note: using the numba kernels; the fused ones cannot run: {err}", file=sys.stderr)
     return _LIB
+
+
+def load(level: str) -> ctypes.CDLL:
+    """The library built for `level` (built now if not cached), loaded."""
+    return _declare(ctypes.CDLL(str(build(level))))
 
 
 def why_not() -> str | None:

@@ -116,6 +116,12 @@ def main() -> None:
         level = target()
         if level is None:
             raise KernelError("this CPU has neither AVX-512 nor AVX2 with FMA")
+        if level == "x86-64-v3" and choice() == "auto":
+            print(
+                "this CPU has AVX2 but not AVX-512: the numba kernels will run (faster here than "
+                "the fused kernels' AVX2 build; DISCRETE_GAN_KERNELS=fused builds and runs it)"
+            )
+            return
         path = build(level)
     except (KernelError, OSError) as err:
         print(f"note: the numba kernels will run; the fused ones cannot: {err}", file=sys.stderr)
