@@ -150,18 +150,22 @@ def _grads(w_ih, w_hh, out_w, out_b):
     return grads, _pointers(grads)
 
 
+def _call(name: str, weights: tuple, rows: np.ndarray, *rest) -> None:
+    """Call the library's `fused_<name>` with what every kernel takes first, the weights and
+    `rows` (symbol ids or uniforms, (runs, steps, batch)) with their sizes, then `rest`, then
+    the threads."""
+    runs, steps, batch = rows.shape
+    w_ih, w_hh = weights[0], weights[1]
+    function = getattr(library(), f"fused_{name}")
+    sizes = (runs, steps, batch, w_ih.shape[2], w_hh.shape[2])
+    _check(function(_pointers(weights), rows.ctypes.data, *sizes, *rest, _threads()))
+
+
 def discriminator_logits(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids):
     """As `kernels.discriminator_logits`."""
-    weights = _pointers((w_ih, w_hh, b_ih, b_hh, out_w, out_b))
     ids = _ids(ids)
-    runs, steps, batch = ids.shape
-    logits = np.empty((runs, batch), np.float32)
-    _check(
-        library().fused_discriminator_logits(
-            weights, ids.ctypes.data, runs, steps, batch, w_ih.shape[2], w_hh.shape[2],
-            logits.ctypes.data, _threads(),
-        )
-    )  # fmt: skip
+    logits = np.empty((ids.shape[0], ids.shape[2]), np.float32)
+    _call("discriminator_logits", (w_ih, w_hh, b_ih, b_hh, out_w, out_b), ids, logits.ctypes.data)
     return logits
 
 
@@ -173,18 +177,15 @@ def discriminator_grads(
     code's (`log_sigmoid`, sums over `divisor`; `objectives.discriminator_loss_log_sigmoid`
     and `discriminator_loss`), its gradient computed as PyTorch's autograd computes it, so
     that one pass serves the code's discriminator step too."""
-    weights = _pointers((w_ih, w_hh, b_ih, b_hh, out_w, out_b))
     ids = _ids(ids)
-    runs, steps, batch = ids.shape
-    grads, pointers = _grads(w_ih, w_hh, out_w, out_b)
     for a in (grad_logits, logits):
-        assert a.flags.c_contiguous and a.dtype == np.float32 and a.shape == (runs, batch)
-    _check(
-        library().fused_discriminator_grads(
-            weights, ids.ctypes.data, runs, steps, batch, w_ih.shape[2], w_hh.shape[2],
-            grad_logits.ctypes.data, logits.ctypes.data, n_real, int(log_sigmoid),
-            float(divisor or 0), pointers, _threads(),
-        )
+        assert a.flags.c_contiguous and a.dtype == np.float32
+        assert a.shape == (ids.shape[0], ids.shape[2])
+    grads, pointers = _grads(w_ih, w_hh, out_w, out_b)
+    _call(
+        "discriminator_grads", (w_ih, w_hh, b_ih, b_hh, out_w, out_b), ids,
+        grad_logits.ctypes.data, logits.ctypes.data, n_real, int(log_sigmoid),
+        float(divisor or 0), pointers,
     )  # fmt: skip
     return grads
 
@@ -206,15 +207,11 @@ def _aligned(shape) -> np.ndarray:
 
 def generator_log_likelihood(w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, saved, whole, ban_start):
     """As `kernels.generator_log_likelihood`, with `saved` from `generator_saved_states`."""
-    weights = _pointers((w_ih, w_hh, b_ih, b_hh, out_w, out_b))
     ids = _ids(ids)
-    runs, steps, batch = ids.shape
-    log_p = np.empty((runs, batch), np.float32)
-    _check(
-        library().fused_generator_log_likelihood(
-            weights, ids.ctypes.data, runs, steps, batch, w_ih.shape[2], w_hh.shape[2],
-            saved.ctypes.data, int(whole), int(ban_start), log_p.ctypes.data, _threads(),
-        )
+    log_p = np.empty((ids.shape[0], ids.shape[2]), np.float32)
+    _call(
+        "generator_log_likelihood", (w_ih, w_hh, b_ih, b_hh, out_w, out_b), ids,
+        saved.ctypes.data, int(whole), int(ban_start), log_p.ctypes.data,
     )  # fmt: skip
     return log_p
 
@@ -223,33 +220,24 @@ def generator_log_likelihood_grads(
     w_ih, w_hh, b_ih, b_hh, out_w, out_b, ids, grad_log_p, saved, whole
 ):
     """As `kernels.generator_log_likelihood_grads`."""
-    weights = _pointers((w_ih, w_hh, b_ih, b_hh, out_w, out_b))
-    ids = _ids(ids)
-    runs, steps, batch = ids.shape
     grad_log_p = np.ascontiguousarray(grad_log_p, dtype=np.float32)
     grads, pointers = _grads(w_ih, w_hh, out_w, out_b)
-    _check(
-        library().fused_generator_log_likelihood_grads(
-            weights, ids.ctypes.data, runs, steps, batch, w_ih.shape[2], w_hh.shape[2],
-            grad_log_p.ctypes.data, saved.ctypes.data, int(whole), pointers, _threads(),
-        )
+    _call(
+        "generator_log_likelihood_grads", (w_ih, w_hh, b_ih, b_hh, out_w, out_b), _ids(ids),
+        grad_log_p.ctypes.data, saved.ctypes.data, int(whole), pointers,
     )  # fmt: skip
     return grads
 
 
 def generator_sample(w_ih, w_hh, b_ih, b_hh, out_w, out_b, uniforms, forced, stop, ban_start):
     """As `kernels.generator_sample`."""
-    weights = _pointers((w_ih, w_hh, b_ih, b_hh, out_w, out_b))
     uniforms = np.ascontiguousarray(uniforms, dtype=np.float32)
     runs, draws, batch = uniforms.shape
-    vocab = out_w.shape[1]
     steps = draws + (1 if stop and not forced else 0)
-    ids = np.full((runs, steps, batch), vocab - 1, np.int64)
-    _check(
-        library().fused_generator_sample(
-            weights, uniforms.ctypes.data, runs, draws, batch, w_ih.shape[2], w_hh.shape[2],
-            int(forced), int(stop), int(ban_start), ids.ctypes.data, steps, _threads(),
-        )
+    ids = np.full((runs, steps, batch), out_w.shape[1] - 1, np.int64)  # `$` after the end
+    _call(
+        "generator_sample", (w_ih, w_hh, b_ih, b_hh, out_w, out_b), uniforms,
+        int(forced), int(stop), int(ban_start), ids.ctypes.data, steps,
     )  # fmt: skip
     return ids
 
